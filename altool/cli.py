@@ -1,0 +1,386 @@
+"""The ``altool`` command line: a thin layer over the library.
+
+Exit codes: 0 ok, 1 a problem with the input or the data (with a message saying what to do),
+2 a usage error. Messages and progress go to stderr; data (``db-out``) to stdout.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .context import open_store, set_db_path
+from .errors import AltoolError
+from .loaders import LOADERS, LoadReport, file_size, iter_records
+from .paths import log_dir
+from .recipes import RECIPES, Recipe, load_builtin_recipes, load_recipe_file
+from .sources import load_file
+from .store import ANSWERS
+
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Database file (default: $ALTOOL_HOME/altool.db).",
+                 show_default=False),
+]
+RecipeFileOption = Annotated[
+    list[str] | None,
+    typer.Option("-F", help="Python file with custom @recipe functions to load.",
+                 show_default=False),
+]
+
+
+def _use_db(db: Path | None) -> None:
+    if db is not None:
+        set_db_path(db)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"altool {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="altool",
+        help="Annotate text in the terminal with a model in the loop (active learning).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _global(
+        db: DbOption = None,
+        version: Annotated[
+            bool, typer.Option("--version", callback=_version, is_eager=True,
+                               help="Print the version and exit.")
+        ] = False,
+    ) -> None:
+        _use_db(db)
+
+    app.command("load")(load)
+    app.command("db-in")(db_in)
+    app.command("db-out")(db_out)
+    app.command("stats")(stats)
+    app.command("drop")(drop)
+    app.command("recipes")(list_recipes)
+    for recipe in RECIPES.values():
+        app.command(recipe.name, help=recipe.func.__doc__)(_recipe_command(recipe))
+    return app
+
+
+# -- data commands -------------------------------------------------------------------------------
+def load(
+    source: Annotated[str, typer.Argument(help="Name to store the examples under.")],
+    file: Annotated[str, typer.Argument(help="JSONL, CSV or TXT file; - reads stdin.")],
+    loader: Annotated[
+        str | None, typer.Option(help=f"File format: {', '.join(LOADERS)} (default: from the "
+                                 "extension; jsonl for stdin).")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip bad lines (and count them) instead of "
+                           "stopping with an error.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""
+    _use_db(db)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    total = file_size(file)
+    with open_store() as store, Progress(
+        TextColumn("[bold]loading[/] {task.description}"), BarColumn(), DownloadColumn(),
+        TimeRemainingColumn(), console=err_console, transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
+        task = progress.add_task(file, total=total)
+        ticker = _Ticker(lambda n: progress.advance(task, n))
+        result, report = load_file(
+            store, source, file, loader, skip_invalid=skip_invalid, progress=ticker
+        )
+    err_console.print(
+        f"[green]✔[/] {source}: added {result.added:,} examples"
+        + (f", {result.duplicates:,} duplicates skipped" if result.duplicates else "")
+        + (f", {result.skipped:,} invalid lines skipped" if result.skipped else "")
+    )
+    for line in report.errors:
+        err_console.print(f"  [yellow]skipped[/] {line}")
+
+
+class _Ticker:
+    """Progress callback that batches updates (cheap per line, redraws every ~1 MB)."""
+
+    def __init__(self, advance) -> None:
+        self.advance = advance
+        self.pending = 0
+
+    def __call__(self, n: int) -> None:
+        self.pending += n
+        if self.pending >= 1 << 20:
+            self.advance(self.pending)
+            self.pending = 0
+
+
+def _read_annotated(path: str, default_answer: str) -> list[dict[str, Any]]:
+    """Read an annotated JSONL file for db-in, validating each line (all or nothing)."""
+    from .errors import InputError
+    from .hashing import set_hashes
+    from .loaders import check_text
+
+    out = []
+    report = LoadReport()
+    for record in iter_records(path, "jsonl", report=report):
+        eg, line = record.example, record.line
+        name = "<stdin>" if path == "-" else path
+        answer = eg.get("answer", default_answer)
+        if answer not in ANSWERS:
+            raise InputError(name, line, f'"answer" must be one of {", ".join(ANSWERS)}, '
+                             f"got {answer!r}")
+        eg["answer"] = answer
+        _check_spans(eg, name, line)
+        check_text(eg["text"], name, line)
+        out.append(set_hashes(eg))
+    return out
+
+
+def _check_spans(eg: dict[str, Any], path: str, line: int) -> None:
+    from .errors import InputError
+
+    spans = eg.get("spans")
+    if spans is None:
+        return
+    if not isinstance(spans, list):
+        raise InputError(path, line, '"spans" must be a list of {"start", "end", "label"}')
+    n = len(eg.get("text", ""))
+    for k, span in enumerate(spans):
+        start = span.get("start") if isinstance(span, dict) else None
+        end = span.get("end") if isinstance(span, dict) else None
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+            raise InputError(
+                path, line, f"span {k} has start={start!r}, end={end!r}; need integers with "
+                f"0 <= start < end <= {n} (the text's length)"
+            )
+
+
+def db_in(
+    dataset: Annotated[str, typer.Argument(help="Dataset to import into (created if new).")],
+    file: Annotated[str, typer.Argument(help="Annotated JSONL (e.g. a Prodigy export); - for "
+                                        "stdin.")],
+    answer: Annotated[
+        str, typer.Option(help="Answer for examples that have none: accept, reject or ignore.")
+    ] = "accept",
+    db: DbOption = None,
+) -> None:
+    """Import annotated examples into a dataset (hashes computed where missing)."""
+    _use_db(db)
+    if answer not in ANSWERS:
+        raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
+    examples = _read_annotated(file, answer)
+    with open_store() as store:
+        n = store.add_answers(dataset, examples)
+    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {dataset}")
+
+
+def db_out(
+    dataset: Annotated[str, typer.Argument(help="Dataset to export.")],
+    file: Annotated[
+        str, typer.Argument(help="Output JSONL file; - or nothing for stdout.")
+    ] = "-",
+    answer: Annotated[
+        str | None, typer.Option(help="Only this answer: accept, reject or ignore.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a dataset as JSONL (Prodigy's format)."""
+    _use_db(db)
+    if answer is not None and answer not in ANSWERS:
+        raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
+    with open_store() as store:
+        store.require_dataset(dataset)
+        rows = store.iter_answers(dataset, answer)
+        if file == "-":
+            n = _write_jsonl(rows, sys.stdout)
+            sys.stdout.flush()
+        else:
+            out = Path(file)
+            tmp = out.with_name(out.name + ".part")
+            with tmp.open("w", encoding="utf-8") as fh:
+                n = _write_jsonl(rows, fh)
+            tmp.replace(out)
+            err_console.print(f"[green]✔[/] wrote {n:,} examples to {file}")
+
+
+def _write_jsonl(rows, fh) -> int:
+    n = 0
+    for eg in rows:
+        fh.write(json.dumps(eg, ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+def stats(
+    dataset: Annotated[str | None, typer.Argument(help="Only this dataset.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Datasets and sources: answers, labels, sessions, last activity."""
+    _use_db(db)
+    with open_store() as store:
+        data = store.stats(dataset)
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    console = Console(highlight=False)
+    table = Table(title="Datasets", title_justify="left")
+    for col in ("dataset", "total", "accept", "reject", "ignore", "labels (accepted)",
+                "sessions", "last activity"):
+        table.add_column(col, justify="right" if col in ("total", "accept", "reject",
+                                                          "ignore", "sessions") else "left")
+    for name, d in data["datasets"].items():
+        labels = ", ".join(f"{k} {v}" for k, v in d["labels"].items()) or "-"
+        last = time.strftime("%Y-%m-%d %H:%M", time.localtime(d["last_activity"])) \
+            if d["last_activity"] else "-"
+        a = d["answers"]
+        table.add_row(name, str(d["total"]), str(a["accept"]), str(a["reject"]),
+                      str(a["ignore"]), labels, str(d["sessions"]), last)
+    console.print(table)
+    if data["sources"]:
+        sources = Table(title="Sources", title_justify="left")
+        sources.add_column("source")
+        sources.add_column("examples", justify="right")
+        for name, s in data["sources"].items():
+            sources.add_row(name, f"{s['total']:,}")
+        console.print(sources)
+
+
+def drop(
+    dataset: Annotated[str, typer.Argument(help="Dataset to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a dataset, its answers and its saved model state."""
+    _use_db(db)
+    from .recipes.textcat import model_state_path
+
+    with open_store() as store:
+        n = store.count_answers(dataset)
+        store.require_dataset(dataset)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise AltoolError(f"drop {dataset!r} would delete {n:,} answers; "
+                                  "add --yes to confirm when not in a terminal")
+            if not typer.confirm(f"Delete dataset {dataset!r} and its {n:,} answers?"):
+                raise AltoolError("nothing deleted")
+        store.drop_dataset(dataset)
+    model_state_path(dataset).unlink(missing_ok=True)
+    err_console.print(f"[green]✔[/] dropped dataset {dataset} ({n:,} answers)")
+
+
+def list_recipes() -> None:
+    """List the built-in recipes and those loaded with -F."""
+    table = Table(show_header=True)
+    table.add_column("recipe")
+    table.add_column("from")
+    table.add_column("what it does")
+    for recipe in sorted(RECIPES.values(), key=lambda r: r.name):
+        table.add_row(recipe.name, "built-in" if recipe.builtin else "-F", recipe.summary)
+    Console().print(table)
+
+
+# -- recipes -------------------------------------------------------------------------------------
+def _recipe_command(recipe: Recipe):
+    """A Typer command whose options are the recipe's parameters, plus --db and -F."""
+    signature = inspect.signature(recipe.func, eval_str=True)
+    extra = [
+        inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=DbOption),
+        inspect.Parameter("recipe_files", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=RecipeFileOption),
+    ]
+
+    def command(**kwargs: Any) -> None:
+        from .runner import run_components
+
+        _use_db(kwargs.pop("db"))
+        kwargs.pop("recipe_files")
+        components = recipe.func(**kwargs)
+        summary = run_components(components)
+        err_console.print(
+            f"[green]✔[/] saved {summary.answered:,} answers this session to "
+            f"{summary.dataset} ({summary.dataset_total:,} in total)"
+        )
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in
+              signature.parameters.values()]
+    command.__signature__ = signature.replace(parameters=params + extra)  # type: ignore[attr-defined]
+    command.__doc__ = recipe.func.__doc__
+    command.__name__ = recipe.func.__name__
+    return command
+
+
+def _recipe_files(argv: list[str]) -> list[str]:
+    files = []
+    for i, arg in enumerate(argv):
+        if arg == "-F" and i + 1 < len(argv):
+            files.append(argv[i + 1])
+        elif arg.startswith("-F") and len(arg) > 2:
+            files.append(arg[2:])
+    return files
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    code = 0
+    try:
+        load_builtin_recipes()
+        for path in _recipe_files(args):
+            load_recipe_file(path)
+        command = typer.main.get_command(build_app())
+        result = command.main(args=args, prog_name="altool", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        code = 1
+    except AltoolError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", markup=True, soft_wrap=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (| head): not an error
+        code = 0
+    except Exception as exc:  # a bug: one line for the user, the traceback in a log file
+        code = 1
+        log = log_dir() / "crash.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} altool {' '.join(args)}\n")
+                fh.write(traceback.format_exc())
+            where = f"; the details are in {log}"
+        except OSError:
+            where = ""
+        err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}{where}. "
+                          "Please report it.", soft_wrap=True)
+    sys.exit(code)

@@ -1,0 +1,191 @@
+"""The active-learning step shared by ``textcat.teach`` and ``simulate``: turn answers into a
+model, and a pool of examples into the next questions.
+
+No I/O here: the worker feeds it rows from the store, ``simulate`` feeds it gold data, and both
+get the same model updates, cold start, candidate building and strategy calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .hashing import task_hash
+from .models import TextModel, targets_from_answers
+from .strategies import Strategy, cold_start
+
+VIEWS = ("binary", "choice")
+
+
+@dataclass
+class Pick:
+    """One chosen question: pool row, label index (binary view) and the model's view of it."""
+
+    row: int
+    label: int | None
+    probs: np.ndarray | None  # per-label probabilities, None during cold start
+    score: float | None  # meta.score: p(label) (binary) or p(guess) (choice)
+
+    @property
+    def guess(self) -> int | None:
+        if self.probs is None:
+            return None
+        return int(np.argmax(self.probs))
+
+
+def options_for(labels: Sequence[str]) -> list[dict[str, str]]:
+    return [{"id": label, "text": label} for label in labels]
+
+
+def make_task(
+    eg: dict[str, Any], labels: Sequence[str], view: str, pick: Pick
+) -> dict[str, Any]:
+    """The task dict shown and stored for ``pick`` (Prodigy's shape)."""
+    task = dict(eg)
+    task.pop("answer", None)
+    task.pop("accept", None)
+    if view == "binary":
+        task["label"] = labels[pick.label or 0]
+    else:
+        task.pop("label", None)
+        task["options"] = options_for(labels)
+    meta = dict(task.get("meta") or {})
+    if pick.score is not None:
+        meta["score"] = round(float(pick.score), 4)
+    task["meta"] = meta
+    task["_task_hash"] = candidate_hash(task["_input_hash"], labels, view, pick.label)
+    return task
+
+
+def candidate_hash(in_hash: int, labels: Sequence[str], view: str, label: int | None) -> int:
+    """Task hash of a candidate question, without building the task."""
+    if view == "binary":
+        return task_hash({"label": labels[label or 0]}, in_hash)
+    return task_hash({"options": options_for(labels)}, in_hash)
+
+
+class Learner:
+    """A model, a strategy and the rules that connect them to answers and pools."""
+
+    def __init__(
+        self,
+        model: TextModel,
+        strategy: Strategy,
+        *,
+        view: str = "binary",
+        seed: int | None = None,
+    ) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}")
+        self.model = model
+        self.labels = list(model.labels)
+        self.strategy = strategy
+        self.view = view
+        self.rng = np.random.default_rng(seed)
+        self._feature_cache: dict[int, Any] = {}
+        self._cold_label = 0
+
+    # -- learning ----------------------------------------------------------------------------
+    def fit(self, answers: Iterable[dict[str, Any]]) -> int:
+        """Refit the model on all ``answers``; return how many inputs carried evidence."""
+        hashes, texts, Y = targets_from_answers(answers, self.labels, self.model.exclusive)
+        if not hashes:
+            return 0
+        X = self.features_for(hashes, texts)
+        self.model.fit(X, Y)
+        return len(hashes)
+
+    def features_for(self, hashes: Sequence[int], texts: Sequence[str]) -> Any:
+        """Features of labelled inputs, cached by input hash (answers are refitted often)."""
+        import scipy.sparse as sp
+
+        missing = [i for i, h in enumerate(hashes) if h not in self._feature_cache]
+        if missing:
+            new = self.model.featurize([texts[i] for i in missing])
+            for k, i in enumerate(missing):
+                self._feature_cache[hashes[i]] = new[k]
+        rows = [self._feature_cache[h] for h in hashes]
+        return sp.vstack(rows, format="csr") if sp.issparse(rows[0]) else np.vstack(rows)
+
+    # -- choosing ----------------------------------------------------------------------------
+    def choose(
+        self,
+        features: Any,
+        input_hashes: Sequence[int],
+        n: int,
+        skip: set[int] | frozenset[int] = frozenset(),
+    ) -> list[Pick]:
+        """Pick up to ``n`` questions from a pool (``features`` has one row per pool example).
+
+        Candidates whose task hash is in ``skip`` are never picked. With a ready model the
+        strategy ranks candidates; before that, a diversity-first cold start does."""
+        n_labels = len(self.labels)
+        per_row = n_labels if self.view == "binary" else 1
+        rows = np.repeat(np.arange(len(input_hashes)), per_row)
+        label_idx = (
+            np.tile(np.arange(n_labels), len(input_hashes)) if self.view == "binary" else None
+        )
+        keep = np.fromiter(
+            (
+                candidate_hash(
+                    input_hashes[r], self.labels, self.view,
+                    None if label_idx is None else int(label_idx[k]),
+                ) not in skip
+                for k, r in enumerate(rows)
+            ),
+            dtype=bool,
+            count=len(rows),
+        )
+        if not keep.any() or n <= 0:
+            return []
+        cand_rows = rows[keep]
+        cand_labels = label_idx[keep] if label_idx is not None else None
+        if not self.model.ready:
+            return self._cold_picks(features, cand_rows, cand_labels, n)
+        P = self.model.predict_proba(features)
+        probs = self._candidate_probs(P, cand_rows, cand_labels)
+        cand_features = features[cand_rows]
+        order = self.strategy(probs, n, rng=self.rng, features=cand_features)
+        picks = []
+        for k in order:
+            r = int(cand_rows[k])
+            j = None if cand_labels is None else int(cand_labels[k])
+            score = P[r, j] if j is not None else P[r].max()
+            picks.append(Pick(r, j, P[r], float(score)))
+        return picks
+
+    def _candidate_probs(
+        self, P: np.ndarray, cand_rows: np.ndarray, cand_labels: np.ndarray | None
+    ) -> np.ndarray:
+        if cand_labels is not None:  # binary question about one label: [p, 1 - p]
+            p = P[cand_rows, cand_labels]
+            return np.column_stack([p, 1.0 - p])
+        rows = P[cand_rows]
+        if self.model.exclusive:
+            total = rows.sum(axis=1, keepdims=True)
+            return rows / np.where(total > 0, total, 1.0)
+        if rows.shape[1] == 1:
+            return np.column_stack([rows[:, 0], 1.0 - rows[:, 0]])
+        # multi-label choice: the row's most uncertain label decides
+        j = np.abs(rows - 0.5).argmin(axis=1)
+        p = rows[np.arange(len(rows)), j]
+        return np.column_stack([p, 1.0 - p])
+
+    def _cold_picks(
+        self, features: Any, cand_rows: np.ndarray, cand_labels: np.ndarray | None, n: int
+    ) -> list[Pick]:
+        unique_rows = np.unique(cand_rows)
+        order = cold_start(features[unique_rows], n, rng=self.rng)
+        picks = []
+        for k in order:
+            r = int(unique_rows[k])
+            label = None
+            if cand_labels is not None:
+                allowed = cand_labels[cand_rows == r]
+                label = int(allowed[self._cold_label % len(allowed)])
+                self._cold_label += 1
+            picks.append(Pick(r, label, None, None))
+        return picks

@@ -1,0 +1,130 @@
+"""Built-in text classification recipes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..context import db_path, open_store
+from ..errors import AltoolError
+from ..learner import Learner
+from ..models import load_model, make_model
+from ..paths import model_dir, safe_filename
+from ..sources import ensure_source
+from ..strategies import DEFAULT_STRATEGY, get_strategy
+from ..taskqueue import TaskQueue
+from ..worker import Worker
+from . import recipe
+
+
+def split_labels(value: str) -> list[str]:
+    labels = [part.strip() for part in value.split(",") if part.strip()]
+    if not labels:
+        raise AltoolError("--label needs at least one label, e.g. --label spam or --label A,B,C")
+    if len(set(labels)) != len(labels):
+        raise AltoolError(f"--label lists a label twice: {value}")
+    return labels
+
+
+def model_state_path(dataset: str) -> Path:
+    """Where the in-the-loop model of ``dataset`` is saved between sessions."""
+    return model_dir() / f"{safe_filename(dataset)}.joblib"
+
+
+@recipe("textcat.teach")
+def textcat_teach(
+    dataset: Annotated[str, typer.Argument(help="Dataset to save the answers to.")],
+    source: Annotated[
+        str,
+        typer.Argument(help="A stored source name, or a JSONL/CSV/TXT file, or - for stdin."),
+    ],
+    label: Annotated[
+        str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")
+    ],
+    model: Annotated[
+        str, typer.Option(help="Model in the loop: sklearn, or the path of a saved model.")
+    ] = "sklearn",
+    strategy: Annotated[
+        str, typer.Option(help=f"Query strategy (default: {DEFAULT_STRATEGY}).")
+    ] = "default",
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Answers per model update.")
+    ] = 10,
+    exclude: Annotated[
+        str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
+    ] = "",
+    multilabel: Annotated[
+        bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
+    ] = False,
+    view: Annotated[
+        str | None,
+        typer.Option(help="binary (one label at a time) or choice. Default: binary for one "
+                     "label, choice for several."),
+    ] = None,
+    loader: Annotated[
+        str | None, typer.Option(help="Format of a SOURCE file: jsonl, csv or txt.")
+    ] = None,
+    pool_size: Annotated[
+        int, typer.Option("--pool-size", min=100, help="Examples scored per queue refresh.")
+    ] = 20_000,
+    seed: Annotated[int | None, typer.Option(help="Random seed (cold start, ties).")] = None,
+) -> dict[str, Any]:
+    """Label texts with a model in the loop that asks about what it is least sure of."""
+    labels = split_labels(label)
+    view = view or ("binary" if len(labels) == 1 else "choice")
+    if view not in ("binary", "choice"):
+        raise AltoolError(f"--view must be binary or choice, got {view!r}")
+    exclusive = not multilabel
+    chosen_strategy = get_strategy(strategy)
+    excluded = [d.strip() for d in exclude.split(",") if d.strip()]
+
+    with open_store() as store:
+        source_name = ensure_source(store, source, loader)
+        store.ensure_dataset(dataset, {"recipe": "textcat.teach", "labels": labels, "view": view})
+
+    state = model_state_path(dataset)
+    text_model = _resume_model(state, model, labels, exclusive)
+    learner = Learner(text_model, chosen_strategy, view=view, seed=seed)
+    queue = TaskQueue()
+    worker = Worker(
+        db_path=db_path(), dataset=dataset, source=source_name, learner=learner, queue=queue,
+        batch_size=batch_size, exclude=excluded, pool_size=pool_size, model_path=state,
+    )
+    worker.start()
+
+    def status() -> dict[str, Any]:
+        s = worker.status
+        return {
+            "model_state": s.state,
+            "model_version": s.model_version,
+            "trained_on": s.trained_on,
+            "warning": s.warning,
+        }
+
+    return {
+        "dataset": dataset,
+        "stream": queue,
+        "view": view,
+        "update": lambda answers: worker.notify(len(answers)),
+        "on_exit": lambda ctx: worker.stop(),
+        "status": status,
+        "exclude": excluded,
+        "config": {"labels": labels, "batch_size": batch_size, "multilabel": multilabel,
+                   "title": f"textcat.teach · {dataset} · {source_name}"},
+    }
+
+
+def _resume_model(state: Path, name: str, labels: list[str], exclusive: bool):
+    """The saved in-the-loop model of this dataset if it fits, else a fresh (or given) one."""
+    fresh = make_model(name, labels, exclusive=exclusive)
+    if name not in ("sklearn",) or not state.exists():
+        return fresh
+    try:
+        saved = load_model(state)
+    except AltoolError:
+        return fresh
+    if list(saved.labels) == labels and saved.exclusive == fresh.exclusive:
+        return saved
+    return fresh

@@ -1,0 +1,545 @@
+"""The SQLite store: sources of unlabeled examples, datasets of answers.
+
+One file holds everything. WAL mode and a busy timeout let a background worker read while the
+UI writes, and let two sessions share a database. Every write that matters is one transaction:
+an import either lands whole or not at all; an answer is committed before ``add_answer``
+returns. No SQL is built from user input: names are always bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import AltoolError
+from .hashing import hash_text, set_hashes
+from .loaders import Record
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS examples (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    input_hash INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    content TEXT NOT NULL,
+    UNIQUE (source_id, input_hash));
+CREATE TABLE IF NOT EXISTS datasets (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    input_hash INTEGER NOT NULL,
+    task_hash INTEGER NOT NULL,
+    answer TEXT NOT NULL,
+    session_id TEXT,
+    timestamp REAL NOT NULL,
+    content TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS answers_by_task ON answers (dataset_id, task_hash);
+CREATE INDEX IF NOT EXISTS answers_by_input ON answers (dataset_id, input_hash);
+"""
+
+ANSWERS = ("accept", "reject", "ignore")
+
+
+@dataclass
+class ImportResult:
+    """What an import did: rows added, duplicates skipped, invalid lines skipped."""
+
+    added: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A stored unlabeled example: its row id, input hash and text."""
+
+    id: int
+    input_hash: int
+    text: str
+
+
+class Store:
+    """Python API over one altool SQLite database."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise AltoolError(f"{self.path}: no such database")
+        if self.path.is_dir():
+            raise AltoolError(f"{self.path}: is a folder, not a database file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                check_same_thread=False,
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            self._migrate()
+        except sqlite3.DatabaseError as err:
+            raise AltoolError(_explain_db_error(self.path, err)) from None
+        except OSError as err:
+            raise AltoolError(f"{self.path}: can't open the database ({err})") from None
+        self.db = sqlite_utils.Database(self.conn)
+        self._dataset_ids: dict[str, int] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "meta" in tables:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise AltoolError(
+                    f"{self.path} was written by a newer altool (schema {version}, this one "
+                    f"reads {SCHEMA_VERSION}); upgrade altool with: pip install -U altool"
+                )
+            if version == SCHEMA_VERSION:
+                return
+        elif tables - {"sqlite_sequence"}:
+            raise AltoolError(
+                f"{self.path} is an SQLite database but not an altool one; "
+                "pass another path with --db"
+            )
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, fn, *args, **kwargs):
+        """Run ``fn`` inside one IMMEDIATE transaction; roll back on any error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise AltoolError(_explain_db_error(self.path, err)) from None
+        try:
+            result = fn(*args, **kwargs)
+            self.conn.execute("COMMIT")
+            return result
+        except sqlite3.DatabaseError as err:
+            self.conn.execute("ROLLBACK")
+            raise AltoolError(_explain_db_error(self.path, err)) from None
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    # -- sources -----------------------------------------------------------------------------
+    def source_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM sources ORDER BY name")]
+
+    def has_source(self, name: str) -> bool:
+        return self._source_id(name) is not None
+
+    def _source_id(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def require_source(self, name: str) -> int:
+        source_id = self._source_id(name)
+        if source_id is None:
+            known = ", ".join(self.source_names()) or "none yet"
+            raise AltoolError(
+                f"no source named {name!r} (sources: {known}); load one with: "
+                f"altool load {name} FILE.jsonl"
+            )
+        return source_id
+
+    def add_source(
+        self, name: str, records: Iterable[Record], batch_size: int = 10_000
+    ) -> ImportResult:
+        """Store ``records`` under source ``name`` in one transaction, deduplicated by input hash.
+
+        If reading ``records`` raises (a bad line), nothing is written."""
+        check_name(name, "source")
+
+        def run() -> ImportResult:
+            result = ImportResult()
+            self.conn.execute(
+                "INSERT OR IGNORE INTO sources (name, created) VALUES (?, ?)", (name, time.time())
+            )
+            source_id = self._source_id(name)
+            sql = (
+                "INSERT OR IGNORE INTO examples (source_id, input_hash, text, content) "
+                "VALUES (?, ?, ?, ?)"
+            )
+            before = self.conn.total_changes
+            batch: list[tuple[int, int, str, str]] = []
+            seen = 0
+            for record in records:
+                eg = record.example
+                text = eg["text"]
+                if "_input_hash" in eg and isinstance(eg["_input_hash"], int):
+                    h = eg["_input_hash"]
+                elif len(eg) == 1 or not any(k in eg for k in ("image", "html", "input")):
+                    h = hash_text(text)
+                else:
+                    h = set_hashes(eg)["_input_hash"]
+                content = record.raw if record.raw is not None else json.dumps(
+                    eg, ensure_ascii=False
+                )
+                batch.append((source_id, h, text, content))
+                seen += 1
+                if len(batch) >= batch_size:
+                    self.conn.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                self.conn.executemany(sql, batch)
+            result.added = self.conn.total_changes - before
+            result.duplicates = seen - result.added
+            return result
+
+        return self._write(run)
+
+    def count_source(self, name: str) -> int:
+        source_id = self.require_source(name)
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM examples WHERE source_id = ?", (source_id,)
+        ).fetchone()[0]
+
+    def source_id_range(self, name: str) -> tuple[int, int]:
+        source_id = self.require_source(name)
+        lo, hi = self.conn.execute(
+            "SELECT MIN(id), MAX(id) FROM examples WHERE source_id = ?", (source_id,)
+        ).fetchone()
+        return (lo or 0, hi or 0)
+
+    def iter_source(
+        self, name: str, chunk_size: int = 5_000, after_id: int = 0
+    ) -> Iterator[list[SourceRow]]:
+        """Yield the source's rows in chunks, in id order, starting after ``after_id``."""
+        source_id = self.require_source(name)
+        last = after_id
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, input_hash, text FROM examples WHERE source_id = ? AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (source_id, last, chunk_size),
+            ).fetchall()
+            if not rows:
+                return
+            yield [SourceRow(*r) for r in rows]
+            last = rows[-1][0]
+
+    def sample_source(self, name: str, n: int, seed: int | None = None) -> list[SourceRow]:
+        """About ``n`` random rows of a source, without reading the whole source."""
+        source_id = self.require_source(name)
+        lo, hi = self.source_id_range(name)
+        if hi == 0:
+            return []
+        total = self.count_source(name)
+        if total <= n * 2:
+            rows = self.conn.execute(
+                "SELECT id, input_hash, text FROM examples WHERE source_id = ?", (source_id,)
+            ).fetchall()
+            random.Random(seed).shuffle(rows)
+            return [SourceRow(*r) for r in rows[:n]]
+        rng = random.Random(seed)
+        wanted = sorted({rng.randint(lo, hi) for _ in range(int(n * 1.3) + 10)})
+        rows = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows += self.conn.execute(
+                "SELECT id, input_hash, text FROM examples "
+                f"WHERE source_id = ? AND id IN ({marks})",
+                (source_id, *part),
+            ).fetchall()
+        rng.shuffle(rows)
+        return [SourceRow(*r) for r in rows[:n]]
+
+    def get_examples(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Full example dicts (with ``_input_hash``) for the given row ids."""
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for row_id, h, content in self.conn.execute(
+                f"SELECT id, input_hash, content FROM examples WHERE id IN ({marks})", part
+            ):
+                eg = json.loads(content)
+                eg["_input_hash"] = h
+                out[row_id] = eg
+        return out
+
+    def drop_source(self, name: str) -> int:
+        source_id = self.require_source(name)
+
+        def run() -> int:
+            n = self.conn.execute("DELETE FROM examples WHERE source_id = ?", (source_id,)).rowcount
+            self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+            return n
+
+        return self._write(run)
+
+    # -- datasets ----------------------------------------------------------------------------
+    def dataset_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM datasets ORDER BY name")]
+
+    def has_dataset(self, name: str) -> bool:
+        return self._dataset_id(name) is not None
+
+    def _dataset_id(self, name: str) -> int | None:
+        if name in self._dataset_ids:
+            return self._dataset_ids[name]
+        row = self.conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()
+        if row:
+            self._dataset_ids[name] = row[0]
+            return row[0]
+        return None
+
+    def require_dataset(self, name: str) -> int:
+        dataset_id = self._dataset_id(name)
+        if dataset_id is None:
+            known = ", ".join(self.dataset_names()) or "none yet"
+            raise AltoolError(f"no dataset named {name!r} (datasets: {known})")
+        return dataset_id
+
+    def ensure_dataset(self, name: str, meta: dict[str, Any] | None = None) -> int:
+        check_name(name, "dataset")
+        existing = self._dataset_id(name)
+        if existing is not None:
+            return existing
+        self.conn.execute(
+            "INSERT OR IGNORE INTO datasets (name, created, meta) VALUES (?, ?, ?)",
+            (name, time.time(), json.dumps(meta or {})),
+        )
+        return self.require_dataset(name)
+
+    def dataset_meta(self, name: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT meta FROM datasets WHERE name = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def drop_dataset(self, name: str) -> int:
+        """Delete a dataset and its answers; return how many answers went."""
+        dataset_id = self.require_dataset(name)
+
+        def run() -> int:
+            sql = "DELETE FROM answers WHERE dataset_id = ?"
+            n = self.conn.execute(sql, (dataset_id,)).rowcount
+            self.conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+            return n
+
+        n = self._write(run)
+        self._dataset_ids.pop(name, None)
+        return n
+
+    # -- answers -----------------------------------------------------------------------------
+    @staticmethod
+    def _answer_row(dataset_id: int, eg: dict[str, Any], session_id: str | None) -> tuple:
+        set_hashes(eg)
+        answer = eg.get("answer")
+        if answer not in ANSWERS:
+            raise AltoolError(f"answer must be one of {', '.join(ANSWERS)}, got {answer!r}")
+        eg.setdefault("_timestamp", int(time.time()))
+        if session_id is not None:
+            eg.setdefault("_session_id", session_id)
+        return (
+            dataset_id, eg["_input_hash"], eg["_task_hash"], answer, eg.get("_session_id"),
+            time.time(), json.dumps(eg, ensure_ascii=False),
+        )
+
+    def add_answer(self, dataset: str, eg: dict[str, Any], session_id: str | None = None) -> int:
+        """Store one answered task and commit before returning; return its answer id."""
+        dataset_id = self.ensure_dataset(dataset)
+        row = self._answer_row(dataset_id, eg, session_id)
+        try:
+            cur = self.conn.execute(
+                "INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
+                "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        except sqlite3.DatabaseError as err:
+            raise AltoolError(_explain_db_error(self.path, err)) from None
+        return int(cur.lastrowid)
+
+    def add_answers(
+        self, dataset: str, examples: Iterable[dict[str, Any]], session_id: str | None = None
+    ) -> int:
+        """Store many answered tasks in one transaction (all or nothing)."""
+        check_name(dataset, "dataset")
+
+        def run() -> int:
+            dataset_id = self.ensure_dataset(dataset)
+            n = 0
+            sql = (
+                "INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
+                "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )
+            batch = []
+            for eg in examples:
+                batch.append(self._answer_row(dataset_id, eg, session_id))
+                if len(batch) >= 5000:
+                    self.conn.executemany(sql, batch)
+                    n += len(batch)
+                    batch.clear()
+            if batch:
+                self.conn.executemany(sql, batch)
+                n += len(batch)
+            return n
+
+        try:
+            return self._write(run)
+        except BaseException:
+            self._dataset_ids.pop(dataset, None)
+            raise
+
+    def remove_answer(self, answer_id: int) -> None:
+        try:
+            self.conn.execute("DELETE FROM answers WHERE id = ?", (answer_id,))
+        except sqlite3.DatabaseError as err:
+            raise AltoolError(_explain_db_error(self.path, err)) from None
+
+    def iter_answers(
+        self, dataset: str, answer: str | None = None, after_id: int = 0
+    ) -> Iterator[dict[str, Any]]:
+        """The dataset's answered tasks as stored, oldest first."""
+        dataset_id = self.require_dataset(dataset)
+        sql = "SELECT id, content FROM answers WHERE dataset_id = ? AND id > ?"
+        params: list[Any] = [dataset_id, after_id]
+        if answer is not None:
+            sql += " AND answer = ?"
+            params.append(answer)
+        for _row_id, content in self.conn.execute(sql + " ORDER BY id", params):
+            yield json.loads(content)
+
+    def count_answers(self, dataset: str) -> int:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM answers WHERE dataset_id = ?", (dataset_id,)
+        ).fetchone()[0]
+
+    def task_hashes(self, datasets: Sequence[str]) -> set[int]:
+        """Task hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        out: set[int] = set()
+        for name in datasets:
+            dataset_id = self._dataset_id(name)
+            if dataset_id is None:
+                continue
+            out.update(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT task_hash FROM answers WHERE dataset_id = ?", (dataset_id,)
+                )
+            )
+        return out
+
+    # -- stats -------------------------------------------------------------------------------
+    def stats(self, dataset: str | None = None) -> dict[str, Any]:
+        """Counts per dataset (answers, accepted labels, sessions, last activity) and source."""
+        if dataset is not None:
+            self.require_dataset(dataset)
+        datasets: dict[str, Any] = {}
+        for dataset_id, name, created in self.conn.execute(
+            "SELECT id, name, created FROM datasets ORDER BY name"
+        ).fetchall():
+            if dataset is not None and name != dataset:
+                continue
+            answers = {a: 0 for a in ANSWERS}
+            for ans, n in self.conn.execute(
+                "SELECT answer, COUNT(*) FROM answers WHERE dataset_id = ? GROUP BY answer",
+                (dataset_id,),
+            ):
+                answers[ans] = n
+            labels: dict[str, int] = {}
+            for label, n in self.conn.execute(
+                "SELECT json_extract(content, '$.label'), COUNT(*) FROM answers "
+                "WHERE dataset_id = ? AND answer = 'accept' "
+                "AND json_type(content, '$.accept') IS NULL "
+                "AND json_extract(content, '$.label') IS NOT NULL GROUP BY 1",
+                (dataset_id,),
+            ):
+                labels[str(label)] = labels.get(str(label), 0) + n
+            for label, n in self.conn.execute(
+                "SELECT j.value, COUNT(*) FROM answers, json_each(answers.content, '$.accept') j "
+                "WHERE dataset_id = ? AND answer = 'accept' "
+                "AND json_type(answers.content, '$.accept') = 'array' GROUP BY 1",
+                (dataset_id,),
+            ):
+                labels[str(label)] = labels.get(str(label), 0) + n
+            sessions, last = self.conn.execute(
+                "SELECT COUNT(DISTINCT session_id), MAX(timestamp) FROM answers "
+                "WHERE dataset_id = ?",
+                (dataset_id,),
+            ).fetchone()
+            datasets[name] = {
+                "total": sum(answers.values()),
+                "answers": answers,
+                "labels": dict(sorted(labels.items())),
+                "sessions": sessions,
+                "created": created,
+                "last_activity": last,
+            }
+        sources: dict[str, Any] = {}
+        if dataset is None:
+            for name, total, created in self.conn.execute(
+                "SELECT s.name, COUNT(e.id), s.created FROM sources s "
+                "LEFT JOIN examples e ON e.source_id = s.id GROUP BY s.id ORDER BY s.name"
+            ):
+                sources[name] = {"total": total, "created": created}
+        return {"datasets": datasets, "sources": sources}
+
+
+def check_name(name: str, kind: str) -> str:
+    """Dataset and source names: any printable text, 1-200 characters, no leading dash."""
+    if not isinstance(name, str) or not name.strip():
+        raise AltoolError(f"{kind} name can't be empty")
+    if len(name) > 200:
+        raise AltoolError(f"{kind} name is longer than 200 characters")
+    if name.startswith("-"):
+        raise AltoolError(f"{kind} name {name!r} can't start with '-' (it reads like an option)")
+    if any(ord(c) < 32 for c in name):
+        raise AltoolError(f"{kind} name {name!r} contains control characters")
+    return name
+
+
+def _explain_db_error(path: Path, err: sqlite3.DatabaseError) -> str:
+    text = str(err)
+    if "file is not a database" in text or "malformed" in text:
+        return (f"{path} is not an altool database (SQLite says: {text}); "
+                "pass another path with --db")
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only; make it writable or pass another path with --db"
+    if "locked" in text or "busy" in text:
+        return f"{path} stayed locked by another process for {BUSY_TIMEOUT_S:.0f}s; try again"
+    if "disk is full" in text or "full" in text:
+        return f"{path}: the disk is full; nothing was written. Free some space and try again"
+    if "unable to open" in text:
+        return f"{path}: can't open the database ({text}); check the folder exists and is writable"
+    return f"{path}: database error: {text}"

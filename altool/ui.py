@@ -1,0 +1,376 @@
+"""The full-screen terminal UI: prompt_toolkit reads keys, Rich draws the screen.
+
+Keys (the same in every view): ``a`` accept, ``x`` reject, ``space`` ignore, ``u`` or
+``backspace`` undo, ``q`` / Ctrl-C quit, ``?`` help, ``1``-``9`` pick a label, ``/`` filter
+labels, up/down scroll a long text. All state lives in :class:`~altool.session.Session`; this
+module only maps keys to it and draws it. Set ``ALTOOL_LATENCY_LOG=FILE`` to log, per key, the
+seconds from the key press to the finished redraw.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from .errors import AltoolError
+from .session import Session
+
+KEYS_LINE = "a accept · x reject · space ignore · u undo · q quit · ? help"
+HELP = """\
+a          accept (binary: the label applies; choice: the highlighted / selected labels)
+x          reject (binary: it does not apply; choice: none of the labels)
+space      ignore (skip; stored as 'ignore', never asked again)
+u, ⌫       undo the last answer (repeatable; the stored answer is deleted)
+1-9        choice view: pick that label (several labels: toggle it, then a)
+/          choice view: type to filter the labels, enter picks the first match, esc clears
+↑ ↓        scroll a long text
+q, ctrl-c  quit (every answer is already saved)
+?          show or hide this help"""
+
+LABEL_STYLES = ["bold magenta", "bold cyan", "bold green", "bold yellow", "bold blue"]
+
+
+@dataclass
+class ViewState:
+    """What the screen shows beyond the session: selection, filter, scroll, messages."""
+
+    selected: set[str] = field(default_factory=set)
+    filter_text: str | None = None
+    scroll: int = 0
+    show_help: bool = False
+    message: str = ""
+    question_id: int | None = None
+
+
+def visible_labels(labels: list[str], filter_text: str | None) -> list[str]:
+    """Labels shown with numbers 1-9: all, or those matching the filter (case-insensitive)."""
+    if filter_text:
+        needle = filter_text.lower()
+        return [label for label in labels if needle in label.lower()]
+    return labels
+
+
+def render_screen(session: Session, state: ViewState, width: int, height: int,
+                  title: str = "altool") -> str:
+    """The whole screen as ANSI text (a pure function of session + view state)."""
+    console = Console(
+        file=io.StringIO(), width=max(width, 20), force_terminal=True, color_system="256",
+        legacy_windows=False, highlight=False, emoji=False,
+    )
+    body_height = max(height - 3, 5)
+    question = session.current
+    header = Text(title, style="bold")
+    if state.show_help:
+        body: Any = Panel(Text(HELP), title="keys", border_style="cyan")
+        lines = _lines(console, Group(header, body))
+    elif question is None:
+        msg = ("No more questions: everything in the source has been answered. Press q to quit."
+               if session.finished else "Getting the first questions ready…")
+        lines = _lines(console, Group(header, Text(""), Text(msg, style="bold")))
+    else:
+        prompt = _prompt(session, state)
+        prompt_lines = _lines(console, prompt)
+        text_panel_lines = _lines(console, _text_panel(question.task))
+        room = body_height - 1 - len(prompt_lines)
+        if len(text_panel_lines) > room and room > 3:
+            max_scroll = len(text_panel_lines) - room + 1
+            state.scroll = min(state.scroll, max_scroll)
+            shown = text_panel_lines[state.scroll : state.scroll + room - 1]
+            more = len(text_panel_lines) - state.scroll - len(shown)
+            hint = f"  ↑↓ scroll · {more} more lines" if more > 0 else "  ↑ scroll up"
+            text_panel_lines = shown + [_lines(console, Text(hint, style="dim"))[0]]
+        lines = _lines(console, header) + text_panel_lines + prompt_lines
+    lines = lines[:body_height]
+    lines += [""] * (body_height - len(lines))
+    status = _lines(console, Text(status_line(session), style="reverse", overflow="ellipsis",
+                                  no_wrap=True))[:1]
+    message = state.message or _warning(session)
+    footer = _lines(console, Text(message or KEYS_LINE, style="yellow" if message else "dim",
+                                  no_wrap=True, overflow="ellipsis"))[:1]
+    return "\n".join(lines + status + footer)
+
+
+def _lines(console: Console, renderable: Any) -> list[str]:
+    with console.capture() as capture:
+        console.print(renderable)
+    return capture.get().rstrip("\n").split("\n")
+
+
+def _text_panel(task: dict[str, Any]) -> Panel:
+    text = Text(task.get("text", ""))
+    meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
+    subtitle = " · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4]) or None
+    return Panel(text, subtitle=subtitle, subtitle_align="right", border_style="white")
+
+
+def _prompt(session: Session, state: ViewState) -> Any:
+    question = session.current
+    assert question is not None
+    task = question.task
+    score = (task.get("meta") or {}).get("score")
+    score_txt = f"model score {score:.2f}" if isinstance(score, int | float) else "no model yet"
+    if session.view == "binary":
+        label = task.get("label", "")
+        line = Text.assemble(("Does ", "bold"), (f" {label} ", "bold reverse magenta"),
+                             (" apply?   ", "bold"), (score_txt, "dim"))
+        return line
+    labels = [o["id"] for o in task.get("options", [])] or session.labels
+    shown = visible_labels(labels, state.filter_text)
+    guess = set(question.predicted or [])
+    parts: list[Text] = []
+    for i, label in enumerate(shown[:9], start=1):
+        mark = "●" if label in state.selected else ("◆" if label in guess else " ")
+        style = "bold reverse green" if label in state.selected else (
+            "bold reverse magenta" if label in guess else "")
+        parts.append(Text.assemble((f"{i} ", "bold cyan"), (f"{mark}{label}", style), "  "))
+    row = Text()
+    for part in parts:
+        row.append_text(part)
+    extra = len(shown) - 9
+    notes = []
+    if extra > 0:
+        notes.append(f"+{extra} more: type / to filter")
+    if state.filter_text is not None:
+        notes.append(f"filter: {state.filter_text}▌ (enter picks 1, esc clears)")
+    kind = "toggle labels, a confirms" if session.multilabel else "a accepts ◆ guess, digit picks"
+    head = Text.assemble(("Which label? ", "bold"), (f"({kind})   ", "dim"), (score_txt, "dim"))
+    return Group(head, row, Text(" · ".join(notes), style="dim")) if notes else Group(head, row)
+
+
+def status_line(session: Session) -> str:
+    s = session.status()
+    parts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
+    if s.get("accuracy") is not None:
+        parts.append(f"model right {s['accuracy']:.0%} of last {s['accuracy_n']}")
+    state = s.get("model_state")
+    if state == "ready":
+        parts.append(f"model v{s.get('model_version', 0)} · {s.get('trained_on', 0)} examples")
+    elif state in ("warming up", "starting"):
+        parts.append("model warming up (needs accepts and rejects)")
+    elif state == "failed":
+        parts.append("model failed")
+    return " " + " · ".join(parts)
+
+
+def _warning(session: Session) -> str:
+    return session.status().get("warning") or ""
+
+
+class TeachApp:
+    """Wire a :class:`Session` to a full-screen prompt_toolkit application."""
+
+    def __init__(self, session: Session, title: str = "altool") -> None:
+        self.session = session
+        self.title = title
+        self.state = ViewState()
+        self._key_time: float | None = None
+        self._latency_log = os.environ.get("ALTOOL_LATENCY_LOG")
+        self.app = self._build()
+
+    # -- actions -----------------------------------------------------------------------------
+    def _new_question(self) -> None:
+        q = self.session.current
+        qid = id(q) if q is not None else None
+        if qid != self.state.question_id:
+            self.state.question_id = qid
+            self.state.scroll = 0
+            self.state.filter_text = None
+            self.state.selected = set(q.predicted or []) if (q and self.session.multilabel) \
+                else set()
+
+    def act(self, key: str) -> bool:
+        """Handle one key; return False when the app should quit."""
+        session = self.session
+        self.state.message = ""
+        if key in ("q", "c-c"):
+            return False
+        if key == "?":
+            self.state.show_help = not self.state.show_help
+            return True
+        if key in ("u", "backspace") and self.state.filter_text is None:
+            if not session.undo():
+                self.state.message = "Nothing to undo in this session."
+            self.state.question_id = None
+            self._new_question()
+            return True
+        session.advance()
+        self._new_question()
+        if session.current is None:
+            return True
+        if key == "up":
+            self.state.scroll = max(0, self.state.scroll - 1)
+        elif key == "down":
+            self.state.scroll += 1
+        elif key == "space":
+            self._answer("ignore")
+        elif key == "x":
+            self._answer("reject")
+        elif key == "a":
+            self._accept()
+        elif key.isdigit() and key != "0" and session.view == "choice":
+            self._digit(int(key))
+        return True
+
+    def _labels(self) -> list[str]:
+        q = self.session.current
+        options = [o["id"] for o in (q.task.get("options") or [])] if q else []
+        return options or self.session.labels
+
+    def _accept(self) -> None:
+        session = self.session
+        if session.view == "binary":
+            self._answer("accept")
+            return
+        chosen = self.state.selected if session.multilabel else set(
+            session.current.predicted or []) if session.current else set()
+        if not chosen and not session.multilabel:
+            self.state.message = "No guess yet: pick a label with 1-9 (or / to filter)."
+            return
+        if not chosen:
+            self.state.message = "Nothing selected: toggle labels with 1-9, or x for none."
+            return
+        self._answer("accept", sorted(chosen, key=self._labels().index))
+
+    def _digit(self, number: int) -> None:
+        shown = visible_labels(self._labels(), self.state.filter_text)
+        if number > min(len(shown), 9):
+            self.state.message = f"No label {number} here."
+            return
+        label = shown[number - 1]
+        if self.session.multilabel:
+            self.state.selected ^= {label}
+            self.state.filter_text = None
+        else:
+            self._answer("accept", [label])
+
+    def _answer(self, answer: str, accept: list[str] | None = None) -> None:
+        try:
+            self.session.answer(answer, accept)
+        except AltoolError as err:
+            self.state.message = str(err)
+            return
+        except Exception as err:  # validate_answer raised: show it and keep the question
+            self.state.message = f"Not saved: {err}"
+            return
+        self._new_question()
+
+    # -- prompt_toolkit wiring -------------------------------------------------------------------
+    def _build(self):
+        from prompt_toolkit.application import Application
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.formatted_text import ANSI
+        from prompt_toolkit.key_binding import KeyBindings
+        from prompt_toolkit.layout import Layout, Window
+        from prompt_toolkit.layout.controls import FormattedTextControl
+
+        kb = KeyBindings()
+        filtering = Condition(lambda: self.state.filter_text is not None)
+        normal = ~filtering
+
+        def bind(*keys: str, name: str, condition=normal) -> None:
+            @kb.add(*keys, filter=condition)
+            def _(event) -> None:
+                self._key_time = time.perf_counter()
+                if not self.act(name):
+                    event.app.exit()
+
+        for key in ("a", "x", "u", "q", "?", *"123456789"):
+            bind(key, name=key)
+        bind(" ", name="space")
+        bind("backspace", name="backspace")
+        bind("c-c", name="c-c", condition=Condition(lambda: True))
+        bind("up", name="up", condition=Condition(lambda: True))
+        bind("down", name="down", condition=Condition(lambda: True))
+        for key in "123456789":
+            bind(key, name=key, condition=filtering)
+
+        @kb.add("/", filter=normal)
+        def _(event) -> None:
+            if self.session.view == "choice":
+                self.state.filter_text = ""
+
+        @kb.add("escape", filter=filtering)
+        def _(event) -> None:
+            self.state.filter_text = None
+
+        @kb.add("enter", filter=filtering)
+        def _(event) -> None:
+            self._key_time = time.perf_counter()
+            self._digit(1)
+            self.state.filter_text = None
+
+        @kb.add("backspace", filter=filtering)
+        def _(event) -> None:
+            self.state.filter_text = (self.state.filter_text or "")[:-1]
+
+        @kb.add("<any>", filter=filtering)
+        def _(event) -> None:
+            char = event.data
+            if char.isprintable() and not char.isdigit():
+                self.state.filter_text = (self.state.filter_text or "") + char
+
+        def body():
+            self.session.advance()
+            self._new_question()
+            size = self.app.output.get_size()
+            return ANSI(render_screen(self.session, self.state, size.columns, size.rows,
+                                      self.title))
+
+        control = FormattedTextControl(body, focusable=True, show_cursor=False)
+        app = Application(
+            layout=Layout(Window(control, wrap_lines=False)),
+            key_bindings=kb,
+            full_screen=True,
+            refresh_interval=0.25,
+            input=_terminal_input(),
+        )
+        app.after_render += self._after_render
+        return app
+
+    def _after_render(self, _app) -> None:
+        if self._key_time is None:
+            return
+        elapsed = time.perf_counter() - self._key_time
+        self._key_time = None
+        if self._latency_log:
+            with open(self._latency_log, "a", encoding="utf-8") as fh:
+                fh.write(f"{elapsed:.6f}\n")
+
+    def run(self) -> None:
+        def stop(signum, frame) -> None:
+            loop = getattr(self.app, "loop", None)
+            if loop is not None and self.app.is_running:
+                loop.call_soon_threadsafe(self.app.exit)
+            else:
+                raise KeyboardInterrupt
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            self.app.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _terminal_input():
+    """Read keys from the terminal even when stdin is a pipe (``... | altool textcat.teach``)."""
+    from prompt_toolkit.input import create_input
+
+    if sys.stdin.isatty():
+        return create_input()
+    try:
+        tty = open("/dev/tty")  # noqa: SIM115 - lives as long as the app
+    except OSError:
+        raise AltoolError(
+            "the annotation UI needs a terminal; run it in one (not with stdin and no tty)"
+        ) from None
+    return create_input(stdin=tty)

@@ -1,0 +1,261 @@
+"""The background worker: owns the model, learns from answers, keeps the queue full.
+
+It runs in a daemon thread with its own SQLite connection and BLAS/OpenMP limited to one
+thread (on 2 cores an oversubscribed fit was measured 10x slower). The UI never calls into it
+except :meth:`Worker.notify` (new answers) and :meth:`Worker.stop`. If the model fails, the
+worker logs the traceback under ``ALTOOL_HOME/logs``, reports a one-line warning in its status,
+and keeps serving questions in cold-start order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .learner import Learner, Pick, make_task
+from .paths import log_dir
+from .store import SourceRow, Store
+from .taskqueue import Question, TaskQueue
+
+COLD_SAMPLE = 2_000
+CHUNK = 5_000
+
+
+@dataclass
+class WorkerStatus:
+    state: str = "starting"  # starting | warming up | ready | failed
+    model_version: int = 0
+    trained_on: int = 0
+    fits: int = 0
+    last_fit_s: float = 0.0
+    last_refresh_s: float = 0.0
+    warning: str | None = None
+
+
+class Worker(threading.Thread):
+    def __init__(
+        self,
+        *,
+        db_path: Path,
+        dataset: str,
+        source: str,
+        learner: Learner,
+        queue: TaskQueue,
+        batch_size: int = 10,
+        exclude: list[str] | None = None,
+        pool_size: int = 20_000,
+        queue_size: int | None = None,
+        model_path: Path | None = None,
+        save_every: int = 5,
+    ) -> None:
+        super().__init__(name="altool-worker", daemon=True)
+        self.db_path = db_path
+        self.dataset = dataset
+        self.source = source
+        self.learner = learner
+        self.queue = queue
+        self.batch_size = max(1, batch_size)
+        self.exclude = list(exclude or [])
+        self.pool_size = pool_size
+        self.queue_size = queue_size or max(2 * self.batch_size, 20)
+        self.model_path = model_path
+        self.save_every = save_every
+        self.status = WorkerStatus()
+        self._event = threading.Event()
+        self._stopping = threading.Event()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._pool: tuple[list[SourceRow], Any] | None = None
+        self._failed = False
+
+    # -- called from the UI thread -----------------------------------------------------------
+    def notify(self, n_answers: int = 1) -> None:
+        with self._lock:
+            self._pending += n_answers
+        self._event.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._event.set()
+        if self.is_alive():
+            self.join(timeout)
+
+    # -- the thread --------------------------------------------------------------------------
+    def run(self) -> None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            store = Store(self.db_path)
+            try:
+                self._loop(store)
+            finally:
+                self._save()
+                store.close()
+
+    def _loop(self, store: Store) -> None:
+        self._guard(self._refresh, store)
+        if store.count_answers(self.dataset) and not self._failed:
+            self._guard(self._fit, store)  # catch up on answers given since the model was saved
+            self._guard(self._refresh, store)
+        fits_since_save = 0
+        while not self._stopping.is_set():
+            self._event.wait(0.5)
+            self._event.clear()
+            if self._stopping.is_set():
+                return
+            with self._lock:
+                due = self._pending >= self.batch_size
+                if due:
+                    self._pending = 0
+            if due and not self._failed:
+                self._guard(self._fit, store)
+                fits_since_save += 1
+                if fits_since_save >= self.save_every:
+                    self._save()
+                    fits_since_save = 0
+            if due or len(self.queue) < self.batch_size:
+                self._guard(self._refresh, store)
+
+    def _guard(self, fn, store: Store) -> None:
+        try:
+            fn(store)
+        except Exception as err:  # the UI must keep going whatever the model does
+            self._failed = True
+            self.status.state = "failed"
+            log = log_path()
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} worker error\n")
+                fh.write(traceback.format_exc())
+            self.status.warning = (
+                f"model failed ({type(err).__name__}: {err}); asking in cold-start order. "
+                f"Details: {log}"
+            )
+            self._fallback(store)
+
+    def _fit(self, store: Store) -> None:
+        t0 = time.perf_counter()
+        answers = list(store.iter_answers(self.dataset)) if store.has_dataset(self.dataset) else []
+        n = self.learner.fit(answers)
+        model = self.learner.model
+        self.status.last_fit_s = time.perf_counter() - t0
+        self.status.fits += 1
+        self.status.trained_on = n
+        self.status.model_version = model.version
+        self.status.state = "ready" if model.ready else "warming up"
+
+    def _refresh(self, store: Store) -> None:
+        t0 = time.perf_counter()
+        model = self.learner.model
+        self.status.state = "ready" if model.ready else "warming up"
+        skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        total = store.count_source(self.source)
+        if not model.ready:
+            rows = store.sample_source(self.source, COLD_SAMPLE)
+            picks = self._choose(rows, self.learner.model.featurize([r.text for r in rows]), skip)
+        elif total <= self.pool_size:
+            rows, X = self._whole_pool(store)
+            picks = self._choose(rows, X, skip)
+        else:
+            import scipy.sparse as sp
+
+            rows = store.sample_source(self.source, self.pool_size)
+            parts = []
+            for start in range(0, len(rows), CHUNK):
+                parts.append(model.featurize([r.text for r in rows[start : start + CHUNK]]))
+                if start == 0 and len(self.queue) == 0:  # first questions before the pool is done
+                    self._publish(store, rows, self._choose(rows[:CHUNK], parts[0], skip))
+            X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+            picks = self._choose(rows, X, skip)
+        if not picks:
+            picks, rows = self._remaining(store, skip)
+        self._publish(store, rows, picks)
+        if not picks:
+            self.queue.finish()
+        self.status.last_refresh_s = time.perf_counter() - t0
+
+    def _choose(self, rows: list[SourceRow], X: Any, skip: set[int]) -> list[Pick]:
+        if not rows:
+            return []
+        return self.learner.choose(X, [r.input_hash for r in rows], self.queue_size, skip)
+
+    def _whole_pool(self, store: Store) -> tuple[list[SourceRow], Any]:
+        if self._pool is None:
+            import scipy.sparse as sp
+
+            rows: list[SourceRow] = []
+            parts = []
+            for chunk in store.iter_source(self.source, CHUNK):
+                rows += chunk
+                parts.append(self.learner.model.featurize([r.text for r in chunk]))
+            X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+            self._pool = (rows, X)
+        return self._pool
+
+    def _remaining(self, store: Store, skip: set[int]) -> tuple[list[Pick], list[SourceRow]]:
+        """Scan the whole source for anything still unasked (the sample may have missed it)."""
+        for chunk in store.iter_source(self.source, CHUNK):
+            X = self.learner.model.featurize([r.text for r in chunk])
+            picks = self._choose(chunk, X, skip)
+            if picks:
+                return picks, chunk
+        return [], []
+
+    def _fallback(self, store: Store) -> None:
+        """No model: queue a random sample of unasked questions (the UI keeps going)."""
+        skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        rows = store.sample_source(self.source, COLD_SAMPLE)
+        labels = self.learner.labels
+        picks = []
+        for i, row in enumerate(rows):
+            label = i % len(labels) if self.learner.view == "binary" else None
+            pick = Pick(i, label, None, None)
+            task = make_task({"text": row.text, "_input_hash": row.input_hash}, labels,
+                             self.learner.view, pick)
+            if task["_task_hash"] not in skip:
+                picks.append(pick)
+            if len(picks) >= self.queue_size:
+                break
+        self._publish(store, rows, picks)
+
+    def _publish(self, store: Store, rows: list[SourceRow], picks: list[Pick]) -> None:
+        examples = store.get_examples([rows[p.row].id for p in picks])
+        questions = []
+        labels = self.learner.labels
+        for p in picks:
+            eg = examples[rows[p.row].id]
+            task = make_task(eg, labels, self.learner.view, p)
+            questions.append(
+                Question(task, _predicted(p, labels, self.learner), self.learner.model.version)
+            )
+        self.queue.replace(questions)
+
+    def _save(self) -> None:
+        model = self.learner.model
+        if self.model_path is None or not model.ready or self._failed:
+            return
+        try:
+            model.save(self.model_path)
+        except Exception:  # saving must never take the session down
+            with log_path().open("a", encoding="utf-8") as fh:
+                fh.write(traceback.format_exc())
+
+
+def _predicted(pick: Pick, labels: list[str], learner: Learner) -> list[str] | None:
+    if pick.probs is None:
+        return None
+    if learner.view == "binary":
+        return [labels[pick.label or 0]] if (pick.score or 0) >= 0.5 else []
+    if learner.model.exclusive or len(labels) == 1:
+        return [labels[int(np.argmax(pick.probs))]]
+    return [label for label, p in zip(labels, pick.probs, strict=True) if p >= 0.5]
+
+
+def log_path() -> Path:
+    return log_dir() / "worker.log"
