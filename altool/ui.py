@@ -147,15 +147,16 @@ def _prompt(session: Session, state: ViewState) -> Any:
 
 
 def status_line(session: Session) -> str:
+    """One line: answers this session and in the dataset, the model's recent hit rate, state."""
     s = session.status()
     parts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
     if s.get("accuracy") is not None:
-        parts.append(f"model right {s['accuracy']:.0%} of last {s['accuracy_n']}")
+        parts.append(f"model {s['accuracy']:.0%} right (last {s['accuracy_n']})")
     state = s.get("model_state")
     if state == "ready":
-        parts.append(f"model v{s.get('model_version', 0)} · {s.get('trained_on', 0)} examples")
+        parts.append(f"v{s.get('model_version', 0)}, {s.get('trained_on', 0)} ex")
     elif state in ("warming up", "starting"):
-        parts.append("model warming up (needs accepts and rejects)")
+        parts.append("model warming up")
     elif state == "failed":
         parts.append("model failed")
     return " " + " · ".join(parts)

@@ -73,6 +73,7 @@ class Worker(threading.Thread):
         self._lock = threading.Lock()
         self._pool: tuple[list[SourceRow], Any] | None = None
         self._failed = False
+        self._drained = False
 
     # -- called from the UI thread -----------------------------------------------------------
     def notify(self, n_answers: int = 1) -> None:
@@ -119,7 +120,7 @@ class Worker(threading.Thread):
                 if fits_since_save >= self.save_every:
                     self._save()
                     fits_since_save = 0
-            if due or len(self.queue) < self.batch_size:
+            if due or (len(self.queue) < self.batch_size and not self._drained):
                 self._guard(self._refresh, store)
 
     def _guard(self, fn, store: Store) -> None:
@@ -176,6 +177,9 @@ class Worker(threading.Thread):
         if not picks:
             picks, rows = self._remaining(store, skip)
         self._publish(store, rows, picks)
+        # Fewer picks than asked for: the source is nearly used up. Don't rescan on a low
+        # queue again until new answers arrive.
+        self._drained = len(picks) < self.queue_size
         if not picks:
             self.queue.finish()
         self.status.last_refresh_s = time.perf_counter() - t0
