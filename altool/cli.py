@@ -14,7 +14,6 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -352,16 +351,8 @@ def main(argv: list[str] | None = None) -> None:
         for path in _recipe_files(args):
             load_recipe_file(path)
         command = typer.main.get_command(build_app())
-        result = command.main(args=args, prog_name="altool", standalone_mode=False)
-        code = result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        code = 1
+        # Standalone mode: Typer prints usage errors itself and exits 2, --help exits 0.
+        command.main(args=args, prog_name="altool", standalone_mode=True)
     except AltoolError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}", markup=True, soft_wrap=True)
         code = exc.exit_code
