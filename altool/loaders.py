@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import IO, Any
 from .errors import AltoolError, InputError
 
 LOADERS = ("jsonl", "csv", "txt")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -119,6 +121,16 @@ def parse_json_object(line: str, path: str, number: int) -> dict[str, Any]:
             path, number, f"invalid JSON ({err.msg} at column {err.colno}); "
             'each line must be one JSON object like {"text": "..."}'
         ) from None
+    except RecursionError:
+        raise InputError(path, number, "JSON nested too deeply; flatten the line") from None
+    if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(
+                path, number, "contains an unpaired surrogate escape (like \\ud800), which is "
+                "not valid text; fix or remove it"
+            ) from None
     if not isinstance(value, dict):
         raise InputError(
             path, number,
@@ -144,11 +156,11 @@ def read_jsonl(
 ) -> Iterator[Record]:
     for number, line in _decoded_lines(fh, path, progress):
         try:
-            if isinstance(line, InputError):
-                raise line
-            if not line.strip():
+            if isinstance(line, str) and not line.strip():
                 continue
             report.read += 1
+            if isinstance(line, InputError):
+                raise line
             eg = parse_json_object(line, path, number)
             _check_example(eg, path, number)
         except InputError as err:
@@ -165,11 +177,11 @@ def read_txt(
 ) -> Iterator[Record]:
     for number, line in _decoded_lines(fh, path, progress):
         try:
-            if isinstance(line, InputError):
-                raise line
-            if not line.strip():
+            if isinstance(line, str) and not line.strip():
                 continue
             report.read += 1
+            if isinstance(line, InputError):
+                raise line
             check_text(line, path, number, what="line")
         except InputError as err:
             if not skip_invalid:
@@ -190,6 +202,10 @@ def read_csv(
     def lines() -> Iterator[str]:
         for number, line in _decoded_lines(fh, path, progress):
             if isinstance(line, InputError):
+                if skip_invalid and number > 1:
+                    report.read += 1
+                    report.skip(line)
+                    continue
                 raise line
             numbers.append(number)
             yield line + "\n"
@@ -219,7 +235,7 @@ def read_csv(
                 raise err_in from None
             report.skip(err_in)
             continue
-        number = reader.line_num
+        number = numbers[-1]  # physical line (reader.line_num miscounts after a skipped line)
         if not any(cell.strip() for cell in row):
             continue
         report.read += 1

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import joblib
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import AltoolError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 class TextModel(Protocol):
@@ -92,6 +93,7 @@ class HashedFeatures:
         self.char = HashingVectorizer(analyzer="char", ngram_range=(4, 4), **common)
 
     def __call__(self, texts: Sequence[str]) -> sp.csr_matrix:
+        import scipy.sparse as sp
         from sklearn.preprocessing import normalize
 
         X = sp.hstack([self.word.transform(texts), self.char.transform(texts)], format="csr")
@@ -181,6 +183,8 @@ class SklearnModel:
     def save(self, path: Path) -> None:
         """Write the model atomically (a crash mid-save leaves the old file)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        import joblib
+
         tmp = path.with_suffix(path.suffix + ".tmp")
         joblib.dump(self, tmp)
         tmp.replace(path)
@@ -215,6 +219,8 @@ def make_model(name: str, labels: Sequence[str], exclusive: bool = True) -> Text
 
 def load_model(path: Path) -> TextModel:
     """Load a model saved by altool. Only load files you trust: joblib runs pickled code."""
+    import joblib
+
     try:
         model = joblib.load(path)
     except Exception as err:  # joblib/pickle raise many types for a damaged file
@@ -222,3 +228,20 @@ def load_model(path: Path) -> TextModel:
     if not hasattr(model, "predict_proba") or not hasattr(model, "labels"):
         raise AltoolError(f"{path}: not an altool model")
     return model
+
+
+def resume_model(
+    state: Path | None, name: str, labels: Sequence[str], exclusive: bool
+) -> TextModel:
+    """The saved in-the-loop model of a dataset if it fits these labels, else a new one."""
+    fresh = make_model(name, labels, exclusive=exclusive)
+    if name not in MODELS or state is None or not state.exists():
+        return fresh
+    try:
+        saved = load_model(state)
+    except AltoolError:
+        return fresh
+    same_kind = getattr(saved, "kind", None) == fresh.kind
+    if same_kind and list(saved.labels) == list(labels) and saved.exclusive == fresh.exclusive:
+        return saved
+    return fresh

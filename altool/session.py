@@ -160,6 +160,7 @@ class Session:
         self._skip.discard(last.question.task_hash)
         if self.current is not None:
             self.stream.push_front(self.current)
+            self.finished = False  # the pushed-back question is still to be asked
         self.current = last.question
         self.count -= 1
         self.dataset_total -= 1

@@ -23,11 +23,15 @@ def load_file(
     records = iter_records(
         path, loader, report=report, skip_invalid=skip_invalid, progress=progress
     )
-    result = store.add_source(source, records)
+
+    def checked():
+        yield from records
+        if report.read == 0:  # raised inside the transaction: nothing (no source) is written
+            where = "stdin" if path == "-" else path
+            raise AltoolError(f"{where}: no examples found (the input is empty)")
+
+    result = store.add_source(source, checked())
     result.skipped = report.skipped
-    if report.read == 0 and result.added == 0 and result.duplicates == 0:
-        where = "stdin" if path == "-" else path
-        raise AltoolError(f"{where}: no examples found (the input is empty)")
     return result, report
 
 

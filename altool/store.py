@@ -17,19 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from .errors import AltoolError
 from .hashing import hash_text, set_hashes
 from .loaders import Record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL);
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL,
+    n_examples INTEGER NOT NULL DEFAULT 0, min_id INTEGER, max_id INTEGER);
 CREATE TABLE IF NOT EXISTS examples (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -83,6 +82,7 @@ class Store:
             raise AltoolError(f"{self.path}: no such database")
         if self.path.is_dir():
             raise AltoolError(f"{self.path}: is a folder, not a database file")
+        self.conn: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
@@ -93,16 +93,31 @@ class Store:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             self._migrate()
-        except sqlite3.DatabaseError as err:
-            raise AltoolError(_explain_db_error(self.path, err)) from None
-        except OSError as err:
-            raise AltoolError(f"{self.path}: can't open the database ({err})") from None
-        self.db = sqlite_utils.Database(self.conn)
+        except BaseException as err:
+            if self.conn is not None:
+                self.conn.close()
+            if isinstance(err, sqlite3.DatabaseError):
+                raise AltoolError(_explain_db_error(self.path, err)) from None
+            if isinstance(err, OSError):
+                raise AltoolError(f"{self.path}: can't open the database ({err})") from None
+            raise
+        self._db = None
         self._dataset_ids: dict[str, int] = {}
+
+    @property
+    def db(self):
+        """The same connection as a ``sqlite_utils.Database``, for ad-hoc queries in Python
+        (``store.db["answers"].rows_where(...)``). Imported on first use: it costs start-up."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # -- lifecycle -------------------------------------------------------------------------
     def _migrate(self) -> None:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        version = 0
         if "meta" in tables:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(row[0]) if row else 0
@@ -120,6 +135,8 @@ class Store:
             )
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            if version == 1:
+                _migrate_1_to_2(self.conn)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
@@ -193,6 +210,7 @@ class Store:
                 "INSERT OR IGNORE INTO sources (name, created) VALUES (?, ?)", (name, time.time())
             )
             source_id = self._source_id(name)
+            last_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM examples").fetchone()[0]
             sql = (
                 "INSERT OR IGNORE INTO examples (source_id, input_hash, text, content) "
                 "VALUES (?, ?, ?, ?)"
@@ -221,6 +239,13 @@ class Store:
                 self.conn.executemany(sql, batch)
             result.added = self.conn.total_changes - before
             result.duplicates = seen - result.added
+            if result.added:  # new rows are exactly the ids above last_id
+                self.conn.execute(
+                    "UPDATE sources SET n_examples = n_examples + ?, "
+                    "min_id = COALESCE(min_id, (SELECT MIN(id) FROM examples WHERE id > ?)), "
+                    "max_id = (SELECT MAX(id) FROM examples) WHERE id = ?",
+                    (result.added, last_id, source_id),
+                )
             return result
 
         return self._write(run)
@@ -228,13 +253,14 @@ class Store:
     def count_source(self, name: str) -> int:
         source_id = self.require_source(name)
         return self.conn.execute(
-            "SELECT COUNT(*) FROM examples WHERE source_id = ?", (source_id,)
+            "SELECT n_examples FROM sources WHERE id = ?", (source_id,)
         ).fetchone()[0]
 
     def source_id_range(self, name: str) -> tuple[int, int]:
+        """Lowest and highest row id of the source (kept in ``sources``: no table scan)."""
         source_id = self.require_source(name)
         lo, hi = self.conn.execute(
-            "SELECT MIN(id), MAX(id) FROM examples WHERE source_id = ?", (source_id,)
+            "SELECT min_id, max_id FROM sources WHERE id = ?", (source_id,)
         ).fetchone()
         return (lo or 0, hi or 0)
 
@@ -259,9 +285,9 @@ class Store:
         """About ``n`` random rows of a source, without reading the whole source."""
         source_id = self.require_source(name)
         lo, hi = self.source_id_range(name)
-        if hi == 0:
-            return []
         total = self.count_source(name)
+        if hi == 0 or total == 0:
+            return []
         if total <= n * 2:
             rows = self.conn.execute(
                 "SELECT id, input_hash, text FROM examples WHERE source_id = ?", (source_id,)
@@ -276,7 +302,7 @@ class Store:
             marks = ",".join("?" * len(part))
             rows += self.conn.execute(
                 "SELECT id, input_hash, text FROM examples "
-                f"WHERE source_id = ? AND id IN ({marks})",
+                f"WHERE +source_id = ? AND id IN ({marks})",  # + : look up by rowid
                 (source_id, *part),
             ).fetchall()
         rng.shuffle(rows)
@@ -509,11 +535,22 @@ class Store:
         sources: dict[str, Any] = {}
         if dataset is None:
             for name, total, created in self.conn.execute(
-                "SELECT s.name, COUNT(e.id), s.created FROM sources s "
-                "LEFT JOIN examples e ON e.source_id = s.id GROUP BY s.id ORDER BY s.name"
+                "SELECT name, n_examples, created FROM sources ORDER BY name"
             ):
                 sources[name] = {"total": total, "created": created}
         return {"datasets": datasets, "sources": sources}
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Schema 2 keeps each source's example count and id range in ``sources``."""
+    for column in ("n_examples INTEGER NOT NULL DEFAULT 0", "min_id INTEGER", "max_id INTEGER"):
+        conn.execute(f"ALTER TABLE sources ADD COLUMN {column}")
+    conn.execute(
+        "UPDATE sources SET n_examples = (SELECT COUNT(*) FROM examples e "
+        "WHERE e.source_id = sources.id), min_id = (SELECT MIN(id) FROM examples e "
+        "WHERE e.source_id = sources.id), max_id = (SELECT MAX(id) FROM examples e "
+        "WHERE e.source_id = sources.id)"
+    )
 
 
 def check_name(name: str, kind: str) -> str:

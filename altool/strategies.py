@@ -76,6 +76,15 @@ def random_order(
     return rng.permutation(len(probs))[: min(n, len(probs))]
 
 
+def random_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Cold start in random order: the ``random`` baseline stays random before the model too."""
+    m = features.shape[0]
+    return rng.permutation(m)[: min(n, m)]
+
+
+random_order.cold_start = random_start  # type: ignore[attr-defined]
+
+
 def _row_sims(features: Any, i: int, chosen: list[int]) -> np.ndarray:
     row = features[i]
     other = features[chosen]
@@ -130,6 +139,7 @@ def cold_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarray
     chosen = [first]
     # For L2-normalised rows: squared distance = 2 - 2 * cosine similarity.
     closest = np.maximum(2.0 - 2.0 * _column(features @ features[first].T), 0.0)
+    closest[first] = 0.0  # float noise must not let the first pick be drawn again
     while len(chosen) < n:
         total = closest.sum()
         if total <= 1e-12:

@@ -12,19 +12,39 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .learner import Learner, Pick, make_task
 from .paths import log_dir
 from .store import SourceRow, Store
-from .taskqueue import Question, TaskQueue
+from .taskqueue import Question
+
+
+class QuestionSink(Protocol):
+    """Where the worker puts questions: a TaskQueue, or a pipe to the UI process."""
+
+    def replace(self, questions: list[Question]) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def asked(self) -> set[int]: ...
+
+    def __len__(self) -> int: ...
 
 COLD_SAMPLE = 2_000
 CHUNK = 5_000
+RESAMPLE_EVERY = 5
+
+
+def default_queue_size(batch_size: int) -> int:
+    """Questions kept ready: enough that a fast annotator doesn't run dry while the model
+    refits and rescores (seconds on a large source)."""
+    return max(5 * batch_size, 50)
 
 
 @dataclass
@@ -46,7 +66,7 @@ class Worker(threading.Thread):
         dataset: str,
         source: str,
         learner: Learner,
-        queue: TaskQueue,
+        queue: QuestionSink,
         batch_size: int = 10,
         exclude: list[str] | None = None,
         pool_size: int = 20_000,
@@ -63,10 +83,11 @@ class Worker(threading.Thread):
         self.batch_size = max(1, batch_size)
         self.exclude = list(exclude or [])
         self.pool_size = pool_size
-        self.queue_size = queue_size or max(2 * self.batch_size, 20)
+        self.queue_size = queue_size or default_queue_size(self.batch_size)
         self.model_path = model_path
         self.save_every = save_every
         self.status = WorkerStatus()
+        self.on_status: Callable[[WorkerStatus], None] | None = None
         self._event = threading.Event()
         self._stopping = threading.Event()
         self._pending = 0
@@ -74,6 +95,7 @@ class Worker(threading.Thread):
         self._pool: tuple[list[SourceRow], Any] | None = None
         self._failed = False
         self._drained = False
+        self._pool_uses = 0
 
     # -- called from the UI thread -----------------------------------------------------------
     def notify(self, n_answers: int = 1) -> None:
@@ -128,17 +150,16 @@ class Worker(threading.Thread):
             fn(store)
         except Exception as err:  # the UI must keep going whatever the model does
             self._failed = True
-            self.status.state = "failed"
-            log = log_path()
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} worker error\n")
-                fh.write(traceback.format_exc())
+            log = log_error("worker error")
             self.status.warning = (
                 f"model failed ({type(err).__name__}: {err}); asking in cold-start order. "
                 f"Details: {log}"
             )
+            self.status.state = "failed"
             self._fallback(store)
+        finally:
+            if self.on_status is not None:
+                self.on_status(self.status)
 
     def _fit(self, store: Store) -> None:
         t0 = time.perf_counter()
@@ -154,25 +175,15 @@ class Worker(threading.Thread):
     def _refresh(self, store: Store) -> None:
         t0 = time.perf_counter()
         model = self.learner.model
-        self.status.state = "ready" if model.ready else "warming up"
+        if not self._failed:  # keep showing "failed" while serving cold-start questions
+            self.status.state = "ready" if model.ready else "warming up"
         skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
         total = store.count_source(self.source)
         if not model.ready:
             rows = store.sample_source(self.source, COLD_SAMPLE)
             picks = self._choose(rows, self.learner.model.featurize([r.text for r in rows]), skip)
-        elif total <= self.pool_size:
-            rows, X = self._whole_pool(store)
-            picks = self._choose(rows, X, skip)
         else:
-            import scipy.sparse as sp
-
-            rows = store.sample_source(self.source, self.pool_size)
-            parts = []
-            for start in range(0, len(rows), CHUNK):
-                parts.append(model.featurize([r.text for r in rows[start : start + CHUNK]]))
-                if start == 0 and len(self.queue) == 0:  # first questions before the pool is done
-                    self._publish(store, rows, self._choose(rows[:CHUNK], parts[0], skip))
-            X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+            rows, X = self._pool_features(store, total, skip)
             picks = self._choose(rows, X, skip)
         if not picks:
             picks, rows = self._remaining(store, skip)
@@ -189,17 +200,33 @@ class Worker(threading.Thread):
             return []
         return self.learner.choose(X, [r.input_hash for r in rows], self.queue_size, skip)
 
-    def _whole_pool(self, store: Store) -> tuple[list[SourceRow], Any]:
-        if self._pool is None:
+    def _pool_features(
+        self, store: Store, total: int, skip: set[int]
+    ) -> tuple[list[SourceRow], Any]:
+        """The pool to score and its features, computed in chunks and kept between refreshes.
+
+        A source of up to ``pool_size`` examples is the pool, featurised once. A larger one is
+        scored through a random sample of ``pool_size`` rows, drawn again every
+        ``RESAMPLE_EVERY`` refreshes (featurising 20,000 texts takes seconds)."""
+        whole = total <= self.pool_size
+        if self._pool is None or (not whole and self._pool_uses >= RESAMPLE_EVERY):
             import scipy.sparse as sp
 
-            rows: list[SourceRow] = []
+            if whole:
+                rows = [row for chunk in store.iter_source(self.source, CHUNK) for row in chunk]
+            else:
+                rows = store.sample_source(self.source, self.pool_size)
             parts = []
-            for chunk in store.iter_source(self.source, CHUNK):
-                rows += chunk
-                parts.append(self.learner.model.featurize([r.text for r in chunk]))
+            for start in range(0, len(rows), CHUNK):
+                parts.append(self.learner.model.featurize(
+                    [r.text for r in rows[start : start + CHUNK]]
+                ))
+                if start == 0 and len(rows) > CHUNK and len(self.queue) == 0:
+                    # The UI is waiting: first questions before the whole pool is featurised.
+                    self._publish(store, rows, self._choose(rows[:CHUNK], parts[0], skip))
             X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
-            self._pool = (rows, X)
+            self._pool, self._pool_uses = (rows, X), 0
+        self._pool_uses += 1
         return self._pool
 
     def _remaining(self, store: Store, skip: set[int]) -> tuple[list[Pick], list[SourceRow]]:
@@ -214,19 +241,9 @@ class Worker(threading.Thread):
     def _fallback(self, store: Store) -> None:
         """No model: queue a random sample of unasked questions (the UI keeps going)."""
         skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
-        rows = store.sample_source(self.source, COLD_SAMPLE)
-        labels = self.learner.labels
-        picks = []
-        for i, row in enumerate(rows):
-            label = i % len(labels) if self.learner.view == "binary" else None
-            pick = Pick(i, label, None, None)
-            task = make_task({"text": row.text, "_input_hash": row.input_hash}, labels,
-                             self.learner.view, pick)
-            if task["_task_hash"] not in skip:
-                picks.append(pick)
-            if len(picks) >= self.queue_size:
-                break
-        self._publish(store, rows, picks)
+        self.queue.replace(random_questions(
+            store, self.source, self.learner.labels, self.learner.view, skip, self.queue_size
+        ))
 
     def _publish(self, store: Store, rows: list[SourceRow], picks: list[Pick]) -> None:
         examples = store.get_examples([rows[p.row].id for p in picks])
@@ -247,8 +264,7 @@ class Worker(threading.Thread):
         try:
             model.save(self.model_path)
         except Exception:  # saving must never take the session down
-            with log_path().open("a", encoding="utf-8") as fh:
-                fh.write(traceback.format_exc())
+            log_error("saving the model failed")
 
 
 def _predicted(pick: Pick, labels: list[str], learner: Learner) -> list[str] | None:
@@ -261,5 +277,36 @@ def _predicted(pick: Pick, labels: list[str], learner: Learner) -> list[str] | N
     return [label for label, p in zip(labels, pick.probs, strict=True) if p >= 0.5]
 
 
+def random_questions(
+    store: Store, source: str, labels: list[str], view: str, skip: set[int], n: int
+) -> list[Question]:
+    """Up to ``n`` unasked questions from a random sample of the source, without a model
+    (used before the worker is up, and when the model has failed)."""
+    rows = store.sample_source(source, max(4 * n, 50))
+    examples = store.get_examples([r.id for r in rows])
+    out: list[Question] = []
+    for i, row in enumerate(rows):
+        label = i % len(labels) if view == "binary" else None
+        task = make_task(examples[row.id], labels, view, Pick(i, label, None, None))
+        if task["_task_hash"] not in skip:
+            out.append(Question(task))
+        if len(out) >= n:
+            break
+    return out
+
+
 def log_path() -> Path:
     return log_dir() / "worker.log"
+
+
+def log_error(what: str) -> Path:
+    """Append the current exception's traceback to the worker log; return the log's path."""
+    log = log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {what}\n")
+            fh.write(traceback.format_exc())
+    except OSError:
+        pass  # nowhere to log: the warning in the status line still tells the user
+    return log

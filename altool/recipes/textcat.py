@@ -9,13 +9,11 @@ import typer
 
 from ..context import db_path, open_store
 from ..errors import AltoolError
-from ..learner import Learner
-from ..models import load_model, make_model
-from ..paths import model_dir, safe_filename
+from ..paths import model_state_path
 from ..sources import ensure_source
 from ..strategies import DEFAULT_STRATEGY, get_strategy
 from ..taskqueue import TaskQueue
-from ..worker import Worker
+from ..worker_process import WorkerConfig, WorkerProcess
 from . import recipe
 
 
@@ -26,11 +24,6 @@ def split_labels(value: str) -> list[str]:
     if len(set(labels)) != len(labels):
         raise AltoolError(f"--label lists a label twice: {value}")
     return labels
-
-
-def model_state_path(dataset: str) -> Path:
-    """Where the in-the-loop model of ``dataset`` is saved between sessions."""
-    return model_dir() / f"{safe_filename(dataset)}.joblib"
 
 
 @recipe("textcat.teach")
@@ -77,20 +70,24 @@ def textcat_teach(
     if view not in ("binary", "choice"):
         raise AltoolError(f"--view must be binary or choice, got {view!r}")
     exclusive = not multilabel
-    chosen_strategy = get_strategy(strategy)
+    get_strategy(strategy)  # fail early on an unknown name
+    if model != "sklearn" and not Path(model).exists():
+        raise AltoolError(f"unknown model {model!r}; use sklearn or the path of a saved model")
     excluded = [d.strip() for d in exclude.split(",") if d.strip()]
 
     with open_store() as store:
         source_name = ensure_source(store, source, loader)
         store.ensure_dataset(dataset, {"recipe": "textcat.teach", "labels": labels, "view": view})
 
-    state = model_state_path(dataset)
-    text_model = _resume_model(state, model, labels, exclusive)
-    learner = Learner(text_model, chosen_strategy, view=view, seed=seed)
     queue = TaskQueue()
-    worker = Worker(
-        db_path=db_path(), dataset=dataset, source=source_name, learner=learner, queue=queue,
-        batch_size=batch_size, exclude=excluded, pool_size=pool_size, model_path=state,
+    worker = WorkerProcess(
+        WorkerConfig(
+            db_path=db_path(), dataset=dataset, source=source_name, labels=labels, view=view,
+            exclusive=exclusive, model=model, strategy=strategy, batch_size=batch_size,
+            exclude=excluded, pool_size=pool_size, seed=seed,
+            model_path=model_state_path(dataset),
+        ),
+        queue,
     )
     worker.start()
 
@@ -114,17 +111,3 @@ def textcat_teach(
         "config": {"labels": labels, "batch_size": batch_size, "multilabel": multilabel,
                    "title": f"textcat.teach · {dataset} · {source_name}"},
     }
-
-
-def _resume_model(state: Path, name: str, labels: list[str], exclusive: bool):
-    """The saved in-the-loop model of this dataset if it fits, else a fresh (or given) one."""
-    fresh = make_model(name, labels, exclusive=exclusive)
-    if name not in ("sklearn",) or not state.exists():
-        return fresh
-    try:
-        saved = load_model(state)
-    except AltoolError:
-        return fresh
-    if list(saved.labels) == labels and saved.exclusive == fresh.exclusive:
-        return saved
-    return fresh

@@ -1,0 +1,236 @@
+"""Run the model worker in a child process, so the UI never competes with it.
+
+In one process, the worker's Python-level work (featurising, hashing) holds the GIL and
+delays the UI's redraws (keypress p99 was measured at 113 ms that way, against a 50 ms
+target). In a child process the model gets its own core; the UI process doesn't even import
+scikit-learn. The two talk over a pipe:
+
+- UI -> worker: ``("notify", n_answers, queue_length)``, ``("stop",)``
+- worker -> UI: ``("replace", [Question, ...])``, ``("finish",)``, ``("status", dict)``
+
+Both sides read the same SQLite database (the store is the source of truth for answers).
+While the child starts, the UI process queues a random sample so the first question appears
+at once. If the child dies, the UI keeps serving random questions and says so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .store import Store
+from .taskqueue import Question, TaskQueue
+from .worker import WorkerStatus, default_queue_size, log_error, log_path, random_questions
+
+
+@dataclass
+class WorkerConfig:
+    """Everything the child needs to build its learner (plain data: it is pickled)."""
+
+    db_path: Path
+    dataset: str
+    source: str
+    labels: list[str]
+    view: str
+    exclusive: bool
+    model: str = "sklearn"
+    strategy: str = "default"
+    batch_size: int = 10
+    exclude: list[str] = field(default_factory=list)
+    pool_size: int = 20_000
+    seed: int | None = None
+    model_path: Path | None = None
+
+    @property
+    def queue_size(self) -> int:
+        return default_queue_size(self.batch_size)
+
+
+class _PipeQueue:
+    """The child's view of the UI's queue: questions go down the pipe."""
+
+    def __init__(self, conn: Any, lock: threading.Lock) -> None:
+        self.conn = conn
+        self.lock = lock
+        self.length = 0
+
+    def _send(self, message: tuple) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+    def replace(self, questions: list[Question]) -> None:
+        self._send(("replace", questions))
+        self.length = len(questions)
+
+    def finish(self) -> None:
+        self._send(("finish",))
+
+    def asked(self) -> set[int]:
+        return set()  # the UI's queue drops anything it has already shown
+
+    def __len__(self) -> int:
+        return self.length
+
+
+def _child_main(conn: Any, config: WorkerConfig) -> None:
+    """Entry point of the worker process."""
+    # Ctrl-C and a closed terminal reach the whole process group: the UI process decides
+    # when to stop, and the child also stops when the pipe closes (the UI died).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    _quiet_output()
+    from .learner import Learner
+    from .models import resume_model
+    from .strategies import get_strategy
+    from .worker import Worker
+
+    lock = threading.Lock()
+    sink = _PipeQueue(conn, lock)
+    model = resume_model(config.model_path, config.model, config.labels, config.exclusive)
+    learner = Learner(model, get_strategy(config.strategy), view=config.view, seed=config.seed)
+    worker = Worker(
+        db_path=config.db_path, dataset=config.dataset, source=config.source, learner=learner,
+        queue=sink, batch_size=config.batch_size, exclude=config.exclude,
+        pool_size=config.pool_size, model_path=config.model_path,
+    )
+
+    def send_status(status: WorkerStatus) -> None:
+        with lock:
+            conn.send(("status", asdict(status)))
+
+    worker.on_status = send_status
+
+    def listen() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            if message[0] == "notify":
+                sink.length = message[2]
+                worker.notify(message[1])
+            elif message[0] == "stop":
+                break
+        worker.stop(timeout=0)
+
+    threading.Thread(target=listen, name="altool-worker-listen", daemon=True).start()
+    try:
+        worker.run()  # in this process's main thread; returns after stop() (model saved)
+    except Exception:
+        log_error("worker process crashed")
+        raise
+
+
+def _quiet_output() -> None:
+    """Send the child's stdout/stderr (library warnings) to the log, not over the UI."""
+    log = log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    sys.stdout = sys.stderr = open(fd, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+class WorkerProcess:
+    """The UI side: starts the child, applies its messages to the local queue."""
+
+    def __init__(self, config: WorkerConfig, queue: TaskQueue) -> None:
+        self.config = config
+        self.queue = queue
+        self.status = WorkerStatus()
+        self._conn: Any = None
+        self._proc: Any = None
+        self._stopping = False
+        self._send_lock = threading.Lock()
+        self._receiver: threading.Thread | None = None
+
+    def start(self) -> None:
+        with Store(self.config.db_path) as store:
+            skip = store.task_hashes([self.config.dataset, *self.config.exclude])
+            self.queue.replace(random_questions(
+                store, self.config.source, self.config.labels, self.config.view, skip,
+                self.config.queue_size,
+            ))
+        ctx = mp.get_context("spawn")
+        self._conn, child_conn = ctx.Pipe()
+        self._proc = ctx.Process(
+            target=_child_main, args=(child_conn, self.config), name="altool-worker", daemon=True
+        )
+        self._proc.start()
+        child_conn.close()
+        self._receiver = threading.Thread(target=self._receive, name="altool-receive",
+                                          daemon=True)
+        self._receiver.start()
+
+    def notify(self, n_answers: int) -> None:
+        self._send(("notify", n_answers, len(self.queue)))
+
+    def _send(self, message: tuple) -> None:
+        try:
+            with self._send_lock:
+                self._conn.send(message)
+        except (OSError, ValueError, AttributeError):
+            pass  # the child is gone; _receive has already switched to the fallback
+
+    def _receive(self) -> None:
+        low_sent = -1
+        while True:
+            try:
+                if not self._conn.poll(0.5):
+                    # Tell the child when the UI is about to run out (once per queue refill).
+                    generation = self.queue.generation
+                    if len(self.queue) < self.config.batch_size and low_sent != generation:
+                        low_sent = generation
+                        self.notify(0)
+                    continue
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            kind = message[0]
+            if kind == "replace":
+                self.queue.replace(message[1])
+            elif kind == "finish":
+                self.queue.finish()
+            elif kind == "status":
+                self.status = WorkerStatus(**message[1])
+        if not self._stopping:
+            self._fall_back()
+
+    def _fall_back(self) -> None:
+        """The child died: keep the UI going with random questions and say so."""
+        self.status.state = "failed"
+        self.status.warning = (
+            f"the model worker stopped; asking in random order. Details: {log_path()}"
+        )
+        try:
+            with Store(self.config.db_path) as store:
+                skip = store.task_hashes([self.config.dataset, *self.config.exclude])
+                self.queue.replace(random_questions(
+                    store, self.config.source, self.config.labels, self.config.view,
+                    skip | self.queue.asked(), 200,
+                ))
+        except Exception:  # the UI must survive even this
+            log_error("fallback questions failed")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Ask the child to save its model and exit; wait up to ``timeout`` seconds."""
+        self._stopping = True
+        self._send(("stop",))
+        if self._proc is not None:
+            self._proc.join(timeout)
+            if self._proc.is_alive():
+                self._proc.terminate()
+                self._proc.join(2)
+        if self._conn is not None:
+            self._conn.close()
+        deadline = time.monotonic() + 1
+        while self._receiver is not None and self._receiver.is_alive() and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)

@@ -1,0 +1,493 @@
+"""Core performance benchmarks for altool: UI latency, ``altool load`` speed, first question.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/core.py [latency|load|first-question|all]
+
+Each benchmark drives the real ``altool`` program (in tmux, or as a subprocess), prints what it
+measured and rewrites its own block of ``benchmarks/RESULTS.md`` (between
+``<!-- core:NAME:start -->`` and ``<!-- core:NAME:end -->``, inside the ``core`` section).
+Benchmarks are measurements, not pass/fail tests: targets are reported as met or missed.
+
+Data: JSONL files of 100k and 1M unique lines are built deterministically under
+``benchmarks/.work/`` (gitignored) from the real texts of the shared training sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+RESULTS = HERE / "RESULTS.md"
+DATASETS = Path(os.environ.get("ALTOOL_BENCH_DATASETS", "/work/shared/datasets/jsonl"))
+CORPORA = ("ag_news", "sst2", "trec", "sms_spam", "banking77", "clinc150")
+VENV_BIN = Path(sys.executable).parent
+ALTOOL = str(VENV_BIN / "altool") if (VENV_BIN / "altool").exists() else "altool"
+TIME_V = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+
+LATENCY_ANSWERS = 500
+QUESTION = re.compile(r"apply\?")
+LATENCY_SOURCE = 100_000
+LOAD_LINES = 1_000_000
+TARGET_P99_MS = 50.0
+TARGET_LOAD_RATIO = 0.7
+TARGET_RSS_MB = 300.0
+TARGET_FIRST_S = 2.0
+
+
+# -- data --------------------------------------------------------------------------------------
+def base_texts() -> list[tuple[str, str]]:
+    """(text, label) pairs of the real training sets, in a fixed order."""
+    out: list[tuple[str, str]] = []
+    for name in CORPORA:
+        path = DATASETS / f"{name}.train.jsonl"
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    eg = json.loads(line)
+                    out.append((eg["text"].strip(), f"{name}:{eg.get('label')}"))
+    return [(t, label) for t, label in out if t]
+
+
+def data_file(n: int) -> Path:
+    """A JSONL file of ``n`` unique examples (built once, deterministically)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"texts-{n}.jsonl"
+    stamp = path.with_suffix(".ok")
+    if path.exists() and stamp.exists() and stamp.read_text() == str(n):
+        return path
+    print(f"building {path.relative_to(HERE.parent)} ({n:,} lines)...", flush=True)
+    texts = base_texts()
+    rng = random.Random(n)
+    order = list(range(len(texts)))
+    tmp = path.with_suffix(".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            if i % len(texts) == 0:
+                rng.shuffle(order)
+            text, label = texts[order[i % len(texts)]]
+            row = {"text": f"{text} #{i}", "label": label}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    stamp.write_text(str(n))
+    return path
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return path
+
+
+def load_source(db: Path, name: str, n: int) -> None:
+    """Store ``n`` examples under source ``name`` in ``db`` (setup, not timed)."""
+    if db.exists():
+        con = sqlite3.connect(db)
+        try:
+            row = con.execute(
+                "SELECT COUNT(*) FROM examples e JOIN sources s ON s.id = e.source_id "
+                "WHERE s.name = ?", (name,)).fetchone()
+        except sqlite3.DatabaseError:
+            row = (0,)
+        con.close()
+        if row[0] == n:
+            return
+    fresh(db)
+    print(f"setup: altool load {name} ({n:,} lines) into {db.name}...", flush=True)
+    subprocess.run([ALTOOL, "--db", str(db), "load", name, str(data_file(n))], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# -- tmux --------------------------------------------------------------------------------------
+class Tmux:
+    """One private tmux server running one program in a 100x30 window."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.socket = f"altool-bench-{os.getpid()}"
+        argv = ["env", *(f"{k}={v}" for k, v in env.items()), *command]
+        self.started = time.perf_counter()
+        self.tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30",
+                  " ".join(_quote(a) for a in argv))
+
+    def tmux(self, *args: str, check: bool = True) -> str:
+        res = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
+        if check and res.returncode != 0:
+            raise RuntimeError(f"tmux {' '.join(args)}: {res.stderr.strip()}")
+        return res.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "s", check=False)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "s", *keys)
+
+    def alive(self) -> bool:
+        res = subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "s"],
+                             capture_output=True)
+        return res.returncode == 0
+
+    def wait_for(self, pattern: str, timeout: float = 60.0, poll: float = 0.01) -> float:
+        """Seconds until the screen matches ``pattern`` (regex); raise on timeout."""
+        rx = re.compile(pattern)
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if rx.search(self.screen()):
+                return time.perf_counter() - start
+            time.sleep(poll)
+        raise TimeoutError(f"screen never showed {pattern!r}; last screen:\n{self.screen()}")
+
+    def quit(self, timeout: float = 20.0) -> None:
+        if self.alive():
+            self.keys("q")
+        end = time.perf_counter() + timeout
+        while self.alive() and time.perf_counter() < end:
+            time.sleep(0.05)
+        self.tmux("kill-server", check=False)
+
+
+def _quote(arg: str) -> str:
+    return arg if re.fullmatch(r"[\w@%+=:,./-]+", arg) else "'" + arg.replace("'", "'\\''") + "'"
+
+
+def session_count(screen: str) -> int | None:
+    m = re.search(r"(\d+) this session", screen)
+    return int(m.group(1)) if m else None
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+# -- 1. keypress latency -----------------------------------------------------------------------
+def bench_latency() -> dict:
+    home = WORK / "latency-home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    db = WORK / "latency-source.db"
+    load_source(db, "news100k", LATENCY_SOURCE)
+    run_db = fresh(home / "altool.db")
+    shutil.copy(db, run_db)  # a pristine copy: no answers from an earlier run
+    log = home / "latency.log"
+    cmd = [ALTOOL, "--db", str(run_db), "textcat.teach", "bench", "news100k",
+           "--label", "interesting", "--batch-size", "10", "--seed", "0"]
+    rng = random.Random(7)
+    tm = Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)})
+    external: list[float] = []
+    stalls: list[float] = []
+    sent = 0
+    try:
+        tm.wait_for(r"apply\?", timeout=60)
+        time.sleep(0.5)
+        print(f"latency: sending {LATENCY_ANSWERS} answers (x mostly, some a), 50-100 ms apart; "
+              "every 10th timed externally too...", flush=True)
+        t_start = time.perf_counter()
+        answered = 0  # as shown on screen: a key sent while no question is up is not an answer
+        while answered < LATENCY_ANSWERS:
+            for _ in range(LATENCY_ANSWERS - answered):
+                key = "a" if rng.random() < 0.25 else "x"
+                if not QUESTION.search(tm.screen()):  # queue ran dry: the annotator must wait
+                    stalls.append(tm.wait_for(QUESTION.pattern, timeout=120, poll=0.02))
+                sent += 1
+                if sent % 10 == 5:  # cross-check: send-keys until the screen shows a new count
+                    before = session_count(tm.screen())
+                    t0 = time.perf_counter()
+                    tm.keys(key)
+                    while time.perf_counter() - t0 < 2.0:
+                        now = session_count(tm.screen())
+                        if now is not None and now != before:
+                            external.append(time.perf_counter() - t0)
+                            break
+                else:
+                    tm.keys(key)
+                time.sleep(rng.uniform(0.05, 0.10))
+            time.sleep(1.0)
+            answered = session_count(tm.screen()) or answered
+        duration = time.perf_counter() - t_start
+        time.sleep(1.0)
+        final = tm.screen()
+    finally:
+        tm.quit()
+    con = sqlite3.connect(run_db)
+    stored = con.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    by_answer = dict(con.execute("SELECT answer, COUNT(*) FROM answers GROUP BY answer"))
+    con.close()
+    lat = [float(x) * 1000 for x in log.read_text().split()]
+    ext = [x * 1000 for x in external]
+    model = re.search(r"\bv(\d+), (\d+) ex\b", final)
+    res = {
+        "keys_sent": sent,
+        "keys_lost": sent - stored,
+        "stalls": len(stalls),
+        "stall_total_s": sum(stalls),
+        "stall_max_s": max(stalls, default=0.0),
+        "stored_answers": stored,
+        "by_answer": by_answer,
+        "duration_s": duration,
+        "n": len(lat),
+        "p50_ms": pct(lat, 50),
+        "p90_ms": pct(lat, 90),
+        "p99_ms": pct(lat, 99),
+        "max_ms": max(lat),
+        "mean_ms": statistics.fmean(lat),
+        "over_50ms": sum(x > 50 for x in lat),
+        "ext_n": len(ext),
+        "ext_p50_ms": pct(ext, 50) if ext else None,
+        "ext_p90_ms": pct(ext, 90) if ext else None,
+        "ext_max_ms": max(ext) if ext else None,
+        "model_version": int(model.group(1)) if model else None,
+        "model_trained_on": int(model.group(2)) if model else None,
+    }
+    print(json.dumps(res, indent=2))
+    return res
+
+
+# -- 2. altool load vs sqlite-utils ------------------------------------------------------------
+BASELINE = """
+import json, sys, time
+import sqlite_utils
+path, db = sys.argv[1], sys.argv[2]
+def rows():
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+sqlite_utils.Database(db)["examples"].insert_all(rows(), batch_size=10000)
+"""
+
+
+def _timed(argv: list[str]) -> tuple[float, float | None]:
+    """Run ``argv``; return (wall seconds, peak RSS in MB)."""
+    prefix = [TIME_V, "-v"] if TIME_V else []
+    t0 = time.perf_counter()
+    res = subprocess.run(prefix + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{res.stderr[-2000:]}")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    return wall, (int(m.group(1)) / 1024 if m else None)
+
+
+def bench_load(rounds: int = 2) -> dict:
+    src = data_file(LOAD_LINES)
+    db_a, db_b = WORK / "load-altool.db", WORK / "load-sqlite-utils.db"
+    runs: dict[str, list[tuple[float, float | None]]] = {"altool": [], "sqlite_utils": []}
+    for r in range(rounds):  # alternate so both see the same machine state
+        for name in (("altool", "sqlite_utils") if r % 2 == 0 else ("sqlite_utils", "altool")):
+            if name == "altool":
+                argv = [ALTOOL, "--db", str(fresh(db_a)), "load", "big", str(src)]
+            else:
+                argv = [sys.executable, "-c", BASELINE, str(src), str(fresh(db_b))]
+            wall, rss = _timed(argv)
+            runs[name].append((wall, rss))
+            print(f"load round {r + 1}: {name:12s} {wall:6.2f} s  "
+                  f"{LOAD_LINES / wall:9,.0f} rows/s  peak RSS {rss or 0:.0f} MB", flush=True)
+    con = sqlite3.connect(db_a)
+    stored = con.execute("SELECT COUNT(*) FROM examples").fetchone()[0]
+    con.close()
+    best_a = min(w for w, _ in runs["altool"])
+    best_b = min(w for w, _ in runs["sqlite_utils"])
+    res = {
+        "lines": LOAD_LINES,
+        "file_mb": src.stat().st_size / 2**20,
+        "stored": stored,
+        "altool_s": [w for w, _ in runs["altool"]],
+        "sqlite_utils_s": [w for w, _ in runs["sqlite_utils"]],
+        "altool_rows_s": LOAD_LINES / best_a,
+        "sqlite_utils_rows_s": LOAD_LINES / best_b,
+        "ratio": best_b / best_a,
+        "ratios": [b / a for (a, _), (b, _) in zip(runs["altool"], runs["sqlite_utils"],
+                                                   strict=True)],
+        "altool_rss_mb": max(r or 0 for _, r in runs["altool"]) or None,
+        "sqlite_utils_rss_mb": max(r or 0 for _, r in runs["sqlite_utils"]) or None,
+    }
+    print(json.dumps(res, indent=2))
+    return res
+
+
+# -- 3. time to the first question -------------------------------------------------------------
+def bench_first_question(runs: int = 3) -> dict:
+    db = WORK / "load-altool.db"  # reuses the load benchmark's database when present
+    load_source(db, "big", LOAD_LINES)
+    home = WORK / "first-question-home"
+    times = []
+    for i in range(runs):
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        cmd = [ALTOOL, "--db", str(db), "textcat.teach", f"fq-{i}", "big",
+               "--label", "interesting", "--seed", str(i)]
+        tm = Tmux(cmd, {"ALTOOL_HOME": str(home)})
+        try:
+            tm.wait_for(r"apply\?", timeout=120, poll=0.005)
+            elapsed = time.perf_counter() - tm.started
+        finally:
+            tm.quit()
+        times.append(elapsed)
+        print(f"first question, run {i + 1}: {elapsed:.2f} s", flush=True)
+    res = {"runs_s": times, "median_s": statistics.median(times), "source": LOAD_LINES}
+    print(json.dumps(res, indent=2))
+    return res
+
+
+# -- RESULTS.md --------------------------------------------------------------------------------
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    sqlite_v = sqlite3.sqlite_version
+    load = os.getloadavg()[0]
+    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}; nproc {os.cpu_count()}; {cpu}; "
+            f"Python {platform.python_version()}; SQLite {sqlite_v}; {platform.system()} "
+            f"{platform.release()}; 1-min load average when written {load:.1f}")
+
+
+def met(ok: bool) -> str:
+    return "**met**" if ok else "**MISSED**"
+
+
+def fmt_latency(r: dict) -> str:
+    ok = r["p99_ms"] <= TARGET_P99_MS
+    answers = ", ".join(f"{k} {v}" for k, v in sorted(r["by_answer"].items()))
+    ext = (f"{r['ext_p50_ms']:.1f} ms p50, {r['ext_p90_ms']:.1f} ms p90, "
+           f"{r['ext_max_ms']:.1f} ms max" if r["ext_n"] else "n/a")
+    return f"""### 1. Keypress to next question (textcat.teach, {LATENCY_SOURCE:,}-example source)
+
+Measured {machine()}.
+
+{r['n']} key presses (`x` mostly, `a` about 1 in 4, 50-100 ms apart) into the real
+`altool textcat.teach --batch-size 10` in a 100x30 tmux pane, so the worker refits and rescores
+a 20,000-example pool every 10 answers while keys arrive. In-process figures come from
+`ALTOOL_LATENCY_LOG` (key handler start to finished redraw). Before each key the script checks
+the screen shows a question; if the queue ran dry it waits for one (a *stall*), like a person
+would, so every timed key is an answer.
+
+| figure | value |
+|---|---|
+| p50 | {r['p50_ms']:.1f} ms |
+| p90 | {r['p90_ms']:.1f} ms |
+| p99 (target <= {TARGET_P99_MS:.0f} ms) | {r['p99_ms']:.1f} ms: {met(ok)} |
+| max | {r['max_ms']:.1f} ms |
+| mean | {r['mean_ms']:.1f} ms |
+| key presses over 50 ms | {r['over_50ms']} of {r['n']} |
+| external cross-check, {r['ext_n']} keys (see below) | {ext} |
+| answers stored at the end | {r['stored_answers']} ({answers}) |
+| keys sent / keys that found no question up | {r['keys_sent']} / {r['keys_lost']} |
+| stalls: times the queue ran dry and the annotator waited for a question | {r['stalls']} \
+(total {r['stall_total_s']:.1f} s, longest {r['stall_max_s']:.1f} s) |
+| model at the end | v{r['model_version']} trained on {r['model_trained_on']} examples |
+| wall time for the answers | {r['duration_s']:.1f} s |
+
+The external cross-check times every 10th key from `tmux send-keys` until `capture-pane`
+shows the new answer count. It includes spawning `tmux send-keys`, the pty, tmux's own redraw and a
+`capture-pane` poll (each a fresh `tmux` process), so it sits above the in-process one.
+"""
+
+
+def fmt_load(r: dict) -> str:
+    ok_ratio = r["ratio"] >= TARGET_LOAD_RATIO
+    rss = r["altool_rss_mb"]
+    ok_rss = rss is not None and rss <= TARGET_RSS_MB
+    a_runs = ", ".join(f"{x:.2f}" for x in r["altool_s"])
+    b_runs = ", ".join(f"{x:.2f}" for x in r["sqlite_utils_s"])
+    return f"""### 2. `altool load` of a {r['lines']:,}-line JSONL file ({r['file_mb']:.0f} MB)
+
+Measured {machine()}.
+
+Both run as fresh processes into a fresh database, alternating, best of
+{len(r['altool_s'])} each (wall time includes interpreter start-up). The baseline reads the
+same file, `json.loads` each line and calls `sqlite_utils` `insert_all(rows, batch_size=10000)`
+(no indexes, no validation, no hashing); `altool load` also validates every line, hashes the
+text, deduplicates on a unique index and writes everything in one transaction.
+
+| | wall (s), each run | rows/s (best) | peak RSS |
+|---|---|---|---|
+| `altool load` | {a_runs} | {r['altool_rows_s']:,.0f} | {rss or 0:.0f} MB |
+| `sqlite_utils` `insert_all` | {b_runs} | {r['sqlite_utils_rows_s']:,.0f} | \
+{r['sqlite_utils_rss_mb'] or 0:.0f} MB |
+
+- ratio altool / sqlite_utils (rows/s, target >= {TARGET_LOAD_RATIO}): \
+**{r['ratio']:.2f}**: {met(ok_ratio)} (per round: {', '.join(f'{x:.2f}' for x in r['ratios'])})
+- peak RSS of `altool load` (target <= {TARGET_RSS_MB:.0f} MB, `/usr/bin/time -v`): \
+{rss or 0:.0f} MB: {met(ok_rss)}
+- rows stored: {r['stored']:,}
+"""
+
+
+def fmt_first(r: dict) -> str:
+    ok = r["median_s"] <= TARGET_FIRST_S
+    runs = ", ".join(f"{x:.2f} s" for x in r["runs_s"])
+    return f"""### 3. `textcat.teach` start to first question ({r['source']:,}-example source)
+
+Measured {machine()}.
+
+From `tmux new-session` running `altool textcat.teach` on a stored {r['source']:,}-example
+source (new dataset each run, so a cold start with no saved model; database in the page cache)
+until `capture-pane` (polled every 5 ms) shows the question.
+
+- runs: {runs}
+- median: **{r['median_s']:.2f} s** (target <= {TARGET_FIRST_S:.0f} s): {met(ok)}
+"""
+
+
+def update_results(blocks: dict[str, str]) -> None:
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else (
+        "# Benchmark results\n\nEach benchmark script owns one section, between its markers; "
+        "rerun it to refresh that section.\n")
+    start, end = "<!-- core:start -->", "<!-- core:end -->"
+    if start not in text:
+        text = text.rstrip("\n") + f"\n\n{start}\n## Core (`benchmarks/core.py`)\n\n{end}\n"
+    head, rest = text.split(start, 1)
+    section, tail = rest.split(end, 1)
+    for name in ("latency", "load", "first-question"):
+        s, e = f"<!-- core:{name}:start -->", f"<!-- core:{name}:end -->"
+        if s not in section:
+            section = section.rstrip("\n") + f"\n\n{s}\n_not run yet_\n{e}\n"
+        if name in blocks:
+            pre, post = section.split(s, 1)
+            post = post.split(e, 1)[1]
+            section = f"{pre}{s}\n{blocks[name].rstrip()}\n{e}{post}"
+    RESULTS.write_text(f"{head}{start}{section}{end}{tail}", encoding="utf-8")
+    print(f"updated {RESULTS.relative_to(HERE.parent)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("which", nargs="?", default="all",
+                        choices=["latency", "load", "first-question", "all"])
+    args = parser.parse_args()
+    if shutil.which("tmux") is None and args.which in ("latency", "first-question", "all"):
+        sys.exit("tmux is needed for the latency and first-question benchmarks")
+    blocks = {}
+    if args.which in ("load", "all"):
+        blocks["load"] = fmt_load(bench_load())
+        update_results(blocks)
+    if args.which in ("first-question", "all"):
+        blocks["first-question"] = fmt_first(bench_first_question())
+        update_results(blocks)
+    if args.which in ("latency", "all"):
+        blocks["latency"] = fmt_latency(bench_latency())
+        update_results(blocks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Shared fixtures for the unit and CLI tests.
+
+``home`` points ALTOOL_HOME at a temporary folder (so no test touches ``~/.altool``), ``store``
+is a Store on a temporary database, and :func:`run_cli` runs the real ``python -m altool`` in a
+subprocess (``cli.main`` calls ``sys.exit``; a subprocess shows the real exit code and streams).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from altool import context
+from altool.store import Store
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+CLI_TIMEOUT_S = 120  # a hang fails the test instead of blocking the suite (not a timing check)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh ALTOOL_HOME for this test (also seen by :func:`run_cli` subprocesses)."""
+    path = tmp_path / "altool-home"
+    monkeypatch.setenv("ALTOOL_HOME", str(path))
+    context.set_db_path(None)
+    yield path
+    context.set_db_path(None)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "store.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def datasets_dir() -> Path:
+    """The shared real datasets; the test is skipped when they are not there."""
+    if not (DATASETS / "jsonl").is_dir():
+        pytest.skip(f"real datasets not found at {DATASETS}")
+    return DATASETS
+
+
+def run_cli(
+    *args: str | os.PathLike, input: str | None = None, cwd: str | os.PathLike | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m altool ARGS`` with the current ALTOOL_HOME (set by the ``home`` fixture).
+
+    Returns the CompletedProcess with text stdout/stderr. Refuses to run without ALTOOL_HOME so
+    a test can never write to the user's real ``~/.altool``."""
+    if not os.environ.get("ALTOOL_HOME"):
+        raise RuntimeError("run_cli needs ALTOOL_HOME: use the `home` fixture")
+    env = dict(os.environ)
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "altool", *map(str, args)],
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=cwd,
+        timeout=CLI_TIMEOUT_S,
+    )
+
+
+@pytest.fixture
+def cli(home: Path):
+    """:func:`run_cli` with ALTOOL_HOME already set up."""
+    return run_cli

@@ -1,0 +1,388 @@
+"""The ``altool`` command line, run for real in a subprocess (exit codes, stdout, stderr).
+
+Each subprocess costs about half a second, so set-up and checks that are not about the CLI
+itself go through the Store API in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from altool import __version__
+from altool.hashing import set_hashes
+from altool.loaders import Record
+from altool.store import SCHEMA_VERSION, Store
+
+COMMANDS = ["load", "db-in", "db-out", "stats", "drop", "recipes", "textcat.teach"]
+
+
+def default_db() -> Path:
+    return Path(os.environ["ALTOOL_HOME"]) / "altool.db"
+
+
+def db_stats(path: Path | None = None) -> dict:
+    with Store(path or default_db()) as store:
+        return store.stats()
+
+
+def seed(path: Path | None = None, *, sources=None, datasets=None) -> None:
+    """Create sources ({name: [texts]}) and datasets ({name: [answers]}) in-process."""
+    with Store(path or default_db()) as store:
+        for name, texts in (sources or {}).items():
+            store.add_source(name, [Record(i + 1, {"text": t}) for i, t in enumerate(texts)])
+        for name, rows in (datasets or {}).items():
+            store.add_answers(name, [{**r, "answer": r.get("answer", "accept")} for r in rows])
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def ok(res) -> None:
+    assert res.returncode == 0, f"exit {res.returncode}\nstdout: {res.stdout}\nstderr: {res.stderr}"
+    assert "Traceback" not in res.stderr
+
+
+def fails(res, code: int = 1) -> None:
+    assert res.returncode == code, f"exit {res.returncode}\nstderr: {res.stderr}"
+    assert "Traceback" not in res.stderr
+    assert "Unexpected error" not in res.stderr
+
+
+def jsonl_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# -- help, version, usage errors -------------------------------------------------------------
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_every_command(cli, command):
+    res = cli(command, "--help")
+    ok(res)
+    assert f"Usage: altool {command}" in res.stdout
+    if command != "recipes":
+        assert "--db" in res.stdout
+
+
+def test_version(cli):
+    res = cli("--version")
+    ok(res)
+    assert res.stdout.strip() == f"altool {__version__}"
+
+
+def test_bare_python_m_altool_shows_usage_and_commands(cli):
+    res = cli()
+    assert res.returncode in (0, 2)
+    assert "Traceback" not in res.stderr
+    out = res.stdout + res.stderr
+    assert "Usage: altool" in out
+    for command in COMMANDS:
+        assert command in out
+
+
+def test_unknown_command_is_a_usage_error(cli):
+    res = cli("frobnicate")
+    fails(res, 2)
+    assert "No such command 'frobnicate'" in res.stderr
+    assert res.stdout == ""
+
+
+def test_recipes_lists_textcat_teach(cli):
+    res = cli("recipes")
+    ok(res)
+    assert "textcat.teach" in res.stdout and "built-in" in res.stdout
+
+
+# -- load ------------------------------------------------------------------------------------
+def test_load_success(cli, tmp_path, home):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "a"}, {"text": "b"}, {"text": "a"},
+                                              {"text": "c"}])
+    res = cli("load", "src", path)
+    ok(res)
+    assert "src: added 3 examples, 1 duplicates skipped" in res.stderr
+    assert res.stdout == ""  # messages go to stderr
+    assert (home / "altool.db").exists()
+    assert db_stats()["sources"]["src"]["total"] == 3
+
+
+def test_load_bad_line_fails_cleanly_and_writes_nothing(cli, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "a"}\n{"text": "b"}\n{"text": 3}\n{"text": "d"}\n')
+    res = cli("load", "src", path)
+    fails(res)
+    assert f"{path}:3:" in res.stderr
+    assert '"text" must be a string, got int' in res.stderr
+    res = cli("stats", "--json")
+    ok(res)
+    assert "src" not in json.loads(res.stdout)["sources"]
+
+
+def test_load_skip_invalid(cli, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "a"}\nnot json\n{"text": "b"}\n{"nope": 1}\n')
+    res = cli("load", "src", path, "--skip-invalid")
+    ok(res)
+    assert "added 2 examples" in res.stderr
+    assert "2 invalid lines skipped" in res.stderr
+    assert f"{path}:2:" in res.stderr and f"{path}:4:" in res.stderr
+    assert db_stats()["sources"]["src"]["total"] == 2
+
+
+def test_load_from_stdin(cli):
+    res = cli("load", "piped", "-", input='{"text": "one"}\n[1]\n')
+    fails(res)
+    assert "<stdin>:2:" in res.stderr
+    res = cli("load", "piped", "-", input='{"text": "one"}\n{"text": "two"}\n')
+    ok(res)
+    assert "added 2 examples" in res.stderr
+    assert db_stats()["sources"]["piped"]["total"] == 2
+
+
+def test_load_empty_input_fails_and_stores_nothing(cli, tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    res = cli("load", "src", path)
+    fails(res)
+    assert "no examples" in res.stderr
+    assert db_stats()["sources"] == {}
+
+
+def test_load_unknown_extension_asks_for_loader(cli, tmp_path):
+    path = tmp_path / "a.dat"
+    path.write_text("one\ntwo\n")
+    res = cli("load", "src", path)
+    fails(res)
+    assert "--loader" in res.stderr
+    ok(cli("load", "src", path, "--loader", "txt"))
+    assert db_stats()["sources"]["src"]["total"] == 2
+
+
+# -- db-in / db-out --------------------------------------------------------------------------
+PRODIGY = [
+    {"text": "Apple buys a startup", "label": "ORG", "answer": "accept",
+     "_input_hash": -1298364911, "_task_hash": 1764237712,
+     "spans": [{"start": 0, "end": 5, "label": "ORG", "token_start": 0, "token_end": 0}],
+     "meta": {"source": "news", "score": 0.61}, "_session_id": "ds-2024-01-01",
+     "_view_id": "classification", "_timestamp": 1700000000},
+    {"text": "Lunch at noon?", "label": "SPAM", "answer": "reject",
+     "meta": {"source": "sms"}},
+    {"text": "Ünïcode ✓ text", "options": [{"id": "A", "text": "A"}, {"id": "B", "text": "B"}],
+     "accept": ["B"], "answer": "accept", "_input_hash": 42},
+    {"text": "no answer given", "label": "SPAM"},
+    {"text": "ignored one", "label": "SPAM", "answer": "ignore"},
+]
+
+
+def test_db_in_then_db_out_round_trips(cli, tmp_path):
+    path = write_jsonl(tmp_path / "export.jsonl", PRODIGY)
+    res = cli("db-in", "ds", path)
+    ok(res)
+    assert "imported 5 examples" in res.stderr
+    out = cli("db-out", "ds")
+    ok(out)
+    rows = jsonl_lines(out.stdout)
+    assert len(rows) == len(PRODIGY)
+    for original, row in zip(PRODIGY, rows, strict=True):
+        expected = {**original, "answer": original.get("answer", "accept")}
+        assert {k: row[k] for k in expected} == expected  # nothing changed
+        assert set(row) - set(expected) <= {"_input_hash", "_task_hash", "_timestamp"}
+        hashed = set_hashes(dict(original))  # given hashes kept, missing ones computed
+        assert (row["_input_hash"], row["_task_hash"]) == (
+            hashed["_input_hash"], hashed["_task_hash"])
+    assert rows[0]["_input_hash"] == -1298364911 and rows[2]["_input_hash"] == 42
+    # exporting, importing and exporting again gives the same lines
+    again = write_jsonl(tmp_path / "again.jsonl", rows)
+    ok(cli("db-in", "copy", again))
+    assert cli("db-out", "copy").stdout == out.stdout
+
+
+def test_db_in_answer_option_and_stdin(cli):
+    line = '{"text": "a", "label": "X"}\n'
+    ok(cli("db-in", "ds", "-", "--answer", "reject", input=line))
+    with Store(default_db()) as store:
+        assert [eg["answer"] for eg in store.iter_answers("ds")] == ["reject"]
+    res = cli("db-in", "ds", "-", "--answer", "maybe", input=line)
+    fails(res)
+    assert "accept, reject, ignore" in res.stderr
+
+
+@pytest.mark.parametrize("span", [
+    {"start": 0, "end": 99, "label": "X"},
+    {"start": 3, "end": 3, "label": "X"},
+])
+def test_db_in_span_out_of_range_writes_nothing(cli, tmp_path, span):
+    rows = [{"text": "good row", "answer": "accept"},
+            {"text": "short", "spans": [{"start": 0, "end": 2, "label": "OK"}, span]}]
+    path = write_jsonl(tmp_path / "a.jsonl", rows)
+    res = cli("db-in", "ds", path)
+    fails(res)
+    assert f"{path}:2:" in res.stderr
+    assert "span 1" in res.stderr and "<= 5" in res.stderr
+    assert db_stats()["datasets"] == {}
+
+
+def test_db_in_bad_answer_value(cli, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "a"}, {"text": "b", "answer": "yes"}])
+    res = cli("db-in", "ds", path)
+    fails(res)
+    assert f"{path}:2:" in res.stderr and "answer" in res.stderr
+    assert db_stats()["datasets"] == {}
+
+
+def test_db_out_answer_filter_and_file(cli, tmp_path):
+    seed(datasets={"ds": PRODIGY})
+    res = cli("db-out", "ds", "--answer", "reject")
+    ok(res)
+    assert [r["text"] for r in jsonl_lines(res.stdout)] == ["Lunch at noon?"]
+    out_file = tmp_path / "out" / "export.jsonl"
+    out_file.parent.mkdir()
+    res = cli("db-out", "ds", out_file, "--answer", "accept")
+    ok(res)
+    assert res.stdout == ""
+    assert "wrote 3 examples" in res.stderr
+    texts = [r["text"] for r in jsonl_lines(out_file.read_text(encoding="utf-8"))]
+    assert texts == ["Apple buys a startup", "Ünïcode ✓ text", "no answer given"]
+    assert list(out_file.parent.iterdir()) == [out_file]  # no temporary file left behind
+
+
+def test_db_out_unknown_dataset(cli, tmp_path):
+    out_file = tmp_path / "x.jsonl"
+    res = cli("db-out", "missing", out_file)
+    fails(res)
+    assert "no dataset named 'missing'" in res.stderr
+    assert not out_file.exists()
+
+
+# -- stats -----------------------------------------------------------------------------------
+def test_stats_json_shape_and_table(cli):
+    seed(sources={"src": ["a", "b"]}, datasets={"ds": PRODIGY})
+    res = cli("stats", "--json")
+    ok(res)
+    data = json.loads(res.stdout)
+    assert set(data) == {"datasets", "sources"}
+    ds = data["datasets"]["ds"]
+    assert {"total", "answers", "labels"} <= set(ds)
+    assert ds["total"] == 5
+    assert ds["answers"] == {"accept": 3, "reject": 1, "ignore": 1}
+    assert ds["labels"] == {"B": 1, "ORG": 1, "SPAM": 1}
+    assert data["sources"] == {"src": {"total": 2, "created": data["sources"]["src"]["created"]}}
+    res = cli("stats")
+    ok(res)
+    assert "ds" in res.stdout and "src" in res.stdout
+
+
+def test_stats_of_one_dataset(cli):
+    seed(datasets={"one": PRODIGY[:1], "two": PRODIGY[1:2]})
+    res = cli("stats", "one", "--json")
+    ok(res)
+    assert list(json.loads(res.stdout)["datasets"]) == ["one"]
+    res = cli("stats", "three", "--json")
+    fails(res)
+    assert "no dataset named 'three'" in res.stderr
+
+
+# -- drop ------------------------------------------------------------------------------------
+def test_drop_needs_yes_when_not_a_terminal(cli):
+    seed(datasets={"ds": PRODIGY})
+    res = cli("drop", "ds")
+    fails(res)
+    assert "--yes" in res.stderr
+    assert db_stats()["datasets"]["ds"]["total"] == 5
+    res = cli("drop", "ds", "--yes")
+    ok(res)
+    assert "dropped dataset ds (5 answers)" in res.stderr
+    assert "ds" not in db_stats()["datasets"]
+
+
+def test_drop_removes_saved_model_state(cli, home):
+    from altool.paths import model_state_path
+
+    seed(datasets={"ds": PRODIGY[:1], "other": PRODIGY[:1]})
+    state, other = model_state_path("ds"), model_state_path("other")
+    assert str(state).startswith(str(home))
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"model")
+    other.write_bytes(b"model")
+    ok(cli("drop", "ds", "-y"))
+    assert not state.exists()
+    assert other.exists()
+
+
+def test_drop_unknown_dataset(cli):
+    res = cli("drop", "missing", "--yes")
+    fails(res)
+    assert "no dataset named 'missing'" in res.stderr
+
+
+# -- --db ------------------------------------------------------------------------------------
+def test_global_db_option_before_the_command(cli, tmp_path):
+    db = tmp_path / "elsewhere" / "mine.db"
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "a"}])
+    ok(cli("--db", db, "load", "src", path))
+    assert db_stats(db)["sources"]["src"]["total"] == 1
+    assert not default_db().exists()  # the default database was not touched
+
+
+def test_per_command_db_option(cli, tmp_path):
+    db = tmp_path / "cmd.db"
+    ok(cli("db-in", "ds", "-", "--db", db, input='{"text": "a", "label": "X"}\n'))
+    res = cli("db-out", "ds", "--db", db)
+    ok(res)
+    assert jsonl_lines(res.stdout)[0]["text"] == "a"
+    assert not default_db().exists()
+
+
+def test_db_that_is_not_a_database(cli, tmp_path):
+    db = tmp_path / "notes.txt"
+    db.write_text("hello, I am not SQLite\n" * 50)
+    res = cli("--db", db, "stats")
+    fails(res)
+    assert "not an altool database" in res.stderr
+    assert "--db" in res.stderr
+
+
+def test_db_from_a_newer_altool(cli, tmp_path):
+    db = tmp_path / "new.db"
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                 (str(SCHEMA_VERSION + 5),))
+    conn.commit()
+    conn.close()
+    res = cli("--db", db, "stats")
+    fails(res)
+    assert "upgrade" in res.stderr
+
+
+# -- textcat.teach argument checks (they fail before the UI starts) -------------------------
+def test_teach_unknown_source(cli):
+    res = cli("textcat.teach", "ds", "nowhere", "--label", "X")
+    fails(res)
+    assert "neither a stored source" in res.stderr
+
+
+def test_teach_unknown_strategy(cli):
+    seed(sources={"src": ["a"]})
+    res = cli("textcat.teach", "ds", "src", "--label", "X", "--strategy", "psychic")
+    fails(res)
+    assert "psychic" in res.stderr and "margin" in res.stderr
+
+
+# -- real data -------------------------------------------------------------------------------
+def test_load_real_sms_spam(cli, datasets_dir):
+    path = datasets_dir / "jsonl" / "sms_spam.train.jsonl"
+    texts = set()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                texts.add(json.loads(line)["text"])
+    res = cli("load", "sms", path)
+    ok(res)
+    assert f"added {len(texts):,} examples" in res.stderr
+    assert db_stats()["sources"]["sms"]["total"] == len(texts)
