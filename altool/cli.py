@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -79,6 +80,7 @@ def build_app() -> typer.Typer:
     app.command("stats")(stats)
     app.command("drop")(drop)
     app.command("recipes")(list_recipes)
+    app.command("simulate")(simulate_command)
     for recipe in RECIPES.values():
         app.command(recipe.name, help=recipe.func.__doc__)(_recipe_command(recipe))
     return app
@@ -227,9 +229,15 @@ def db_out(
 
 def _write_jsonl(rows, fh) -> int:
     n = 0
-    for eg in rows:
-        fh.write(json.dumps(eg, ensure_ascii=False) + "\n")
-        n += 1
+    try:
+        for eg in rows:
+            fh.write(json.dumps(eg, ensure_ascii=False) + "\n")
+            n += 1
+        fh.flush()
+    except BrokenPipeError:  # the reader stopped early (| head): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fh.fileno())
     return n
 
 
@@ -275,7 +283,7 @@ def drop(
 ) -> None:
     """Delete a dataset, its answers and its saved model state."""
     _use_db(db)
-    from .recipes.textcat import model_state_path
+    from .paths import model_state_path
 
     with open_store() as store:
         n = store.count_answers(dataset)
@@ -300,6 +308,86 @@ def list_recipes() -> None:
     for recipe in sorted(RECIPES.values(), key=lambda r: r.name):
         table.add_row(recipe.name, "built-in" if recipe.builtin else "-F", recipe.summary)
     Console().print(table)
+
+
+def simulate_command(
+    gold: Annotated[str, typer.Argument(help="Labelled JSONL/CSV: the pool the learner asks "
+                                        "about (its labels answer).")],
+    test: Annotated[str, typer.Option("--test", help="Labelled JSONL/CSV to score on.")],
+    label_field: Annotated[str, typer.Option("--label-field", help="Field with the gold "
+                                             "label.")] = "label",
+    model: Annotated[str, typer.Option(help="Model in the loop: sklearn.")] = "sklearn",
+    strategy: Annotated[str, typer.Option(help="Comma-separated strategies to compare "
+                                          "(default = the teach default).")] = "default,random",
+    view: Annotated[str, typer.Option(help="choice (answer with the label) or binary "
+                                      "(accept/reject one label).")] = "choice",
+    seed_size: Annotated[int, typer.Option("--seed-size", min=1, help="Questions asked (cold "
+                                           "start) before the first model update.")] = 20,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Answers per model "
+                                            "update.")] = 10,
+    budget: Annotated[int, typer.Option(min=1, help="Labels per run.")] = 1000,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs per strategy (seeds).")] = 5,
+    metric: Annotated[str, typer.Option(help="accuracy or macro-f1.")] = "accuracy",
+    seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
+    output: Annotated[str | None, typer.Option(help="Write the curves as JSON here.")] = None,
+    plot: Annotated[str | None, typer.Option(help="Write a PNG learning curve here "
+                                             "(needs matplotlib).")] = None,
+) -> None:
+    """Replay textcat.teach with gold labels as the annotator; compare strategies."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from . import simulate as sim
+
+    if plot:
+        sim.require_matplotlib()  # fail before a long run, not after it
+    names = sim.resolve_strategies(strategy.split(","))
+    gold_rows = sim.read_labelled(gold, label_field)
+    test_rows = sim.read_labelled(test, label_field)
+    with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("labels"), console=err_console,
+                  transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("", total=len(names) * repeats * min(budget, len(gold_rows)))
+
+        def progress(what: str, n: int) -> None:
+            done = bar.tasks[0].completed + n
+            if done > (bar.tasks[0].total or 0):
+                bar.update(task, total=done)
+            bar.update(task, advance=n, description=what)
+
+        result = sim.simulate(
+            gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,
+            batch_size=batch_size, budget=budget, repeats=repeats, metric=metric, seed=seed,
+            progress=progress,
+        )
+    cps = sim.table_checkpoints(result)
+    table = Table(title=f"{metric} on {test} ({result.n_test:,}); all {result.n_gold:,} "
+                  f"labels: {result.full_score:.3f}; {repeats} repeats, mean ± std",
+                  title_justify="left")
+    table.add_column("strategy")
+    for c in cps:
+        table.add_column(f"@{c}", justify="right")
+    table.add_column("AULC", justify="right")
+    for t in sim.THRESHOLDS:
+        table.add_column(f"to {t:.0%}", justify="right")
+    table.add_column("saving @95%", justify="right")
+    for name, r in result.strategies.items():
+        at = {p[0]: p for p in r.points}
+        row = [name] + [f"{at[c][1]:.3f}±{at[c][2]:.3f}" if c in at else "-" for c in cps]
+        row.append(f"{r.aulc:.3f}")
+        row += [str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS]
+        row.append("" if name == sim.BASELINE else sim.format_saving(result.saving(name)))
+        table.add_row(*row)
+    Console(highlight=False).print(table)
+    if output:
+        try:
+            Path(output).write_text(json.dumps(result.to_json(), indent=2) + "\n",
+                                    encoding="utf-8")
+        except OSError as err:
+            raise AltoolError(f"{output}: can't write ({err.strerror or err})") from None
+        err_console.print(f"[green]✔[/] wrote the curves to {output}")
+    if plot:
+        sim.plot(result, plot)
+        err_console.print(f"[green]✔[/] wrote the learning curve to {plot}")
 
 
 # -- recipes -------------------------------------------------------------------------------------
@@ -354,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
         # Standalone mode: Typer prints usage errors itself and exits 2, --help exits 0.
         command.main(args=args, prog_name="altool", standalone_mode=True)
     except AltoolError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
         code = exc.exit_code
     except KeyboardInterrupt:
         code = 130
@@ -372,6 +460,7 @@ def main(argv: list[str] | None = None) -> None:
             where = f"; the details are in {log}"
         except OSError:
             where = ""
-        err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}{where}. "
+        err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: "
+                          f"{escape(str(exc))}{where}. "
                           "Please report it.", soft_wrap=True)
     sys.exit(code)

@@ -1,0 +1,438 @@
+"""Simulated annotation: replay the ``textcat.teach`` loop with gold labels as the annotator.
+
+Each run starts from zero answers and uses the very same :class:`~altool.learner.Learner` the
+teach worker uses (model, strategy, cold start, candidate building): the learner picks the next
+questions from the GOLD pool, an oracle answers them from the gold labels, the learner refits on
+all answers, and at checkpoints the model is scored on TEST. Curves are averaged over repeats
+(different seeds, the same seeds for every strategy) and compared with a model trained on all of
+GOLD (the *full-data score*).
+
+No terminal needed: :func:`simulate` returns a :class:`SimulationResult`; the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import AltoolError, InputError
+from .hashing import hash_text
+from .learner import VIEWS, Learner, Pick, make_task
+from .models import TextModel, make_model
+from .strategies import DEFAULT_STRATEGY, STRATEGIES, get_strategy
+
+METRICS = ("accuracy", "macro-f1")
+TABLE_CHECKPOINTS = (20, 50, 100, 200, 500, 1000)
+THRESHOLDS = (0.9, 0.95, 0.98)
+SAVING_THRESHOLD = 0.95
+BASELINE = "random"
+COLD_SAMPLE = 2_000  # rows scored for the cold start, as the worker does (worker.COLD_SAMPLE)
+EXTEND_FACTOR = 10  # the baseline may run up to 10x the budget to reach the thresholds
+
+Progress = Callable[[str, int], None]  # (what is running, labels just added)
+
+
+# -- data ------------------------------------------------------------------------------------
+def read_labelled(path: str, label_field: str = "label", loader: str | None = None
+                  ) -> list[dict[str, str]]:
+    """``[{"text", "label"}]`` from a JSONL/CSV file; a clear error for a missing label."""
+    from .loaders import iter_records
+
+    out = []
+    for record in iter_records(path, loader):
+        eg = record.example
+        if label_field not in eg:
+            keys = ", ".join(sorted(eg)[:8])
+            raise InputError(path, record.line, f'no "{label_field}" field (keys found: {keys}); '
+                             "pass --label-field with the name of the gold label field")
+        value = eg[label_field]
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or value == "":
+            raise InputError(path, record.line, f'"{label_field}" must be one label (a string '
+                             f"or an integer), got {value!r}")
+        out.append({"text": eg["text"], "label": str(value)})
+    if not out:
+        raise AltoolError(f"{path}: no examples")
+    return out
+
+
+def subsample(examples: Sequence[dict[str, Any]], limit: int | None, seed: int = 0) -> list:
+    """At most ``limit`` examples, drawn at random (order kept)."""
+    if limit is None or len(examples) <= limit:
+        return list(examples)
+    keep = np.sort(np.random.default_rng(seed).choice(len(examples), limit, replace=False))
+    return [examples[i] for i in keep]
+
+
+# -- curve helpers ---------------------------------------------------------------------------
+def aulc(points: Sequence[Sequence[float]]) -> float:
+    """Area under the score-vs-labels curve (trapezoids, first to last point) / label range."""
+    pts = sorted((float(p[0]), float(p[1])) for p in points)
+    if not pts:
+        return float("nan")
+    if len(pts) == 1 or pts[-1][0] == pts[0][0]:
+        return pts[0][1]
+    x = np.array([p[0] for p in pts])
+    y = np.array([p[1] for p in pts])
+    area = float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
+    return area / (x[-1] - x[0])
+
+
+def labels_to_reach(points: Sequence[Sequence[float]], target: float) -> int | None:
+    """The first label count whose (mean) score reaches ``target``; None if none does."""
+    for p in sorted(points, key=lambda p: p[0]):
+        if p[1] >= target - 1e-12:
+            return int(p[0])
+    return None
+
+
+def checkpoint_grid(budget: int, batch_size: int, seed_size: int) -> list[int]:
+    """Where to score: every batch up to 100 labels, every 50 up to 1000, every 250 after,
+    plus the table's checkpoints and the budget itself."""
+    grid = {seed_size, budget}
+    n = seed_size
+    while n < 100:
+        n += batch_size
+        grid.add(n)
+    grid.update(range(150, 1001, 50))
+    grid.update(range(1250, budget + 1, 250))
+    grid.update(TABLE_CHECKPOINTS)
+    return sorted(g for g in grid if 0 < g <= budget)
+
+
+def extension_grid(budget: int, limit: int) -> list[int]:
+    """Checkpoints beyond the budget for the baseline (coarser: a fit per checkpoint)."""
+    factors = (1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9, EXTEND_FACTOR)
+    grid = sorted({min(int(round(budget * f)), limit) for f in factors})
+    return [g for g in grid if g > budget]
+
+
+def score(metric: str, y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> float:
+    if metric == "accuracy":
+        return float(np.mean(y_true == y_pred))
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_true, y_pred, labels=list(range(n_labels)), average="macro",
+                          zero_division=0))
+
+
+# -- results ---------------------------------------------------------------------------------
+@dataclass
+class StrategyResult:
+    name: str
+    points: list[tuple[int, float, float]]  # (labels, mean, std) over repeats
+    aulc: float  # within the budget
+    aulc_std: float
+    labels_to: dict[str, int | None]
+
+
+@dataclass
+class SimulationResult:
+    metric: str
+    full_score: float
+    budget: int
+    labels: list[str]
+    n_gold: int
+    n_test: int
+    repeats: int
+    strategies: dict[str, StrategyResult] = field(default_factory=dict)
+
+    def saving(self, name: str, threshold: float = SAVING_THRESHOLD) -> float | None:
+        """1 - labels(strategy) / labels(random) to reach ``threshold`` x the full score."""
+        key = _key(threshold)
+        base = self.strategies.get(BASELINE)
+        mine = self.strategies.get(name)
+        if base is None or mine is None:
+            return None
+        a, b = mine.labels_to.get(key), base.labels_to.get(key)
+        if a is None or b is None:
+            return None
+        return 1.0 - a / b
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "full_score": self.full_score,
+            "strategies": {
+                name: {
+                    "points": [[n, m, s] for n, m, s in r.points],
+                    "aulc": r.aulc,
+                    "labels_to": dict(r.labels_to),
+                }
+                for name, r in self.strategies.items()
+            },
+        }
+
+
+def _key(threshold: float) -> str:
+    return f"{threshold:g}"
+
+
+# -- the loop --------------------------------------------------------------------------------
+class _Pool:
+    """GOLD featurized once: texts, input hashes, label indices, features."""
+
+    def __init__(self, texts: list[str], y: np.ndarray, X: Any) -> None:
+        self.texts = texts
+        self.hashes = [hash_text(t) for t in texts]
+        self.y = y
+        self.X = X
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+class _Run:
+    """One simulated annotator session: the learner asks, the gold labels answer."""
+
+    def __init__(self, learner: Learner, pool: _Pool, seed: int) -> None:
+        self.learner = learner
+        self.pool = pool
+        self.rng = np.random.default_rng(seed)
+        self.answers: list[dict[str, Any]] = []
+        self.skip: set[int] = set()
+        self.asked_rows: set[int] = set()
+
+    @property
+    def asked(self) -> int:
+        return len(self.answers)
+
+    def advance_to(self, target: int, seed_size: int, batch_size: int,
+                   progress: Callable[[int], None] | None = None) -> None:
+        while self.asked < target:
+            n = seed_size if self.asked == 0 else batch_size
+            picks, rows = self._choose(min(n, target - self.asked))
+            if not picks:
+                return  # pool exhausted
+            for pick in picks:
+                self._answer(int(rows[pick.row]), pick)
+            self.learner.fit(self.answers)
+            if progress is not None:
+                progress(len(picks))
+
+    def _choose(self, n: int) -> tuple[list[Pick], np.ndarray]:
+        learner, pool = self.learner, self.pool
+        rows = np.arange(len(pool))
+        if not learner.model.ready and len(pool) > COLD_SAMPLE:
+            # the worker's cold start scores a random sample of the source, not all of it
+            rows = np.sort(self.rng.choice(len(pool), COLD_SAMPLE, replace=False))
+            X = pool.X[rows]
+        else:
+            X = pool.X
+        picks = learner.choose(X, [pool.hashes[i] for i in rows], n, skip=self.skip)
+        if not picks and len(rows) < len(pool):  # the sample was all asked: scan everything
+            rows = np.arange(len(pool))
+            picks = learner.choose(pool.X, pool.hashes, n, skip=self.skip)
+        return picks, rows
+
+    def _answer(self, row: int, pick: Pick) -> None:
+        labels = self.learner.labels
+        eg = {"text": self.pool.texts[row], "_input_hash": self.pool.hashes[row]}
+        task = make_task(eg, labels, self.learner.view, pick)
+        gold = labels[int(self.pool.y[row])]
+        if self.learner.view == "binary":
+            task["answer"] = "accept" if task["label"] == gold else "reject"
+        else:
+            task["accept"] = [gold]
+            task["answer"] = "accept"
+        self.skip.add(task["_task_hash"])
+        self.asked_rows.add(row)
+        self.answers.append(task)
+
+
+def _predict(model: TextModel, X: Any) -> np.ndarray:
+    return np.asarray(model.predict_proba(X)).argmax(axis=1)
+
+
+def resolve_strategies(names: Sequence[str]) -> list[str]:
+    """Strategy names with ``default`` resolved, unknown names rejected, duplicates dropped."""
+    out: list[str] = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        get_strategy(name)  # raises a clear AltoolError for an unknown name
+        name = DEFAULT_STRATEGY if name == "default" else name
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise AltoolError(f"--strategy needs at least one of: default, {', '.join(STRATEGIES)}")
+    return out
+
+
+def simulate(
+    gold: Sequence[dict[str, Any]],
+    test: Sequence[dict[str, Any]],
+    strategies: Sequence[str] = ("default", BASELINE),
+    *,
+    model: str = "sklearn",
+    view: str = "choice",
+    seed_size: int = 20,
+    batch_size: int = 10,
+    budget: int = 1000,
+    repeats: int = 5,
+    metric: str = "accuracy",
+    seed: int = 0,
+    extend_baseline: bool = True,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Learning curves of ``strategies`` on ``gold`` (the pool) scored on ``test``.
+
+    ``gold`` and ``test`` are ``{"text", "label"}`` dicts. Labels are the distinct gold labels.
+    If ``random`` is among the strategies and has not reached every threshold of the
+    full-data score within ``budget``, it keeps going (up to 10x) so savings can be computed."""
+    from threadpoolctl import threadpool_limits
+
+    if view not in VIEWS:
+        raise AltoolError(f"--view must be one of {', '.join(VIEWS)}, got {view!r}")
+    if metric not in METRICS:
+        raise AltoolError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    for name, value in (("seed-size", seed_size), ("batch-size", batch_size),
+                        ("budget", budget), ("repeats", repeats)):
+        if value < 1:
+            raise AltoolError(f"--{name} must be at least 1")
+    names = resolve_strategies(strategies)
+    labels = sorted({str(eg["label"]) for eg in gold})
+    if len(labels) < 2:
+        raise AltoolError(f"GOLD has {len(labels)} distinct label(s); a simulation needs two or "
+                          "more")
+    if not test:
+        raise AltoolError("TEST has no examples")
+    index = {label: j for j, label in enumerate(labels)}
+
+    # one copy of each input (the learner never asks about the same text twice)
+    seen: set[str] = set()
+    texts, y = [], []
+    for eg in gold:
+        if eg["text"] not in seen:
+            seen.add(eg["text"])
+            texts.append(eg["text"])
+            y.append(index[str(eg["label"])])
+    y_test = np.array([index.get(str(eg["label"]), -1) for eg in test])
+
+    with threadpool_limits(1):
+        featurizer = make_model(model, labels, exclusive=True)
+        pool = _Pool(texts, np.array(y), featurizer.featurize(texts))
+        X_test = featurizer.featurize([eg["text"] for eg in test])
+
+        full = make_model(model, labels, exclusive=True)
+        Y = np.zeros((len(pool), len(labels)))
+        Y[np.arange(len(pool)), pool.y] = 1.0
+        full.fit(pool.X, Y)
+        full_score = score(metric, y_test, _predict(full, X_test), len(labels))
+
+        budget_eff = min(budget, len(pool))
+        grid = checkpoint_grid(budget_eff, batch_size, min(seed_size, budget_eff))
+        result = SimulationResult(metric, full_score, budget_eff, labels, len(pool),
+                                  len(test), repeats)
+        for name in names:
+            runs = []
+            curves = np.zeros((repeats, len(grid)))
+            for r in range(repeats):
+                learner = Learner(make_model(model, labels, exclusive=True),
+                                  get_strategy(name), view=view, seed=seed + r)
+                run = _Run(learner, pool, seed + 10_007 * (r + 1))
+                tick = _ticker(progress, f"{name} {r + 1}/{repeats}")
+                for k, n in enumerate(grid):
+                    run.advance_to(n, seed_size, batch_size, tick)
+                    curves[r, k] = score(metric, y_test, _predict(learner.model, X_test),
+                                         len(labels))
+                runs.append(run)
+            points = [(n, float(curves[:, k].mean()), float(curves[:, k].std()))
+                      for k, n in enumerate(grid)]
+            per_run = [aulc(list(zip(grid, curves[r], strict=True))) for r in range(repeats)]
+            if name == BASELINE and extend_baseline:
+                points += _extend(runs, pool, points, full_score, budget_eff, seed_size,
+                                  metric, y_test, X_test, len(labels), progress)
+            result.strategies[name] = StrategyResult(
+                name=name,
+                points=points,
+                aulc=float(np.mean(per_run)),
+                aulc_std=float(np.std(per_run)),
+                labels_to={_key(t): labels_to_reach([(n, m) for n, m, _ in points],
+                                                    t * full_score) for t in THRESHOLDS},
+            )
+    return result
+
+
+def _extend(runs: list[_Run], pool: _Pool, points: list, full_score: float, budget: int,
+            seed_size: int, metric: str, y_test: np.ndarray, X_test: Any, n_labels: int,
+            progress: Progress | None) -> list[tuple[int, float, float]]:
+    """Run the baseline past the budget, in lockstep over repeats, until its mean curve
+    reaches the highest threshold (or 10x the budget, or the end of the pool).
+
+    Random picks do not depend on the model, so each step asks the whole gap to the next
+    checkpoint as one batch and refits once: the same questions, far fewer fits."""
+    target = max(THRESHOLDS) * full_score
+    if labels_to_reach([(n, m) for n, m, _ in points], target) is not None:
+        return []
+    out = []
+    tick = _ticker(progress, f"{BASELINE} past the budget")
+    for n in extension_grid(budget, min(len(pool), EXTEND_FACTOR * budget)):
+        scores = []
+        for run in runs:
+            run.advance_to(n, seed_size, max(1, n - run.asked), tick)
+            scores.append(score(metric, y_test, _predict(run.learner.model, X_test), n_labels))
+        out.append((n, float(np.mean(scores)), float(np.std(scores))))
+        if out[-1][1] >= target:
+            break
+    return out
+
+
+def _ticker(progress: Progress | None, what: str) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda n: progress(what, n)
+
+
+# -- presentation ----------------------------------------------------------------------------
+def table_checkpoints(result: SimulationResult) -> list[int]:
+    return [c for c in TABLE_CHECKPOINTS if c <= result.budget]
+
+
+def format_saving(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:+.0%}"
+
+
+def plot(result: SimulationResult, path: str) -> None:
+    """Write a PNG learning curve (needs matplotlib: ``pip install altool[plot]``)."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    for name, r in result.strategies.items():
+        x = np.array([p[0] for p in r.points])
+        m = np.array([p[1] for p in r.points])
+        s = np.array([p[2] for p in r.points])
+        ax.plot(x, m, label=f"{name} (AULC {r.aulc:.3f})")
+        ax.fill_between(x, m - s, m + s, alpha=0.15)
+    ax.axhline(result.full_score, color="grey", linestyle="--", linewidth=1,
+               label=f"all {result.n_gold:,} labels ({result.full_score:.3f})")
+    if any(p[0] > result.budget for r in result.strategies.values() for p in r.points):
+        ax.axvline(result.budget, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("labels")
+    ax.set_ylabel(result.metric)
+    ax.set_title(f"Learning curves ({result.repeats} repeats, mean ± std)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    try:
+        fig.savefig(path)
+    except OSError as err:
+        raise AltoolError(f"{path}: can't write the plot ({err.strerror or err})") from None
+    finally:
+        plt.close(fig)
+
+
+def require_matplotlib():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise AltoolError("--plot needs matplotlib: pip install altool[plot]") from None
+    return plt

@@ -1,0 +1,157 @@
+"""Pick DEFAULT_STRATEGY: simulated teach runs on six datasets (``altool simulate``'s library).
+
+    python benchmarks/strategy_choice.py run ag_news trec ...   # one JSON per dataset
+    python benchmarks/strategy_choice.py run --small banking77  # 2,000 / 1,000 rows
+    python benchmarks/strategy_choice.py report                 # print the section
+    python benchmarks/strategy_choice.py write "conclusion..."  # put it in RESULTS.md
+
+Budget 300 labels, batch 10, seed 20 (cold start), 3 repeats, choice view, accuracy. GOLD pools
+are subsampled to <= 5,000 rows and TEST to <= 2,000 rows (seed 0) for speed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from altool.simulate import read_labelled, simulate, subsample
+from altool.strategies import margin, random_start, register_strategy
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
+DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
+STRATEGIES = ("margin", "entropy", "diverse", "random")
+HERE = Path(__file__).parent
+OUT = HERE / ".work" / "strategy"
+RESULTS = HERE / "RESULTS.md"
+START, END = "<!-- strategy-choice:start -->", "<!-- strategy-choice:end -->"
+SETTINGS = dict(budget=300, batch_size=10, seed_size=20, repeats=3, view="choice",
+                metric="accuracy", seed=0)
+
+
+def margin_random_start(probs, n, *, rng, features=None):
+    return margin(probs, n, rng=rng, features=features)
+
+
+margin_random_start.cold_start = random_start  # margin after a random (not k-means++) start
+
+
+def run(names: list[str], max_gold: int = 5000, max_test: int = 2000) -> None:
+    register_strategy("margin-randstart", margin_random_start)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        gold = subsample(read_labelled(str(DATA / f"{name}.train.jsonl")), max_gold)
+        test = subsample(read_labelled(str(DATA / f"{name}.test.jsonl")), max_test)
+        strategies = list(STRATEGIES) + (["margin-randstart"] if name == "trec" else [])
+        t0 = time.time()
+        result = simulate(gold, test, strategies, **SETTINGS)
+        data = result.to_json()
+        data.update(dataset=name, seconds=round(time.time() - t0, 1), n_gold=result.n_gold,
+                    n_test=result.n_test, n_labels=len(result.labels),
+                    aulc_std={k: v.aulc_std for k, v in result.strategies.items()},
+                    saving={k: result.saving(k) for k in result.strategies})
+        (OUT / f"{name}.json").write_text(json.dumps(data, indent=1))
+        print(f"{name}: {data['seconds']}s", flush=True)
+
+
+def report() -> str:
+    rows = {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}
+    names = [d for d in DATASETS if d in rows]
+    lines = [
+        START,
+        "## Query strategy: which default (`altool simulate`)",
+        "",
+        "Simulated `textcat.teach` sessions (`altool.simulate`, the teach worker's Learner, "
+        "model and cold start) with the gold labels answering: choice view, budget 300 labels, "
+        "batch 10, the first 20 labels from the cold start, 3 repeats (mean), accuracy on "
+        "TEST. GOLD pools subsampled to <= 5,000 rows and TEST to <= 2,000 rows (seed 0). "
+        "Reproduce: `python benchmarks/strategy_choice.py run <datasets>; "
+        "python benchmarks/strategy_choice.py report`.",
+        "",
+        "AULC = mean accuracy over 20..300 labels (area under the curve / label range). "
+        "Higher is better; best per dataset in bold.",
+        "",
+        "| dataset | labels | GOLD / TEST rows | full-data acc | "
+        + " | ".join(STRATEGIES) + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(STRATEGIES),
+    ]
+    for name in names:
+        d = rows[name]
+        s = d["strategies"]
+        best = max(s[k]["aulc"] for k in STRATEGIES)
+        cells = [(f"**{s[k]['aulc']:.3f}**" if s[k]["aulc"] == best else f"{s[k]['aulc']:.3f}")
+                 + f" ±{d['aulc_std'][k]:.3f}" for k in STRATEGIES]
+        lines.append(f"| {name} | {d['n_labels']} | {d['n_gold']:,} / {d['n_test']:,} | "
+                     f"{d['full_score']:.3f} | "
+                     + " | ".join(cells) + " |")
+    lines += ["", "Mean AULC rank over the datasets (1 = best): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in _ranks(rows, names).items()) + ".", "",
+              "Labels to reach 95% of the full-data accuracy (mean curve; `-` = not within "
+              "300; random continues past the budget, up to 3,000, so a saving can be "
+              "computed), and the saving vs random:", "",
+              "| dataset | 95% target | " + " | ".join(STRATEGIES) + " |",
+              "|---|---:|" + "---:|" * len(STRATEGIES)]
+    for name in names:
+        d = rows[name]
+        cells = []
+        for k in STRATEGIES:
+            n = d["strategies"][k]["labels_to"]["0.95"]
+            sv = d["saving"].get(k)
+            cells.append("-" if n is None else f"{n}" + (
+                f" ({sv:+.0%})" if sv is not None and k != "random" else ""))
+        lines.append(f"| {name} | {0.95 * d['full_score']:.3f} | " + " | ".join(cells) + " |")
+    lines += ["", "Accuracy at 20 / 50 / 100 / 300 labels (mean of 3):", "",
+              "| dataset | " + " | ".join(STRATEGIES) + " |", "|---|" + "---|" * len(STRATEGIES)]
+    for name in names:
+        d = rows[name]
+        cells = []
+        for k in STRATEGIES:
+            pts = {p[0]: p[1] for p in d["strategies"][k]["points"]}
+            cells.append(" / ".join(f"{pts[c]:.2f}" for c in (20, 50, 100, 300) if c in pts))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "trec" in rows and "margin-randstart" in rows["trec"]["strategies"]:
+        s = rows["trec"]["strategies"]
+        pts = {k: {p[0]: p[1] for p in s[k]["points"]} for k in ("margin", "margin-randstart",
+                                                                   "random")}
+        lines += ["", "TREC cold start: margin after the k-means++ cold start vs margin after a "
+                  "random start (AULC; accuracy at 20 / 50 / 100 labels): "
+                  + "; ".join(f"{k} {s[k]['aulc']:.3f} ({pts[k][20]:.2f} / {pts[k][50]:.2f} / "
+                              f"{pts[k][100]:.2f})" for k in pts) + "."]
+    lines += ["", "_Filled in by benchmarks/strategy_choice.py; conclusion below is written "
+              "by hand._", "", "CONCLUSION", END]
+    return "\n".join(lines) + "\n"
+
+
+def _ranks(rows: dict, names: list[str]) -> dict[str, float]:
+    total = dict.fromkeys(STRATEGIES, 0.0)
+    for name in names:
+        s = rows[name]["strategies"]
+        order = sorted(STRATEGIES, key=lambda k: -s[k]["aulc"])
+        for i, k in enumerate(order):
+            total[k] += (i + 1) / len(names)
+    return total
+
+
+def write_section(text: str) -> None:
+    """Replace (or append) our section; the rest of RESULTS.md belongs to other scripts."""
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        new = head + text.rstrip("\n") + tail
+    else:
+        new = current.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "run":  # run [--small] DATASET...
+        small = "--small" in sys.argv  # 2,000 / 1,000 rows, for a loaded machine
+        names = [a for a in sys.argv[2:] if a != "--small"] or list(DATASETS)
+        run(names, *((2000, 1000) if small else (5000, 2000)))
+    elif sys.argv[1] == "write":  # write [CONCLUSION TEXT]: update RESULTS.md's section
+        conclusion = " ".join(sys.argv[2:]) or "(no conclusion written yet)"
+        write_section(report().replace("CONCLUSION", conclusion))
+    else:
+        print(report())

@@ -1,0 +1,212 @@
+"""altool simulate: the teach loop replayed with gold labels (library and CLI)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from altool.errors import AltoolError
+from altool.learner import Learner
+from altool.models import SklearnModel
+from altool.simulate import (
+    aulc,
+    checkpoint_grid,
+    labels_to_reach,
+    read_labelled,
+    simulate,
+    subsample,
+)
+from altool.strategies import get_strategy
+
+SMS = Path("/work/shared/datasets/jsonl/sms_spam.train.jsonl")
+SMS_TEST = Path("/work/shared/datasets/jsonl/sms_spam.test.jsonl")
+
+VOCAB = {
+    "sport": "goal match team score league coach player stadium",
+    "tech": "software chip laptop code server cloud robot app",
+    "food": "pizza pasta salad bread cheese soup recipe spice",
+}
+NOISE = "the a today really very some new big old good".split()
+
+
+def synthetic(n: int, seed: int) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        label = list(VOCAB)[i % 3]
+        words = rng.sample(VOCAB[label].split(), 3) + rng.sample(NOISE, 4)
+        rng.shuffle(words)
+        out.append({"text": " ".join(words) + f" #{seed}-{i}", "label": label})
+    return out
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def test_aulc_hand_made_curve():
+    assert aulc([(0, 0.0), (10, 1.0)]) == pytest.approx(0.5)
+    # (30 * 0.65 + 50 * 0.8) / 80
+    assert aulc([(20, 0.5), (50, 0.8), (100, 0.8)]) == pytest.approx(0.74375)
+    assert aulc([(100, 0.8), (20, 0.5), (50, 0.8)]) == pytest.approx(0.74375)  # any order
+    assert aulc([(20, 0.7)]) == pytest.approx(0.7)
+    assert aulc([(20, 0.6), (40, 0.6), (60, 0.6)]) == pytest.approx(0.6)
+
+
+def test_labels_to_reach():
+    pts = [(20, 0.5), (30, 0.7), (40, 0.69), (50, 0.9)]
+    assert labels_to_reach(pts, 0.7) == 30
+    assert labels_to_reach(pts, 0.9) == 50
+    assert labels_to_reach(pts, 0.95) is None
+
+
+def test_checkpoint_grid():
+    grid = checkpoint_grid(1000, 10, 20)
+    assert grid[:3] == [20, 30, 40]
+    assert {20, 50, 100, 200, 500, 1000} <= set(grid)
+    assert 110 not in grid and 150 in grid and grid[-1] == 1000
+    assert checkpoint_grid(35, 10, 20) == [20, 30, 35]
+
+
+# -- library ---------------------------------------------------------------------------------
+def test_simulate_json_shape_and_learning():
+    gold, test = synthetic(150, 1), synthetic(60, 2)
+    result = simulate(gold, test, ["margin", "random"], budget=40, repeats=2, seed_size=10,
+                      batch_size=10)
+    data = json.loads(json.dumps(result.to_json()))
+    assert set(data) == {"metric", "full_score", "strategies"}
+    assert data["metric"] == "accuracy"
+    assert 0.9 <= data["full_score"] <= 1.0
+    assert set(data["strategies"]) == {"margin", "random"}
+    for s in data["strategies"].values():
+        assert set(s) == {"points", "aulc", "labels_to"}
+        assert set(s["labels_to"]) == {"0.9", "0.95", "0.98"}
+        assert all(len(p) == 3 for p in s["points"])
+        xs = [p[0] for p in s["points"]]
+        assert xs == sorted(xs) and xs[0] == 10
+        assert 0.0 <= s["aulc"] <= 1.0
+        assert all(v is None or isinstance(v, int) for v in s["labels_to"].values())
+    margin = data["strategies"]["margin"]
+    assert [p[0] for p in margin["points"]] == [10, 20, 30, 40]
+    assert margin["points"][-1][1] > 0.6  # it learns: 3 easy classes
+
+
+def test_random_continues_past_budget_to_reach_thresholds():
+    gold, test = synthetic(300, 3), synthetic(60, 4)
+    result = simulate(gold, test, ["random"], budget=12, repeats=1, seed_size=6, batch_size=6)
+    xs = [p[0] for p in result.strategies["random"].points]
+    assert xs[-1] > 12  # went past the budget, at most 10x
+    assert xs[-1] <= 120
+    # the AULC is computed within the budget only
+    assert result.strategies["random"].aulc == pytest.approx(
+        aulc([(p[0], p[1]) for p in result.strategies["random"].points if p[0] <= 12]))
+
+
+def test_binary_view_and_macro_f1():
+    gold, test = synthetic(90, 5), synthetic(30, 6)
+    result = simulate(gold, test, ["default"], view="binary", budget=30, repeats=1,
+                      seed_size=10, metric="macro-f1")
+    assert result.metric == "macro-f1"
+    (name,) = result.strategies
+    assert result.strategies[name].points[-1][0] == 30
+
+
+def test_random_strategy_has_a_random_cold_start():
+    texts = [f"text number {i}" for i in range(50)]
+    model = SklearnModel(["a", "b"])
+    X = model.featurize(texts)
+    hashes = list(range(1, 51))
+    picks = [
+        [p.row for p in Learner(SklearnModel(["a", "b"]), get_strategy("random"), view="choice",
+                                seed=s).choose(X, hashes, 10)]
+        for s in range(3)
+    ]
+    assert all(len(set(p)) == 10 for p in picks)
+    assert len({tuple(p) for p in picks}) == 3
+
+
+def test_bad_input_errors(tmp_path):
+    path = write_jsonl(tmp_path / "g.jsonl", [{"text": "x", "cat": "a"}])
+    with pytest.raises(AltoolError, match='no "label" field'):
+        read_labelled(str(path))
+    assert read_labelled(str(path), "cat") == [{"text": "x", "label": "a"}]
+    with pytest.raises(AltoolError, match="two or more"):
+        simulate([{"text": "x", "label": "a"}], [{"text": "y", "label": "a"}], ["margin"])
+    with pytest.raises(AltoolError, match="unknown strategy"):
+        simulate(synthetic(9, 1), synthetic(3, 2), ["nope"])
+    with pytest.raises(AltoolError, match="--metric"):
+        simulate(synthetic(9, 1), synthetic(3, 2), ["margin"], metric="f2")
+
+
+@pytest.mark.skipif(not SMS.exists(), reason="sms_spam dataset not available")
+def test_margin_beats_random_on_imbalanced_sms_spam():
+    gold = subsample(read_labelled(str(SMS)), 1500, seed=0)
+    test = subsample(read_labelled(str(SMS_TEST)), 500, seed=0)
+    result = simulate(gold, test, ["margin", "random"], budget=60, repeats=3,
+                      extend_baseline=False)
+    margin, rand = result.strategies["margin"], result.strategies["random"]
+    assert margin.aulc > rand.aulc
+    assert margin.points[-1][1] >= rand.points[-1][1] - 0.01
+
+
+# -- CLI -------------------------------------------------------------------------------------
+def run_cli(args: list[str]) -> int:
+    from altool.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    return int(exc.value.code or 0)
+
+
+def test_cli_writes_table_and_json(tmp_path, capsys):
+    gold = write_jsonl(tmp_path / "gold.jsonl", synthetic(90, 7))
+    test = write_jsonl(tmp_path / "test.jsonl", synthetic(30, 8))
+    out = tmp_path / "curves.json"
+    code = run_cli(["simulate", str(gold), "--test", str(test), "--strategy", "margin,random",
+                    "--budget", "30", "--repeats", "1", "--seed-size", "10",
+                    "--output", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "margin" in captured.out and "AULC" in captured.out
+    data = json.loads(out.read_text())
+    assert set(data) == {"metric", "full_score", "strategies"}
+    assert list(data["strategies"]) == ["margin", "random"]
+
+
+def test_cli_missing_label_field_is_a_clean_error(tmp_path, capsys):
+    gold = write_jsonl(tmp_path / "gold.jsonl", [{"text": "a b", "tag": "x"}])
+    code = run_cli(["simulate", str(gold), "--test", str(gold)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert 'no "label" field' in err and "Traceback" not in err
+
+
+def test_cli_plot_without_matplotlib_says_how_to_install(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    gold = write_jsonl(tmp_path / "gold.jsonl", synthetic(9, 1))
+    code = run_cli(["simulate", str(gold), "--test", str(gold), "--plot", "x.png"])
+    assert code == 1
+    assert "pip install altool[plot]" in capsys.readouterr().err
+
+
+def test_subsample_keeps_order():
+    rows = [{"text": str(i), "label": "a"} for i in range(100)]
+    sub = subsample(rows, 10, seed=1)
+    assert len(sub) == 10 and sub == sorted(sub, key=lambda r: int(r["text"]))
+    assert subsample(rows, None) == rows
+    assert np.all([r in rows for r in sub])
