@@ -409,7 +409,8 @@ def _recipe_command(recipe: Recipe):
         components = recipe.func(**kwargs)
         summary = run_components(components)
         err_console.print(
-            f"[green]✔[/] saved {summary.answered:,} answers this session to "
+            f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
+            f"this session to "
             f"{summary.dataset} ({summary.dataset_total:,} in total)"
         )
 

@@ -105,11 +105,23 @@ def _lines(console: Console, renderable: Any) -> list[str]:
     return capture.get().rstrip("\n").split("\n")
 
 
+# Control characters in the data (but newlines and tabs) would reach the terminal through
+# prompt_toolkit's ANSI parser (escape sequences; \x01...\x02 is written out raw) or be drawn
+# 4 cells wide ("<93>") where Rich counted one, cutting the line off: show them as U+FFFD.
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)], "\ufffd")
+
+
+def _printable(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+
+
 def _text_panel(task: dict[str, Any]) -> Panel:
-    text = Text(task.get("text", ""))
+    text = Text(_printable(task.get("text", "")))
     meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
-    subtitle = " · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4]) or None
-    return Panel(text, subtitle=subtitle, subtitle_align="right", border_style="white")
+    subtitle = " · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4])
+    # a Text, not a str: Rich would parse a str subtitle as markup ("[/b]" in meta crashed)
+    return Panel(text, subtitle=Text(_printable(subtitle)) if subtitle else None,
+                 subtitle_align="right", border_style="white")
 
 
 def _prompt(session: Session, state: ViewState) -> Any:

@@ -95,6 +95,7 @@ class Worker(threading.Thread):
         self._pool: tuple[list[SourceRow], Any] | None = None
         self._failed = False
         self._drained = False
+        self._finished = False
         self._pool_uses = 0
 
     # -- called from the UI thread -----------------------------------------------------------
@@ -142,7 +143,11 @@ class Worker(threading.Thread):
                 if fits_since_save >= self.save_every:
                     self._save()
                     fits_since_save = 0
-            if due or (len(self.queue) < self.batch_size and not self._drained):
+            if due:
+                self._finished = False  # new answers (or an undo) may open the source again
+            queued = len(self.queue)
+            low = queued < self.batch_size and not self._drained
+            if due or low or (queued == 0 and not self._finished):
                 self._guard(self._refresh, store)
 
     def _guard(self, fn, store: Store) -> None:
@@ -191,6 +196,7 @@ class Worker(threading.Thread):
         # Fewer picks than asked for: the source is nearly used up. Don't rescan on a low
         # queue again until new answers arrive.
         self._drained = len(picks) < self.queue_size
+        self._finished = not picks
         if not picks:
             self.queue.finish()
         self.status.last_refresh_s = time.perf_counter() - t0

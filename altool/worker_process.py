@@ -184,9 +184,11 @@ class WorkerProcess:
         while True:
             try:
                 if not self._conn.poll(0.5):
-                    # Tell the child when the UI is about to run out (once per queue refill).
+                    # Tell the child when the UI is about to run out: once per queue refill,
+                    # and every half second while it is empty (so the end is noticed).
                     generation = self.queue.generation
-                    if len(self.queue) < self.config.batch_size and low_sent != generation:
+                    queued = len(self.queue)
+                    if queued == 0 or (queued < self.config.batch_size and low_sent != generation):
                         low_sent = generation
                         self.notify(0)
                     continue
