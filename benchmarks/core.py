@@ -2,7 +2,7 @@
 
 Usage::
 
-    /work/venv/bin/python benchmarks/core.py [latency|load|first-question|all]
+    python benchmarks/core.py [latency|load|first-question|all]
 
 Each benchmark drives the real ``altool`` program (in tmux, or as a subprocess), prints what it
 measured and rewrites its own block of ``benchmarks/RESULTS.md`` (between
@@ -32,7 +32,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 RESULTS = HERE / "RESULTS.md"
-DATASETS = Path(os.environ.get("ALTOOL_BENCH_DATASETS", "/work/shared/datasets/jsonl"))
+DATASETS = Path(os.environ.get(
+    "ALTOOL_BENCH_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
+))
 CORPORA = ("ag_news", "sst2", "trec", "sms_spam", "banking77", "clinc150")
 VENV_BIN = Path(sys.executable).parent
 ALTOOL = str(VENV_BIN / "altool") if (VENV_BIN / "altool").exists() else "altool"

@@ -1,0 +1,78 @@
+"""The worker in its own process: questions arrive over the pipe, it learns, saves, and the
+UI side survives its death."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from test_worker import HAM, SPAM, TEXTS, wait_for
+
+from altool.loaders import Record
+from altool.models import load_model, resume_model
+from altool.paths import model_state_path
+from altool.store import Store
+from altool.taskqueue import WAIT, TaskQueue
+from altool.worker_process import WorkerConfig, WorkerProcess
+
+
+def make_worker(store: Store, **kwargs) -> tuple[WorkerProcess, TaskQueue]:
+    store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(TEXTS)])
+    config = WorkerConfig(
+        db_path=store.path, dataset="ds", source="src", labels=["spam"], view="binary",
+        exclusive=True, batch_size=4, model_path=model_state_path("ds"), seed=0, **kwargs,
+    )
+    queue = TaskQueue()
+    return WorkerProcess(config, queue), queue
+
+
+def answer_next(store: Store, queue: TaskQueue) -> None:
+    question = wait_for(lambda: (lambda q: q if q is not WAIT else None)(queue.poll()),
+                        what="a question")
+    eg = dict(question.task)
+    eg["answer"] = "accept" if eg["text"] in SPAM else "reject"
+    store.add_answer("ds", eg)
+
+
+def test_first_questions_at_once_then_the_child_learns_saves_and_resumes(store, home) -> None:
+    worker, queue = make_worker(store)
+    worker.start()
+    try:
+        assert len(queue) > 0  # seeded from a random sample before the child is up
+        for _ in range(8):
+            answer_next(store, queue)
+        worker.notify(8)
+        wait_for(lambda: worker.status.model_version >= 1, 60, "the child to fit")
+        assert worker.status.state == "ready"
+        assert worker.status.trained_on == 8
+    finally:
+        worker.stop()
+    saved = load_model(model_state_path("ds"))
+    assert saved.ready and saved.labels == ["spam"]
+    texts_asked = [eg["text"] for eg in store.iter_answers("ds")]
+    assert len(set(texts_asked)) == 8  # nothing asked twice
+    # the next session resumes the saved state only if it fits the labels
+    path = model_state_path("ds")
+    resumed = resume_model(path, "sklearn", ["spam"], exclusive=True)
+    assert resumed.ready and resumed.version >= 1
+    assert not resume_model(path, "sklearn", ["ham", "spam"], exclusive=True).ready
+    path.write_bytes(b"not a model")
+    assert not resume_model(path, "sklearn", ["spam"], exclusive=True).ready
+
+
+def test_ui_side_keeps_serving_when_the_child_dies(store, home) -> None:
+    worker, queue = make_worker(store)
+    worker.start()
+    try:
+        wait_for(lambda: worker.status.state in ("warming up", "ready"), 60, "the child")
+        os.kill(worker._proc.pid, signal.SIGKILL)
+        wait_for(lambda: worker.status.state == "failed", 20, "the UI side to notice")
+        assert "worker stopped" in (worker.status.warning or "")
+        asked = set()
+        for _ in range(len(HAM)):
+            question = queue.poll()
+            assert question is not WAIT
+            assert question.task_hash not in asked
+            asked.add(question.task_hash)
+    finally:
+        worker.stop()
