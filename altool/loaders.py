@@ -150,45 +150,48 @@ def _check_example(eg: dict[str, Any], path: str, number: int) -> None:
         raise InputError(path, number, '"meta" must be a JSON object like {"source": "x"}')
 
 
-def read_jsonl(
-    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
-    progress: Callable[[int], None] | None = None,
+def _read_lines(
+    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool,
+    progress: Callable[[int], None] | None, parse: Callable[[str, int], Record],
 ) -> Iterator[Record]:
+    """One record per non-blank line, made by ``parse(line, number)``; bad lines raise or,
+    with ``skip_invalid``, are counted and skipped."""
     for number, line in _decoded_lines(fh, path, progress):
+        if isinstance(line, str) and not line.strip():
+            continue
+        report.read += 1
         try:
-            if isinstance(line, str) and not line.strip():
-                continue
-            report.read += 1
             if isinstance(line, InputError):
                 raise line
-            eg = parse_json_object(line, path, number)
-            _check_example(eg, path, number)
+            record = parse(line, number)
         except InputError as err:
             if not skip_invalid:
                 raise
             report.skip(err)
             continue
-        yield Record(number, eg, line)
+        yield record
+
+
+def read_jsonl(
+    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    def parse(line: str, number: int) -> Record:
+        eg = parse_json_object(line, path, number)
+        _check_example(eg, path, number)
+        return Record(number, eg, line)
+
+    return _read_lines(fh, path, report, skip_invalid, progress, parse)
 
 
 def read_txt(
     fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Record]:
-    for number, line in _decoded_lines(fh, path, progress):
-        try:
-            if isinstance(line, str) and not line.strip():
-                continue
-            report.read += 1
-            if isinstance(line, InputError):
-                raise line
-            check_text(line, path, number, what="line")
-        except InputError as err:
-            if not skip_invalid:
-                raise
-            report.skip(err)
-            continue
-        yield Record(number, {"text": line})
+    def parse(line: str, number: int) -> Record:
+        return Record(number, {"text": check_text(line, path, number, what="line")})
+
+    return _read_lines(fh, path, report, skip_invalid, progress, parse)
 
 
 def read_csv(
