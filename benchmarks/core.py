@@ -231,7 +231,9 @@ def bench_latency() -> dict:
     con.close()
     lat = [float(x) * 1000 for x in log.read_text().split()]
     ext = [x * 1000 for x in external]
-    model = re.search(r"\bv(\d+), (\d+) ex\b", final)
+    model = re.search(r"\bv(\d+)(?:, (\d+) ex)?\b", final)
+    if model is None:
+        print("no model version on the final screen:\n" + final, flush=True)
     res = {
         "keys_sent": sent,
         "keys_lost": sent - stored,
@@ -253,7 +255,7 @@ def bench_latency() -> dict:
         "ext_p90_ms": pct(ext, 90) if ext else None,
         "ext_max_ms": max(ext) if ext else None,
         "model_version": int(model.group(1)) if model else None,
-        "model_trained_on": int(model.group(2)) if model else None,
+        "model_trained_on": int(model.group(2)) if model and model.group(2) else None,
     }
     print(json.dumps(res, indent=2))
     return res
