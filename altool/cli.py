@@ -316,7 +316,8 @@ def simulate_command(
     test: Annotated[str, typer.Option("--test", help="Labelled JSONL/CSV to score on.")],
     label_field: Annotated[str, typer.Option("--label-field", help="Field with the gold "
                                              "label.")] = "label",
-    model: Annotated[str, typer.Option(help="Model in the loop: sklearn.")] = "sklearn",
+    model: Annotated[str, typer.Option(help="Model in the loop: sklearn, or embed (sentence "
+                                       "embeddings; needs altool[embed]).")] = "sklearn",
     strategy: Annotated[str, typer.Option(help="Comma-separated strategies to compare "
                                           "(default = the teach default).")] = "default,random",
     view: Annotated[str, typer.Option(help="choice (answer with the label) or binary "
@@ -343,10 +344,18 @@ def simulate_command(
     names = sim.resolve_strategies(strategy.split(","))
     gold_rows = sim.read_labelled(gold, label_field)
     test_rows = sim.read_labelled(test, label_field)
-    with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TextColumn("labels"), console=err_console,
+    with Progress(TextColumn("[bold]{task.fields[verb]}[/] {task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), console=err_console,
                   transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("", total=len(names) * repeats * min(budget, len(gold_rows)))
+        task = bar.add_task("", total=len(names) * repeats * min(budget, len(gold_rows)),
+                            verb="simulating", unit="labels")
+        embedding: dict[str, Any] = {}
+
+        def on_featurize(what: str, done: int, total: int) -> None:
+            if what not in embedding:
+                embedding[what] = bar.add_task(what, total=total, verb="embedding",
+                                               unit="texts")
+            bar.update(embedding[what], completed=done)
 
         def progress(what: str, n: int) -> None:
             done = bar.tasks[0].completed + n
@@ -357,7 +366,7 @@ def simulate_command(
         result = sim.simulate(
             gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,
             batch_size=batch_size, budget=budget, repeats=repeats, metric=metric, seed=seed,
-            progress=progress,
+            progress=progress, on_featurize=on_featurize,
         )
     cps = sim.table_checkpoints(result)
     table = Table(title=f"{metric} on {test} ({result.n_test:,}); all {result.n_gold:,} "
@@ -370,12 +379,15 @@ def simulate_command(
     for t in sim.THRESHOLDS:
         table.add_column(f"to {t:.0%}", justify="right")
     table.add_column("saving @95%", justify="right")
+    table.add_column("stop at", justify="right")
+    table.add_column("gap", justify="right")
     for name, r in result.strategies.items():
         at = {p[0]: p for p in r.points}
         row = [name] + [f"{at[c][1]:.3f}±{at[c][2]:.3f}" if c in at else "-" for c in cps]
         row.append(f"{r.aulc:.3f}")
         row += [str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS]
         row.append("" if name == sim.BASELINE else sim.format_saving(result.saving(name)))
+        row += sim.format_stop(r.stop, repeats)
         table.add_row(*row)
     Console(highlight=False).print(table)
     if output:

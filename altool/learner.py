@@ -7,7 +7,7 @@ get the same model updates, cold start, candidate building and strategy calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,9 @@ class Learner:
         self.view = view
         self.rng = np.random.default_rng(seed)
         self._feature_cache: dict[int, Any] = {}
+        # featurize(texts) for labelled inputs; the worker sets one that goes through the
+        # store's embedding cache, simulate one that reads the pool's features
+        self.featurizer: Callable[[Sequence[str]], Any] = model.featurize
         self._cold_label = 0
         self._choice_hashes: dict[int, int] = {}  # input hash -> choice-view task hash
 
@@ -105,7 +108,7 @@ class Learner:
 
         missing = [i for i, h in enumerate(hashes) if h not in self._feature_cache]
         if missing:
-            new = self.model.featurize([texts[i] for i in missing])
+            new = self.featurizer([texts[i] for i in missing])
             for k, i in enumerate(missing):
                 self._feature_cache[hashes[i]] = new[k]
         rows = [self._feature_cache[h] for h in hashes]

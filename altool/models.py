@@ -82,6 +82,38 @@ def targets_from_answers(
     return hashes, [texts[h] for h in hashes], Y
 
 
+def fit_per_label(
+    X: Any, Y: np.ndarray, make_classifier: Callable[[], Any]
+) -> tuple[list[Any], np.ndarray]:
+    """One binary classifier per label, each trained on the rows whose status for that label
+    is known (``Y`` in {1, 0, NaN}); None for a label without both classes yet. Also returns
+    smoothed per-label priors, used for labels without a classifier."""
+    known = ~np.isnan(Y)
+    pos = ((Y == 1) & known).sum(axis=0)
+    neg = ((Y == 0) & known).sum(axis=0)
+    binary: list[Any] = [None] * Y.shape[1]
+    for j in range(Y.shape[1]):
+        if pos[j] == 0 or neg[j] == 0:
+            continue
+        rows = np.flatnonzero(known[:, j])
+        binary[j] = make_classifier().fit(X[rows], Y[rows, j].astype(int))
+    return binary, (pos + 1.0) / (pos + neg + 2.0)
+
+
+def predict_per_label(
+    X: Any, binary: Sequence[Any], priors: np.ndarray, exclusive: bool
+) -> np.ndarray:
+    """p(label) per row from :func:`fit_per_label`'s classifiers; rows sum to 1 when the
+    labels are exclusive."""
+    P = np.tile(priors, (X.shape[0], 1))
+    for j, model in enumerate(binary):
+        if model is not None:
+            P[:, j] = model.predict_proba(X)[:, 1]
+    if exclusive:
+        P /= np.maximum(P.sum(axis=1, keepdims=True), 1e-12)
+    return P
+
+
 class HashedFeatures:
     """Hashed word 1-2-grams and char 4-grams (no fitted vocabulary), log-scaled, L2-normed."""
 
@@ -150,48 +182,44 @@ class SklearnModel:
         if self.n_examples == 0:
             return
         cols = np.unique(X.indices)
-        Xc = X[:, cols]
-        binary: list[Any] = [None] * len(self.labels)
-        known = ~np.isnan(Y)
-        pos = ((Y == 1) & known).sum(axis=0)
-        neg = ((Y == 0) & known).sum(axis=0)
-        for j in range(len(self.labels)):
-            rows = np.flatnonzero(known[:, j])
-            if pos[j] == 0 or neg[j] == 0:
-                continue
-            binary[j] = LogisticRegression(
+        self._binary, self._priors = fit_per_label(
+            X[:, cols], Y,
+            lambda: LogisticRegression(
                 C=self.C, class_weight=self.class_weight, solver="liblinear"
-            ).fit(Xc[rows], Y[rows, j].astype(int))
-        self._cols, self._binary = cols, binary
-        self._priors = (pos + 1.0) / (pos + neg + 2.0)
+            ),
+        )
+        self._cols = cols
         self.version += 1
 
     def predict_proba(self, features: sp.csr_matrix) -> np.ndarray:
         """One probability per label; rows sum to 1 when labels are exclusive."""
-        n = features.shape[0]
-        P = np.tile(self._priors, (n, 1))
-        if self.ready:
-            Xc = features[:, self._cols]
-            for j, model in enumerate(self._binary):
-                if model is not None:
-                    P[:, j] = model.predict_proba(Xc)[:, 1]
-        if self.exclusive:
-            P /= np.maximum(P.sum(axis=1, keepdims=True), 1e-12)
-        return P
+        Xc = features[:, self._cols] if self.ready else features
+        return predict_per_label(Xc, self._binary, self._priors, self.exclusive)
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        """Write the model atomically (a crash mid-save leaves the old file)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        import joblib
+        save_model(self, path)
 
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        joblib.dump(self, tmp)
-        tmp.replace(path)
+
+def save_model(model: Any, path: Path) -> None:
+    """Write a model atomically with joblib (a crash mid-save leaves the old file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    import joblib
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    joblib.dump(model, tmp)
+    tmp.replace(path)
+
+
+def _embed_model(labels: Sequence[str], exclusive: bool = True, **kwargs: Any) -> TextModel:
+    """``--model embed``, imported on first use (it needs torch and sentence-transformers)."""
+    from .embeddings import EmbedModel
+
+    return EmbedModel(labels, exclusive=exclusive, **kwargs)
 
 
 ModelFactory = Callable[..., TextModel]
-MODELS: dict[str, ModelFactory] = {"sklearn": SklearnModel}
+MODELS: dict[str, ModelFactory] = {"sklearn": SklearnModel, "embed": _embed_model}
 
 
 def register_model(name: str, factory: ModelFactory) -> ModelFactory:
@@ -200,7 +228,7 @@ def register_model(name: str, factory: ModelFactory) -> ModelFactory:
 
 
 def make_model(name: str, labels: Sequence[str], exclusive: bool = True) -> TextModel:
-    """Build a fresh model by name (``sklearn``) or load one saved with joblib from a path."""
+    """Build a fresh model by name (``sklearn``, ``embed``) or load a saved one from a path."""
     if name in MODELS:
         return MODELS[name](labels, exclusive=exclusive)
     path = Path(name)

@@ -19,10 +19,18 @@ from typing import Any
 
 import numpy as np
 
+from .embeddings import feature_cache
 from .errors import AltoolError, InputError
 from .hashing import hash_text
 from .learner import VIEWS, Learner, Pick, make_task
 from .models import TextModel, make_model
+from .stopping import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    STOP_SET_SIZE,
+    StabilizingPredictions,
+    predictions_from_probs,
+)
 from .strategies import DEFAULT_STRATEGY, STRATEGIES, get_strategy
 
 METRICS = ("accuracy", "macro-f1")
@@ -34,6 +42,7 @@ COLD_SAMPLE = 2_000  # rows scored for the cold start, as the worker does (worke
 EXTEND_FACTOR = 10  # the baseline may run up to 10x the budget to reach the thresholds
 
 Progress = Callable[[str, int], None]  # (what is running, labels just added)
+FeatureProgress = Callable[[str, int, int], None]  # (GOLD or TEST, texts encoded, to encode)
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -129,6 +138,27 @@ class StrategyResult:
     aulc: float  # within the budget
     aulc_std: float
     labels_to: dict[str, int | None]
+    stop: StopResult | None = None
+
+
+@dataclass
+class StopResult:
+    """Where the stabilizing-predictions criterion fired, over the repeats."""
+
+    labels: float | None  # mean labels at which it fired (repeats that fired); None if none did
+    fired: int  # repeats in which it fired within the budget
+    gap: float | None  # mean (best score within the budget - score when it fired), in points
+
+    @classmethod
+    def from_runs(cls, fired_at: list[tuple[int, float, float]]) -> StopResult:
+        """From ``(labels, score at the stop, best score within the budget)`` per fired run."""
+        if not fired_at:
+            return cls(None, 0, None)
+        return cls(float(np.mean([n for n, _, _ in fired_at])), len(fired_at),
+                   float(np.mean([100.0 * (best - at) for _, at, best in fired_at])))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"labels": self.labels, "fired": self.fired, "gap": self.gap}
 
 
 @dataclass
@@ -163,6 +193,7 @@ class SimulationResult:
                     "points": [[n, m, s] for n, m, s in r.points],
                     "aulc": r.aulc,
                     "labels_to": dict(r.labels_to),
+                    **({"stop": r.stop.to_json()} if r.stop is not None else {}),
                 }
                 for name, r in self.strategies.items()
             },
@@ -180,11 +211,17 @@ class _Pool:
     def __init__(self, texts: list[str], y: np.ndarray, X: Any) -> None:
         self.texts = texts
         self.hashes = [hash_text(t) for t in texts]
+        self.row_of = {t: i for i, t in enumerate(texts)}
         self.y = y
         self.X = X
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def features_of(self, texts: Sequence[str]) -> Any:
+        """The pool's feature rows of ``texts`` (the learner refits on answered pool texts:
+        no need to featurise them again)."""
+        return self.X[[self.row_of[t] for t in texts]]
 
 
 class _Run:
@@ -197,6 +234,17 @@ class _Run:
         self.answers: list[dict[str, Any]] = []
         self.skip: set[int] = set()
         self.asked_rows: set[int] = set()
+        self.stopper: StabilizingPredictions | None = None
+        self.stop_X: Any = None
+        self.evaluate: Callable[[TextModel], float] | None = None
+        self.stop_score: float | None = None
+        self.stop_labels: int | None = None
+
+    def watch_stop(self, stopper: StabilizingPredictions, X_stop: Any,
+                   evaluate: Callable[[TextModel], float]) -> None:
+        """Update ``stopper`` on the stop set ``X_stop`` after every fit; when it fires, keep
+        the labels then (``stop_labels``) and ``evaluate(model)`` (``stop_score``)."""
+        self.stopper, self.stop_X, self.evaluate = stopper, X_stop, evaluate
 
     @property
     def asked(self) -> int:
@@ -212,8 +260,18 @@ class _Run:
             for pick in picks:
                 self._answer(int(rows[pick.row]), pick)
             self.learner.fit(self.answers)
+            self._check_stop()
             if progress is not None:
                 progress(len(picks))
+
+    def _check_stop(self) -> None:
+        stopper, model = self.stopper, self.learner.model
+        if stopper is None or stopper.fired or not model.ready:
+            return
+        predictions = predictions_from_probs(model.predict_proba(self.stop_X))
+        if stopper.update(predictions, at=self.asked):
+            self.stop_labels = self.asked
+            self.stop_score = self.evaluate(model) if self.evaluate is not None else None
 
     def _choose(self, n: int) -> tuple[list[Pick], np.ndarray]:
         learner, pool = self.learner, self.pool
@@ -280,12 +338,19 @@ def simulate(
     seed: int = 0,
     extend_baseline: bool = True,
     progress: Progress | None = None,
+    on_featurize: FeatureProgress | None = None,
+    stop_threshold: float = DEFAULT_THRESHOLD,
+    stop_window: int = DEFAULT_WINDOW,
 ) -> SimulationResult:
     """Learning curves of ``strategies`` on ``gold`` (the pool) scored on ``test``.
 
     ``gold`` and ``test`` are ``{"text", "label"}`` dicts. Labels are the distinct gold labels.
     If ``random`` is among the strategies and has not reached every threshold of the
-    full-data score within ``budget``, it keeps going (up to 10x) so savings can be computed."""
+    full-data score within ``budget``, it keeps going (up to 10x) so savings can be computed.
+
+    Each run also tracks the stabilizing-predictions stopping criterion (``stop_threshold``,
+    ``stop_window``; see :mod:`altool.stopping`) on a stop set of up to 1,000 random GOLD rows,
+    and reports where it fired and how far the score then was from the run's best."""
     from threadpoolctl import threadpool_limits
 
     if view not in VIEWS:
@@ -317,8 +382,10 @@ def simulate(
 
     with threadpool_limits(1):
         featurizer = make_model(model, labels, exclusive=True)
-        pool = _Pool(texts, np.array(y), featurizer.featurize(texts))
-        X_test = featurizer.featurize([eg["text"] for eg in test])
+        # a slow (embedding) model's vectors are cached by text hash: repeated runs are fast
+        with feature_cache(featurizer) as featurize:
+            pool = _Pool(texts, np.array(y), featurize(texts, _phase(on_featurize, "GOLD")))
+            X_test = featurize([eg["text"] for eg in test], _phase(on_featurize, "TEST"))
 
         full = make_model(model, labels, exclusive=True)
         Y = np.zeros((len(pool), len(labels)))
@@ -336,13 +403,24 @@ def simulate(
             for r in range(repeats):
                 learner = Learner(make_model(model, labels, exclusive=True),
                                   get_strategy(name), view=view, seed=seed + r)
+                learner.featurizer = pool.features_of
                 run = _Run(learner, pool, seed + 10_007 * (r + 1))
+                stop_rows = np.sort(np.random.default_rng(seed + 7_919 * (r + 1)).choice(
+                    len(pool), min(STOP_SET_SIZE, len(pool)), replace=False))
+                run.watch_stop(
+                    StabilizingPredictions(stop_threshold, stop_window), pool.X[stop_rows],
+                    lambda m: score(metric, y_test, _predict(m, X_test), len(labels)),
+                )
                 tick = _ticker(progress, f"{name} {r + 1}/{repeats}")
                 for k, n in enumerate(grid):
                     run.advance_to(n, seed_size, batch_size, tick)
                     curves[r, k] = score(metric, y_test, _predict(learner.model, X_test),
                                          len(labels))
+                run.stopper = None  # within the budget only (the baseline may run on)
                 runs.append(run)
+            fired = [(int(run.stop_labels), float(run.stop_score),
+                      max(float(curves[r].max()), float(run.stop_score)))
+                     for r, run in enumerate(runs) if run.stop_labels is not None]
             points = [(n, float(curves[:, k].mean()), float(curves[:, k].std()))
                       for k, n in enumerate(grid)]
             per_run = [aulc(list(zip(grid, curves[r], strict=True))) for r in range(repeats)]
@@ -356,6 +434,7 @@ def simulate(
                 aulc_std=float(np.std(per_run)),
                 labels_to={_key(t): labels_to_reach([(n, m) for n, m, _ in points],
                                                     t * full_score) for t in THRESHOLDS},
+                stop=StopResult.from_runs(fired),
             )
     return result
 
@@ -384,6 +463,13 @@ def _extend(runs: list[_Run], pool: _Pool, points: list, full_score: float, budg
     return out
 
 
+def _phase(on_featurize: FeatureProgress | None, what: str
+           ) -> Callable[[int, int], None] | None:
+    if on_featurize is None:
+        return None
+    return lambda done, total: on_featurize(what, done, total)
+
+
 def _ticker(progress: Progress | None, what: str) -> Callable[[int], None] | None:
     if progress is None:
         return None
@@ -397,6 +483,13 @@ def table_checkpoints(result: SimulationResult) -> list[int]:
 
 def format_saving(value: float | None) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:+.0%}"
+
+
+def format_stop(stop: StopResult | None, repeats: int) -> list[str]:
+    """Table cells: mean labels at the stop (fired/repeats), and the gap to the best score."""
+    if stop is None or stop.labels is None:
+        return [f"- (0/{repeats})", "-"]
+    return [f"{stop.labels:.0f} ({stop.fired}/{repeats})", f"{stop.gap:.1f} pts"]
 
 
 def plot(result: SimulationResult, path: str) -> None:

@@ -15,13 +15,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AltoolError
 from .hashing import hash_text, set_hashes
 from .loaders import Record
 
-SCHEMA_VERSION = 2
+if TYPE_CHECKING:
+    import numpy as np
+
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -50,6 +53,9 @@ CREATE TABLE IF NOT EXISTS answers (
     content TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS answers_by_task ON answers (dataset_id, task_hash);
 CREATE INDEX IF NOT EXISTS answers_by_input ON answers (dataset_id, input_hash);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL, input_hash INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (model, input_hash)) WITHOUT ROWID;
 """
 
 ANSWERS = ("accept", "reject", "ignore")
@@ -137,6 +143,8 @@ class Store:
         try:
             if version == 1:
                 _migrate_1_to_2(self.conn)
+            if version in (1, 2):
+                _migrate_2_to_3(self.conn)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
@@ -487,6 +495,42 @@ class Store:
         return out
 
     # -- stats -------------------------------------------------------------------------------
+    # -- embedding cache ---------------------------------------------------------------------
+    def get_embeddings(self, model: str, hashes: Sequence[int]) -> dict[int, np.ndarray]:
+        """Cached vectors of ``model`` for the given text hashes (missing ones are left out)."""
+        import numpy as np
+
+        out: dict[int, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for h, blob in self.conn.execute(
+                f"SELECT input_hash, vector FROM embeddings WHERE model = ? "
+                f"AND input_hash IN ({marks})",
+                (model, *part),
+            ):
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def add_embeddings(self, model: str, hashes: Sequence[int], vectors: Any) -> int:
+        """Cache ``vectors`` (one float32 row per hash) in one transaction; return rows written."""
+        import numpy as np
+
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(hashes) != len(vectors):
+            raise ValueError(f"{len(hashes)} hashes but {len(vectors)} vectors")
+        rows = [(model, int(h), v.tobytes()) for h, v in zip(hashes, vectors, strict=True)]
+
+        def run() -> int:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, input_hash, vector) VALUES (?, ?, ?)",
+                rows,
+            )
+            return len(rows)
+
+        return self._write(run) if rows else 0
+
     def stats(self, dataset: str | None = None) -> dict[str, Any]:
         """Counts per dataset (answers, accepted labels, sessions, last activity) and source."""
         if dataset is not None:
@@ -550,6 +594,14 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
         "WHERE e.source_id = sources.id), min_id = (SELECT MIN(id) FROM examples e "
         "WHERE e.source_id = sources.id), max_id = (SELECT MAX(id) FROM examples e "
         "WHERE e.source_id = sources.id)"
+    )
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Schema 3 caches text embeddings (``embeddings``), keyed by model and text hash."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, input_hash INTEGER NOT NULL, "
+        "vector BLOB NOT NULL, PRIMARY KEY (model, input_hash)) WITHOUT ROWID"
     )
 
 

@@ -85,6 +85,66 @@ def random_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarr
 random_order.cold_start = random_start  # type: ignore[attr-defined]
 
 
+EMA_ALPHA = 0.1
+
+
+def ema_emitted(scores: np.ndarray, alpha: float = EMA_ALPHA) -> np.ndarray:
+    """Stream positions that Prodigy's EMA sorter lets through, in order.
+
+    Walks ``scores`` in order, keeping an exponential moving average of them (started at the
+    first score); a row is emitted when its score is at least the average *before* it is
+    folded in (so the first row is always emitted)."""
+    emitted = []
+    average: float | None = None
+    for i, s in enumerate(np.asarray(scores, dtype=float)):
+        if average is None or s >= average:
+            emitted.append(i)
+        average = s if average is None else alpha * s + (1.0 - alpha) * average
+    return np.asarray(emitted, dtype=int)
+
+
+def ema(
+    probs: np.ndarray,
+    n: int,
+    *,
+    rng: np.random.Generator,
+    features: Any = None,
+    alpha: float = EMA_ALPHA,
+) -> np.ndarray:
+    """Reference: Prodigy's streaming ``prefer_uncertain`` (its default ``ema`` sorter).
+
+    Candidates are walked in pool order (source/sample order, as a stream would arrive), each
+    scored by :func:`margin_scores` (``1 - |2p - 1|`` for a binary question); a candidate is
+    emitted when its score is at least the running exponential moving average of the scores
+    (``alpha`` = 0.1), and the first ``n`` emitted are returned. Like Prodigy, it drops the
+    below-average rows (about half of an i.i.d. stream) and does not rank: an emitted row early
+    in the pool beats a far more uncertain one later. Differences from a stream, needed for a
+    pool: each refresh walks the remaining pool from the start again with the updated model
+    (Prodigy's stream moves on), and when one pass emits fewer than ``n`` rows (only near the
+    end of a small pool) the dropped rows fill the batch, most uncertain first, so that every
+    strategy returns ``min(n, len(probs))`` rows. A reference to compare pool strategies
+    against, not a recommendation."""
+    n = min(n, len(probs))
+    if n <= 0:
+        return np.empty(0, dtype=int)
+    scores = margin_scores(probs)
+    emitted = ema_emitted(scores, alpha)[:n]
+    if len(emitted) < n:
+        dropped = np.setdiff1d(np.arange(len(scores)), emitted)
+        fill = dropped[_top(scores[dropped], n - len(emitted), rng)]
+        emitted = np.concatenate([emitted, fill])
+    return emitted
+
+
+def stream_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Cold start in stream order: with an untrained model every row is equally uncertain, so
+    Prodigy's sorter emits the stream as it comes."""
+    return np.arange(min(n, features.shape[0]), dtype=int)
+
+
+ema.cold_start = stream_start  # type: ignore[attr-defined]
+
+
 def _row_sims(features: Any, i: int, chosen: list[int]) -> np.ndarray:
     row = features[i]
     other = features[chosen]
@@ -166,6 +226,7 @@ STRATEGIES: dict[str, Strategy] = {
     "least-confidence": least_confidence,
     "random": random_order,
     "diverse": diverse,
+    "ema": ema,
 }
 
 DEFAULT_STRATEGY = "diverse"

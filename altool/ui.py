@@ -158,19 +158,32 @@ def _prompt(session: Session, state: ViewState) -> Any:
     return Group(head, row, Text(" · ".join(notes), style="dim")) if notes else Group(head, row)
 
 
+STATUS_WIDTH = 80
+
+
 def status_line(session: Session) -> str:
     """One line: answers this session and in the dataset, the model's recent hit rate, state."""
     s = session.status()
     parts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
+    state = s.get("model_state")
+    if state == "ready" and s.get("can_stop"):
+        # the stopping criterion fired: say so, and keep the line within 80 columns
+        rest = [f"v{s.get('model_version', 0)}", "you can probably stop"]
+        if s.get("accuracy") is not None:
+            short = " · ".join([*parts, f"{s['accuracy']:.0%} right", *rest])
+            if len(short) < STATUS_WIDTH:
+                return " " + short
+        return " " + " · ".join([*parts, *rest])
     if s.get("accuracy") is not None:
         parts.append(f"model {s['accuracy']:.0%} right (last {s['accuracy_n']})")
-    state = s.get("model_state")
     if state == "ready":
         parts.append(f"v{s.get('model_version', 0)}, {s.get('trained_on', 0)} ex")
     elif state in ("warming up", "starting"):
         parts.append("model warming up")
     elif state == "failed":
         parts.append("model failed")
+    if s.get("progress"):  # e.g. "embedding 3,000/20,000"
+        parts.append(s["progress"])
     return " " + " · ".join(parts)
 
 

@@ -19,8 +19,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .embeddings import featurizer_for
 from .learner import Learner, Pick, make_task
 from .paths import log_dir
+from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
 from .store import SourceRow, Store
 from .taskqueue import Question
 
@@ -38,7 +40,9 @@ class QuestionSink(Protocol):
 
 COLD_SAMPLE = 2_000
 CHUNK = 5_000
+SLOW_CHUNK = 500  # rows per step for a slow (cacheable, e.g. embedding) model: ~2-8 s each
 RESAMPLE_EVERY = 5
+STOP_SET = 1_000  # examples the stopping criterion compares successive models on
 
 
 def default_queue_size(batch_size: int) -> int:
@@ -56,6 +60,9 @@ class WorkerStatus:
     last_fit_s: float = 0.0
     last_refresh_s: float = 0.0
     warning: str | None = None
+    progress: str | None = None  # e.g. "embedding 3,000/20,000" while a pool is encoded
+    can_stop: bool = False  # the stopping criterion fired: more labels change little
+    stop_agreement: float | None = None  # kappa between the last two models on the stop set
 
 
 class Worker(threading.Thread):
@@ -97,6 +104,10 @@ class Worker(threading.Thread):
         self._drained = False
         self._finished = False
         self._pool_uses = 0
+        # featurize(texts, progress=None); through the store's cache once run() has a store
+        self._featurize = featurizer_for(learner.model, None)
+        self.stopping = StabilizingPredictions(measure=measure_for(len(learner.labels)))
+        self._stop_X: Any = None
 
     # -- called from the UI thread -----------------------------------------------------------
     def notify(self, n_answers: int = 1) -> None:
@@ -116,6 +127,8 @@ class Worker(threading.Thread):
 
         with threadpool_limits(1):
             store = Store(self.db_path)
+            self._featurize = featurizer_for(self.learner.model, store)
+            self.learner.featurizer = self._featurize  # answered texts: cached vectors too
             try:
                 self._loop(store)
             finally:
@@ -176,6 +189,24 @@ class Worker(threading.Thread):
         self.status.trained_on = n
         self.status.model_version = model.version
         self.status.state = "ready" if model.ready else "warming up"
+        self._check_stop(store)
+
+    def _check_stop(self, store: Store) -> None:
+        """Compare the model just fitted with the previous one on the stop set (a random
+        sample of the source, featurised once) and update the stopping criterion."""
+        model = self.learner.model
+        if not model.ready:
+            return
+        if self._stop_X is None:
+            rows = store.sample_source(self.source, STOP_SET)
+            if not rows:
+                return
+            self._stop_X = self._featurize([r.text for r in rows])
+        P = model.predict_proba(self._stop_X)
+        self.stopping.update(predictions_from_probs(P, model.exclusive),
+                             at=self.status.trained_on)
+        self.status.can_stop = self.stopping.fired
+        self.status.stop_agreement = self.stopping.last
 
     def _refresh(self, store: Store) -> None:
         t0 = time.perf_counter()
@@ -185,8 +216,9 @@ class Worker(threading.Thread):
         skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
         total = store.count_source(self.source)
         if not model.ready:
-            rows = store.sample_source(self.source, COLD_SAMPLE)
-            picks = self._choose(rows, self.learner.model.featurize([r.text for r in rows]), skip)
+            # a slow model's cold sample is the same every time, so its vectors come cached
+            rows = store.sample_source(self.source, COLD_SAMPLE, seed=0 if self._slow else None)
+            picks = self._choose(rows, self._features(store, rows, skip), skip)
         else:
             rows, X = self._pool_features(store, total, skip)
             picks = self._choose(rows, X, skip)
@@ -213,32 +245,62 @@ class Worker(threading.Thread):
 
         A source of up to ``pool_size`` examples is the pool, featurised once. A larger one is
         scored through a random sample of ``pool_size`` rows, drawn again every
-        ``RESAMPLE_EVERY`` refreshes (featurising 20,000 texts takes seconds)."""
+        ``RESAMPLE_EVERY`` refreshes (featurising 20,000 texts takes seconds). A slow model
+        (embeddings: minutes for 20,000 texts) keeps one seeded sample, whose vectors later
+        sessions find in the cache."""
         whole = total <= self.pool_size
-        if self._pool is None or (not whole and self._pool_uses >= RESAMPLE_EVERY):
-            import scipy.sparse as sp
-
+        resample = not whole and not self._slow and self._pool_uses >= RESAMPLE_EVERY
+        if self._pool is None or resample:
             if whole:
                 rows = [row for chunk in store.iter_source(self.source, CHUNK) for row in chunk]
             else:
-                rows = store.sample_source(self.source, self.pool_size)
-            parts = []
-            for start in range(0, len(rows), CHUNK):
-                parts.append(self.learner.model.featurize(
-                    [r.text for r in rows[start : start + CHUNK]]
-                ))
-                if start == 0 and len(rows) > CHUNK and len(self.queue) == 0:
-                    # The UI is waiting: first questions before the whole pool is featurised.
-                    self._publish(store, rows, self._choose(rows[:CHUNK], parts[0], skip))
-            X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
-            self._pool, self._pool_uses = (rows, X), 0
+                rows = store.sample_source(self.source, self.pool_size,
+                                           seed=0 if self._slow else None)
+            self._pool, self._pool_uses = (rows, self._features(store, rows, skip)), 0
         self._pool_uses += 1
         return self._pool
+
+    @property
+    def _slow(self) -> bool:
+        return bool(getattr(self.learner.model, "cacheable", False))
+
+    def _features(self, store: Store, rows: list[SourceRow], skip: set[int]) -> Any:
+        """Features of ``rows``, computed in chunks. Between chunks, if the UI's queue runs
+        low, it gets questions from the rows featurised so far; a slow model (embeddings:
+        minutes for a large pool) also reports its progress in the status."""
+        import scipy.sparse as sp
+
+        if not rows:
+            return None  # nothing to choose from (``_choose`` returns no picks)
+        chunk = SLOW_CHUNK if self._slow else CHUNK
+        parts = []
+        try:
+            for start in range(0, len(rows), chunk):
+                parts.append(self._featurize([r.text for r in rows[start : start + chunk]]))
+                done = min(start + chunk, len(rows))
+                if done == len(rows):
+                    break
+                if self._slow:
+                    self._report(f"embedding {done:,}/{len(rows):,}")
+                if len(self.queue) == 0 or (self._slow and len(self.queue) < self.batch_size):
+                    # The UI is waiting: questions before the whole pool is featurised.
+                    X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else \
+                        np.vstack(parts)
+                    self._publish(store, rows, self._choose(rows[:done], X, skip))
+        finally:
+            if self.status.progress is not None:
+                self._report(None)
+        return sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+
+    def _report(self, progress: str | None) -> None:
+        self.status.progress = progress
+        if self.on_status is not None:
+            self.on_status(self.status)
 
     def _remaining(self, store: Store, skip: set[int]) -> tuple[list[Pick], list[SourceRow]]:
         """Scan the whole source for anything still unasked (the sample may have missed it)."""
         for chunk in store.iter_source(self.source, CHUNK):
-            X = self.learner.model.featurize([r.text for r in chunk])
+            X = self._featurize([r.text for r in chunk])
             picks = self._choose(chunk, X, skip)
             if picks:
                 return picks, chunk

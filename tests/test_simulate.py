@@ -22,8 +22,9 @@ from altool.simulate import (
 )
 from altool.strategies import get_strategy
 
-SMS = Path("/work/shared/datasets/jsonl/sms_spam.train.jsonl")
-SMS_TEST = Path("/work/shared/datasets/jsonl/sms_spam.test.jsonl")
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
+SMS = DATASETS / "sms_spam.train.jsonl"
+SMS_TEST = DATASETS / "sms_spam.test.jsonl"
 
 VOCAB = {
     "sport": "goal match team score league coach player stadium",
@@ -85,7 +86,8 @@ def test_simulate_json_shape_and_learning():
     assert 0.9 <= data["full_score"] <= 1.0
     assert set(data["strategies"]) == {"margin", "random"}
     for s in data["strategies"].values():
-        assert set(s) == {"points", "aulc", "labels_to"}
+        assert set(s) == {"points", "aulc", "labels_to", "stop"}
+        assert set(s["stop"]) == {"labels", "fired", "gap"}
         assert set(s["labels_to"]) == {"0.9", "0.95", "0.98"}
         assert all(len(p) == 3 for p in s["points"])
         xs = [p[0] for p in s["points"]]
@@ -95,6 +97,37 @@ def test_simulate_json_shape_and_learning():
     margin = data["strategies"]["margin"]
     assert [p[0] for p in margin["points"]] == [10, 20, 30, 40]
     assert margin["points"][-1][1] > 0.6  # it learns: 3 easy classes
+
+
+def test_stop_criterion_is_reported_per_strategy():
+    gold, test = synthetic(300, 1), synthetic(60, 2)
+    result = simulate(gold, test, ["margin", "ema", "random"], budget=150, repeats=2,
+                      seed_size=10, batch_size=10, stop_threshold=0.97, stop_window=2)
+    data = json.loads(json.dumps(result.to_json()))
+    for s in data["strategies"].values():
+        stop = s["stop"]
+        assert isinstance(stop["fired"], int) and 0 <= stop["fired"] <= 2
+        if stop["fired"]:
+            assert 10 < stop["labels"] <= 150
+            assert stop["gap"] >= 0.0
+        else:
+            assert stop["labels"] is None and stop["gap"] is None
+    # 3 easy classes: predictions settle well within 150 labels
+    assert data["strategies"]["margin"]["stop"]["fired"] == 2
+    # an impossible threshold never fires
+    never = simulate(gold, test, ["margin"], budget=60, repeats=1, seed_size=10,
+                     batch_size=10, stop_threshold=1.01)
+    assert never.to_json()["strategies"]["margin"]["stop"] == {
+        "labels": None, "fired": 0, "gap": None}
+
+
+def test_stop_gap_is_best_minus_score_at_the_stop():
+    from altool.simulate import StopResult
+
+    stop = StopResult.from_runs([(100, 0.80, 0.85), (200, 0.90, 0.90)])
+    assert stop.labels == pytest.approx(150) and stop.fired == 2
+    assert stop.gap == pytest.approx(2.5)  # (5 + 0) / 2 points
+    assert StopResult.from_runs([]).to_json() == {"labels": None, "fired": 0, "gap": None}
 
 
 def test_random_continues_past_budget_to_reach_thresholds():
@@ -177,6 +210,18 @@ def test_cli_writes_table_and_json(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert set(data) == {"metric", "full_score", "strategies"}
     assert list(data["strategies"]) == ["margin", "random"]
+
+
+def test_cli_table_shows_the_stop_columns(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row: headers not wrapped
+    gold = write_jsonl(tmp_path / "gold.jsonl", synthetic(90, 7))
+    test = write_jsonl(tmp_path / "test.jsonl", synthetic(30, 8))
+    code = run_cli(["simulate", str(gold), "--test", str(test), "--strategy", "ema",
+                    "--budget", "30", "--repeats", "1", "--seed-size", "10"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "stop at" in out and "gap" in out and "ema" in out
+    assert "/1)" in out  # fired repeats out of 1
 
 
 def test_cli_missing_label_field_is_a_clean_error(tmp_path, capsys):

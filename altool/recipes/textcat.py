@@ -26,6 +26,19 @@ def split_labels(value: str) -> list[str]:
     return labels
 
 
+def check_model(model: str) -> None:
+    """Fail before the session starts on an unknown model or a missing ``embed`` install."""
+    from ..models import MODELS
+
+    if model not in MODELS and not Path(model).exists():
+        raise AltoolError(f"unknown model {model!r}; use {', '.join(MODELS)} or the path of a "
+                          "saved model")
+    if model == "embed":
+        from ..embeddings import require_embed
+
+        require_embed()
+
+
 @recipe("textcat.teach")
 def textcat_teach(
     dataset: Annotated[str, typer.Argument(help="Dataset to save the answers to.")],
@@ -37,7 +50,8 @@ def textcat_teach(
         str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")
     ],
     model: Annotated[
-        str, typer.Option(help="Model in the loop: sklearn, or the path of a saved model.")
+        str, typer.Option(help="Model in the loop: sklearn, embed (sentence embeddings; "
+                          "needs altool[embed]), or the path of a saved model.")
     ] = "sklearn",
     strategy: Annotated[
         str, typer.Option(help=f"Query strategy (default: {DEFAULT_STRATEGY}).")
@@ -71,8 +85,7 @@ def textcat_teach(
         raise AltoolError(f"--view must be binary or choice, got {view!r}")
     exclusive = not multilabel
     get_strategy(strategy)  # fail early on an unknown name
-    if model != "sklearn" and not Path(model).exists():
-        raise AltoolError(f"unknown model {model!r}; use sklearn or the path of a saved model")
+    check_model(model)
     excluded = [d.strip() for d in exclude.split(",") if d.strip()]
 
     with open_store() as store:
@@ -98,6 +111,9 @@ def textcat_teach(
             "model_version": s.model_version,
             "trained_on": s.trained_on,
             "warning": s.warning,
+            "progress": s.progress,
+            "can_stop": s.can_stop,
+            "stop_agreement": s.stop_agreement,
         }
 
     return {

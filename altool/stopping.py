@@ -1,0 +1,123 @@
+"""When to stop annotating: *stabilizing predictions* (Bloodgood & Vijay-Shanker, 2009).
+
+Keep a fixed *stop set* of unlabeled examples. After every model update, compare the new
+model's predictions on it with the previous model's; once they agree (Cohen's kappa at or above
+``threshold``) for ``window`` checks in a row, more labels are unlikely to change the model much
+and the criterion *fires*. It is latched: once fired it stays fired.
+
+No I/O here: the teach worker and ``altool simulate`` each keep a stop set, turn the model's
+probabilities into predictions with :func:`predictions_from_probs` and call
+:meth:`StabilizingPredictions.update`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+STOP_SET_SIZE = 1_000  # examples in the stop set (Bloodgood & Vijay-Shanker use 2,000 or fewer)
+DEFAULT_THRESHOLD = 0.99
+DEFAULT_WINDOW = 3
+MEASURES = ("kappa", "agreement")
+
+
+def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
+    """Cohen's kappa between two label vectors.
+
+    When both are the same constant vector, chance agreement is 1 and kappa is 0/0; it counts
+    as 0 here (no agreement beyond chance): a model that predicts one class for everything
+    (common after the first few labels of an imbalanced task) must not look stable."""
+    a, b = np.asarray(a).ravel(), np.asarray(b).ravel()
+    if len(a) != len(b):
+        raise ValueError(f"prediction vectors differ in length ({len(a)} != {len(b)})")
+    if len(a) == 0:
+        return 0.0
+    observed = float(np.mean(a == b))
+    classes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    counts_a = np.bincount(inverse[: len(a)], minlength=len(classes)) / len(a)
+    counts_b = np.bincount(inverse[len(a):], minlength=len(classes)) / len(b)
+    chance = float(np.dot(counts_a, counts_b))
+    if chance >= 1.0 - 1e-12:
+        return 0.0
+    return (observed - chance) / (1.0 - chance)
+
+
+def agreement(a: np.ndarray, b: np.ndarray, measure: str = "kappa") -> float:
+    """How much two predictions agree: Cohen's kappa, or the plain fraction of equal entries.
+    Multi-label predictions (2-D indicator arrays) are compared entry by entry."""
+    if measure == "kappa":
+        return cohen_kappa(a, b)
+    if measure == "agreement":
+        a, b = np.asarray(a).ravel(), np.asarray(b).ravel()
+        if len(a) != len(b):
+            raise ValueError(f"prediction vectors differ in length ({len(a)} != {len(b)})")
+        return float(np.mean(a == b)) if len(a) else 1.0
+    raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+
+
+def predictions_from_probs(probs: Any, exclusive: bool = True) -> np.ndarray:
+    """Hard predictions from per-label probabilities: the argmax for mutually exclusive labels,
+    else a 0/1 indicator per label (``p >= 0.5``; one label gives a 1-D vector)."""
+    P = np.asarray(probs, dtype=float)
+    if P.ndim == 1:
+        P = P[:, None]
+    if exclusive and P.shape[1] > 1:
+        return P.argmax(axis=1)
+    hard = (P >= 0.5).astype(np.int8)
+    return hard[:, 0] if hard.shape[1] == 1 else hard
+
+
+def measure_for(n_labels: int) -> str:
+    """Kappa, except plain agreement for a single label: there a rare label makes kappa jump
+    with every single flip on the stop set."""
+    return "agreement" if n_labels == 1 else "kappa"
+
+
+class StabilizingPredictions:
+    """The stabilizing-predictions stopping criterion.
+
+    Call :meth:`update` with the current model's predictions on the (fixed) stop set after
+    every model update. The first call only records them; each later call compares them with
+    the previous ones. ``fired`` turns True (for good) once ``window`` consecutive comparisons
+    reached ``threshold``; ``fired_at`` is the ``at`` value (e.g. the number of labels) of the
+    update that made it fire, or the number of updates so far when no ``at`` was given.
+    """
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, window: int = DEFAULT_WINDOW,
+                 measure: str = "kappa") -> None:
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        if measure not in MEASURES:
+            raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+        self.threshold = threshold
+        self.window = window
+        self.measure = measure
+        self.fired = False
+        self.fired_at: int | None = None
+        self.last: float | None = None  # the latest agreement (None before two updates)
+        self.history: list[float] = []
+        self.streak = 0
+        self.updates = 0
+        self._previous: np.ndarray | None = None
+
+    def update(self, predictions: Any, at: int | None = None) -> bool:
+        """Record the current model's predictions on the stop set; return :attr:`fired`."""
+        current = np.asarray(predictions)
+        self.updates += 1
+        if self._previous is not None:
+            if self._previous.shape != current.shape:
+                raise ValueError("the stop set changed size: predictions must be on the same "
+                                 f"examples ({self._previous.shape} != {current.shape})")
+            self.last = agreement(self._previous, current, self.measure)
+            self.history.append(self.last)
+            self.streak = self.streak + 1 if self.last >= self.threshold - 1e-12 else 0
+            if not self.fired and self.streak >= self.window:
+                self.fired = True
+                self.fired_at = self.updates if at is None else at
+        self._previous = current.copy()
+        return self.fired
+
+    def reset(self) -> None:
+        """Forget everything (a new stop set, or a model that was replaced)."""
+        self.__init__(self.threshold, self.window, self.measure)  # type: ignore[misc]

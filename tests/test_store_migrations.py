@@ -1,0 +1,107 @@
+"""Schema migrations: a database written by an older altool opens and upgrades in place."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from altool.loaders import Record
+from altool.store import SCHEMA_VERSION, Store
+
+V1_SOURCES = """CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL)"""
+
+
+def _schema_version(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _tables(path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def _make_v2(path) -> None:
+    """A schema-2 database: today's tables without ``embeddings``, version 2."""
+    with Store(path) as store:
+        store.add_source("src", [Record(1, {"text": "one"}), Record(2, {"text": "two"})])
+        store.add_answer("ds", {"text": "one", "label": "A", "answer": "accept"})
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE embeddings")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+
+
+def _make_v1(path) -> None:
+    """A schema-1 database: ``sources`` without the per-source counts, version 1."""
+    _make_v2(path)
+    conn = sqlite3.connect(path)
+    conn.executescript(f"""
+        ALTER TABLE sources RENAME TO old_sources;
+        {V1_SOURCES};
+        INSERT INTO sources (id, name, created) SELECT id, name, created FROM old_sources;
+        DROP TABLE old_sources;
+        UPDATE meta SET value = '1' WHERE key = 'schema_version';
+    """)
+    conn.commit()
+    conn.close()
+
+
+def test_current_schema_is_3():
+    assert SCHEMA_VERSION == 3
+
+
+def test_v2_upgrades_to_v3(tmp_path):
+    path = tmp_path / "v2.db"
+    _make_v2(path)
+    assert "embeddings" not in _tables(path) and _schema_version(path) == 2
+    with Store(path) as store:
+        assert store.count_source("src") == 2
+        assert store.count_answers("ds") == 1
+        store.add_embeddings("m", [1, 2], np.eye(2, 4, dtype=np.float32))
+        got = store.get_embeddings("m", [2, 3])
+    assert set(got) == {2} and got[2].tolist() == [0, 1, 0, 0]
+    assert _schema_version(path) == 3
+    assert "embeddings" in _tables(path)
+
+
+def test_v1_upgrades_through_v2_to_v3(tmp_path):
+    path = tmp_path / "v1.db"
+    _make_v1(path)
+    assert _schema_version(path) == 1
+    with Store(path) as store:
+        assert store.count_source("src") == 2  # the 1->2 step filled in the counts
+        assert [r.text for chunk in store.iter_source("src") for r in chunk] == ["one", "two"]
+        store.add_embeddings("m", [7], np.ones((1, 3), dtype=np.float32))
+        assert store.get_embeddings("m", [7])[7].tolist() == [1, 1, 1]
+    assert _schema_version(path) == 3
+
+
+def test_upgrade_is_idempotent(tmp_path):
+    path = tmp_path / "v2.db"
+    _make_v2(path)
+    Store(path).close()
+    with Store(path) as store:  # a second open finds schema 3 and changes nothing
+        assert store.count_answers("ds") == 1
+    assert _schema_version(path) == 3
+
+
+def test_embedding_cache_round_trip(store):
+    vectors = np.random.default_rng(0).random((3, 5)).astype(np.float32)
+    assert store.add_embeddings("enc", [10, 11, 12], vectors) == 3
+    got = store.get_embeddings("enc", [12, 10, 99, 10])
+    assert sorted(got) == [10, 12]
+    assert np.array_equal(got[12], vectors[2]) and got[10].dtype == np.float32
+    assert store.get_embeddings("other-encoder", [10]) == {}  # keyed by model too
+    store.add_embeddings("enc", [10], vectors[1:2])  # replacing a vector is allowed
+    assert np.array_equal(store.get_embeddings("enc", [10])[10], vectors[1])
+    assert store.add_embeddings("enc", [], np.zeros((0, 5))) == 0
