@@ -220,6 +220,35 @@ def _column(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=float).ravel()
 
 
+def with_random_share(base: Strategy, share: float) -> Strategy:
+    """``base`` with a share of each batch drawn uniformly at random instead.
+
+    The random picks hedge against uncertainty sampling's known failure (sampling bias on
+    noisy tasks) and are an unbiased audit sample. They are spread through the batch (every
+    k-th position) so a short session gets some too."""
+    if not 0.0 <= share < 1.0:
+        raise AltoolError(f"the random share must be in [0, 1), got {share}")
+
+    def strategy(
+        probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None
+    ) -> np.ndarray:
+        n = min(n, len(probs))
+        n_random = int(round(n * share))
+        chosen = list(base(probs, n - n_random, rng=rng, features=features))
+        if n_random:
+            rest = np.setdiff1d(np.arange(len(probs)), chosen)
+            extra = list(rng.permutation(rest)[:n_random])
+            step = max(1, n // max(n_random, 1))
+            for k, idx in enumerate(extra):
+                chosen.insert(min(len(chosen), (k + 1) * step - 1), int(idx))
+        return np.asarray(chosen[:n], dtype=int)
+
+    strategy.__doc__ = f"{base.__name__} with {share:.0%} of each batch at random."
+    if hasattr(base, "cold_start"):
+        strategy.cold_start = base.cold_start  # type: ignore[attr-defined]
+    return strategy
+
+
 STRATEGIES: dict[str, Strategy] = {
     "margin": margin,
     "entropy": entropy,

@@ -209,3 +209,21 @@ def test_get_strategy_unknown_lists_names():
     assert "cleverest" in message
     for name in STRATEGIES:
         assert name in message
+
+
+def test_with_random_share_mixes_random_picks_into_the_batch() -> None:
+    from altool.strategies import margin, with_random_share
+
+    rng_probs = np.random.default_rng(0)
+    p = rng_probs.random(200)
+    probs = np.column_stack([p, 1 - p])
+    mixed = with_random_share(margin, 0.3)
+    picks = mixed(probs, 10, rng=np.random.default_rng(1))
+    assert len(picks) == 10 and len(set(picks.tolist())) == 10
+    top7 = set(margin(probs, 7, rng=np.random.default_rng(1)).tolist())
+    assert top7 <= set(picks.tolist())  # the base strategy keeps 70% of the batch
+    again = mixed(probs, 10, rng=np.random.default_rng(1))
+    assert picks.tolist() == again.tolist()  # deterministic under a seed
+    assert len(mixed(probs[:4], 10, rng=np.random.default_rng(1))) == 4
+    with pytest.raises(AltoolError):
+        with_random_share(margin, 1.0)
