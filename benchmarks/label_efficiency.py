@@ -1,0 +1,634 @@
+"""Label efficiency: altool's query strategies against random and against peer libraries.
+
+    /work/venv/bin/python benchmarks/label_efficiency.py              # default configuration
+    /work/venv/bin/python benchmarks/label_efficiency.py --full       # the issue's protocol
+    /work/venv/bin/python benchmarks/label_efficiency.py --smoke      # CI: seconds, no files
+    /work/venv/bin/python benchmarks/label_efficiency.py --report     # rewrite from saved JSON
+
+For each dataset x model x strategy, :func:`altool.simulate.simulate` replays the teach loop
+with the gold labels answering (choice view, seed 20 from altool's cold start, batch 10,
+accuracy on TEST): AULC, labels to reach 95% of the full-data accuracy, saving vs random. The
+peers (modAL, small-text; ``pip install -e '.[bench]'``) run their own loops and strategies on
+the same features and classifier from 20 random labelled rows (benchmarks/peers.py). Also
+times one update + rescoring of a 100,000-example pool per model.
+
+Writes ``benchmarks/.work/label_efficiency/*.json``, PNG curves under ``benchmarks/curves/``
+and its own section of ``benchmarks/RESULTS.md`` (``<!-- label-efficiency:start/end -->``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import peers  # noqa: E402
+
+from altool.models import make_model  # noqa: E402
+from altool.simulate import (  # noqa: E402
+    BASELINE,
+    aulc,
+    checkpoint_grid,
+    labels_to_reach,
+    read_labelled,
+    simulate,
+    subsample,
+)
+from altool.strategies import DEFAULT_STRATEGY, STRATEGIES  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
+DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
+WORK = Path(os.environ.get("LABEL_EFFICIENCY_WORK", HERE / ".work" / "label_efficiency"))
+CURVES = HERE / "curves"
+RESULTS = HERE / "RESULTS.md"
+START, END = "<!-- label-efficiency:start -->", "<!-- label-efficiency:end -->"
+SEED_SIZE, BATCH = 20, 10
+DEFAULTS = dict(budget=500, repeats=3, max_gold=3000, max_test=1000)
+FULL = dict(budget=1000, repeats=5, max_gold=None, max_test=None)
+SMOKE = dict(budget=60, repeats=1, max_gold=400, max_test=200)
+TIMING_POOL = 100_000
+STOP_GAP = 0.03
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# -- data ------------------------------------------------------------------------------------
+def load(name: str, max_gold: int | None, max_test: int | None) -> tuple[list, list] | None:
+    train, test = DATA / f"{name}.train.jsonl", DATA / f"{name}.test.jsonl"
+    if not train.exists() or not test.exists():
+        return None
+    gold, seen = [], set()
+    for eg in read_labelled(str(train)):  # one copy per text, as simulate's pool keeps
+        if eg["text"] not in seen:
+            seen.add(eg["text"])
+            gold.append(eg)
+    return subsample(gold, max_gold), subsample(read_labelled(str(test)), max_test)
+
+
+def strategy_names(arg: str | None) -> list[str]:
+    """``default`` first, then every registered strategy (read now: others may add some)."""
+    names = ["default"] + [s for s in STRATEGIES if s != DEFAULT_STRATEGY]
+    if arg:
+        names = [s.strip() for s in arg.split(",") if s.strip()]
+    out = []
+    for s in names:
+        s = DEFAULT_STRATEGY if s == "default" else s
+        if s not in STRATEGIES:
+            raise SystemExit(f"unknown strategy {s!r}; registered: {', '.join(STRATEGIES)}")
+        if s not in out:
+            out.append(s)
+    if BASELINE not in out:
+        out.append(BASELINE)
+    return out
+
+
+def model_names(arg: str) -> tuple[list[str], list[str]]:
+    """Models to run, and notes for those skipped (``embed`` needs altool.embeddings)."""
+    out, notes = [], []
+    for m in (s.strip() for s in arg.split(",") if s.strip()):
+        if m == "embed":
+            try:
+                import altool.embeddings  # noqa: F401
+            except Exception as err:
+                notes.append(f"model `embed` skipped: altool.embeddings not importable ({err})")
+                continue
+        out.append(m)
+    return out, notes
+
+
+# -- one dataset -----------------------------------------------------------------------------
+def run_dataset(name: str, cfg: dict, strategies: list[str], models: list[str],
+                peer_filter: set[str] | None) -> dict | None:
+    data = load(name, cfg["max_gold"], cfg["max_test"])
+    if data is None:
+        log(f"{name}: not found under {DATA}, skipped")
+        return None
+    gold, test = data
+    out: dict[str, Any] = {"dataset": name, "config": cfg, "n_gold": len(gold),
+                           "n_test": len(test), "models": {}}
+    for model in models:
+        t0 = time.time()
+        log(f"{name} [{model}]: simulate {', '.join(strategies)} "
+            f"({len(gold):,} GOLD / {len(test):,} TEST)")
+        res = simulate(gold, test, strategies, model=model, view="choice", seed_size=SEED_SIZE,
+                       batch_size=BATCH, budget=cfg["budget"], repeats=cfg["repeats"],
+                       metric="accuracy", seed=0)
+        js = res.to_json()
+        for k, r in res.strategies.items():
+            js["strategies"][k]["aulc_std"] = r.aulc_std
+            js["strategies"][k]["saving"] = res.saving(k)
+        js.update(n_labels=len(res.labels), budget=res.budget,
+                  seconds=round(time.time() - t0, 1))
+        out["models"][model] = js
+        log(f"  {model}: {js['seconds']}s; full-data acc {res.full_score:.3f}; AULC "
+            + ", ".join(f"{k} {r.aulc:.3f}" for k, r in res.strategies.items()))
+        if model == "sklearn" and peer_filter != set():
+            out["peers"], out["peer_failures"] = run_peer_set(
+                gold, test, res.labels, res.budget, cfg["repeats"], js["full_score"],
+                peer_filter)
+    return out
+
+
+def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats: int,
+                 full_score: float, only: set[str] | None) -> tuple[dict, dict]:
+    from threadpoolctl import threadpool_limits
+
+    index = {label: j for j, label in enumerate(labels)}
+    with threadpool_limits(1):
+        featurizer = make_model("sklearn", labels)
+        X = featurizer.featurize([eg["text"] for eg in gold])
+        X_test = featurizer.featurize([eg["text"] for eg in test])
+    y = np.array([index[str(eg["label"])] for eg in gold])
+    y_test = np.array([index.get(str(eg["label"]), -1) for eg in test])
+    grid = checkpoint_grid(budget, BATCH, min(SEED_SIZE, budget))
+    t0 = time.time()
+    log("  peers (20 random seed rows, batch 10, same features and classifier):")
+    raw, failed = peers.run_peers(X, y, X_test, y_test, len(labels), grid, repeats, only=only,
+                                  log=log)
+    out = {}
+    for key, r in raw.items():
+        curves = np.array(r["curves"])
+        mean, std = curves.mean(axis=0), curves.std(axis=0)
+        points = [[int(n), float(m), float(s)] for n, m, s in zip(grid, mean, std, strict=True)]
+        per_run = [aulc(list(zip(grid, c, strict=True))) for c in curves]
+        out[key] = {"points": points, "aulc": float(np.mean(per_run)),
+                    "aulc_std": float(np.std(per_run)), "seconds": r["seconds"],
+                    "labels_to": {"0.95": labels_to_reach([(p[0], p[1]) for p in points],
+                                                          0.95 * full_score)}}
+    log(f"  peers: {time.time() - t0:.0f}s")
+    return out, failed
+
+
+# -- update + rescore timing -----------------------------------------------------------------
+def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
+    """Per-batch ``learner.fit(answers)`` + ``model.predict_proba(pool)`` on an ``n_pool``
+    pool (features computed once), for growing answer sets; labels = the text's corpus."""
+    from threadpoolctl import threadpool_limits
+
+    from altool.hashing import hash_text
+    from altool.learner import Learner, Pick, make_task
+    from altool.strategies import get_strategy
+
+    if n_pool == TIMING_POOL:
+        import core  # the 100k unique-text file core.py builds under benchmarks/.work/
+
+        path = core.data_file(n_pool)
+        rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    else:  # small pools (smoke): texts of one dataset, made unique
+        rows = [{"text": f"{eg['text']} #{i}", "label": eg["label"]}
+                for i, eg in enumerate(read_labelled(str(DATA / "trec.train.jsonl")))][:n_pool]
+    texts = [r["text"] for r in rows]
+    corpus = [r["label"].split(":", 1)[0] for r in rows]
+    labels = sorted(set(corpus))
+    rng = np.random.default_rng(0)
+    asked = rng.choice(len(texts), max(steps), replace=False)
+    out = {}
+    for model_name in models:
+        with threadpool_limits(1):
+            model = make_model(model_name, labels)
+            t0 = time.time()
+            X = model.featurize(texts)
+            featurize_s = time.time() - t0
+            learner = Learner(model, get_strategy("default"), view="choice", seed=0)
+            answers = []
+            for r in asked:
+                task = make_task({"text": texts[r], "_input_hash": hash_text(texts[r])}, labels,
+                                 "choice", Pick(int(r), None, None, None))
+                task.update(accept=[corpus[r]], answer="accept")
+                answers.append(task)
+            fit_ms, score_ms, total_ms = [], [], []
+            for n in steps:
+                t0 = time.perf_counter()
+                learner.fit(answers[:n])
+                t1 = time.perf_counter()
+                model.predict_proba(X)
+                t2 = time.perf_counter()
+                fit_ms.append((t1 - t0) * 1e3)
+                score_ms.append((t2 - t1) * 1e3)
+                total_ms.append((t2 - t0) * 1e3)
+        out[model_name] = {"pool": len(texts), "labels": len(labels), "steps": steps,
+                           "featurize_s": round(featurize_s, 1), "fit_ms": fit_ms,
+                           "score_ms": score_ms, "total_ms": total_ms}
+        log(f"timing [{model_name}]: pool {len(texts):,}, featurize {featurize_s:.1f}s; "
+            f"update+rescore p50 {pct(total_ms, 50):.0f} ms, p99 {pct(total_ms, 99):.0f} ms")
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+# -- analysis --------------------------------------------------------------------------------
+def best_peer(d: dict, lib: str) -> tuple[str, dict] | None:
+    cands = [(k, v) for k, v in d.get("peers", {}).items() if k.startswith(lib + ":")]
+    return max(cands, key=lambda kv: kv[1]["aulc"]) if cands else None
+
+
+def l95(s: dict) -> int | None:
+    return s["labels_to"].get("0.95")
+
+
+def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
+    """(name, met?, detail) for the issue's targets, on the sklearn model."""
+    rows = [d for d in results if "sklearn" in d["models"]]
+    out = []
+    if not rows:
+        return out
+    dflt = DEFAULT_STRATEGY
+    # (1) no regret
+    detail, ok = [], True
+    for d in rows:
+        s = d["models"]["sklearn"]["strategies"]
+        if dflt in s and BASELINE in s:
+            a, b = s[dflt]["aulc"], s[BASELINE]["aulc"]
+            ok &= a >= b
+            detail.append(f"{d['dataset']} {a:.3f} vs {b:.3f}")
+    out.append(("no regret: default AULC >= random on every dataset", ok, "; ".join(detail)))
+    # (2) savings: labels to 95% for default <= half of random's, median over datasets
+    ratios, detail = [], []
+    for d in rows:
+        m = d["models"]["sklearn"]
+        s = m["strategies"]
+        if dflt not in s or BASELINE not in s:
+            continue
+        a, b = l95(s[dflt]), l95(s[BASELINE])
+        reached = max(p[0] for p in s[BASELINE]["points"])
+        if a is None:
+            ratios.append(float("inf"))
+            detail.append(f"{d['dataset']} default not within {m['budget']}")
+        elif b is None:  # random never got there: the ratio is at most a / what it tried
+            ratios.append(a / reached)
+            detail.append(f"{d['dataset']} {a} vs >{reached} (< {a / reached:.2f})")
+        else:
+            ratios.append(a / b)
+            detail.append(f"{d['dataset']} {a} vs {b} ({a / b:.2f})")
+    if ratios:
+        med = statistics.median(ratios)
+        out.append((f"savings: median labels-to-95% ratio default/random <= 0.5 "
+                    f"(median {med:.2f})", med <= 0.5, "; ".join(detail)))
+    # (3) ahead of peers on >= 5 of 6
+    wins, detail, have = 0, [], 0
+    for d in rows:
+        s = d["models"]["sklearn"]["strategies"]
+        bm, bs = best_peer(d, "modAL"), best_peer(d, "small-text")
+        if dflt not in s or (bm is None and bs is None):
+            continue
+        have += 1
+        a = s[dflt]["aulc"]
+        peers_best = [p for p in (bm, bs) if p is not None]
+        win = all(a >= p[1]["aulc"] for p in peers_best)
+        wins += win
+        detail.append(f"{d['dataset']} {a:.3f} vs " + ", ".join(
+            f"{p[0]} {p[1]['aulc']:.3f}" for p in peers_best) + (" (ahead)" if win else ""))
+    if have:
+        need = min(5, have) if have < 6 else 5
+        out.append((f"ahead of peers: default >= best modAL and best small-text on >= 5 of 6 "
+                    f"({wins} of {have})", wins >= need, "; ".join(detail)))
+    else:
+        out.append(("ahead of peers", None, "no peer results (bench extra missing?)"))
+    # (4) stop signal gap, if simulate reports one
+    gaps, detail = [], []
+    for d in rows:
+        m = d["models"]["sklearn"]
+        stop = m["strategies"].get(dflt, {}).get("stop")
+        gap = stop_gap(stop, m["full_score"])
+        if gap is not None:
+            gaps.append(gap)
+            detail.append(f"{d['dataset']} " + ("never fired" if gap == float("inf") else
+                          f"{gap * 100:.1f} pts at {stop['labels']:.0f} labels "
+                          f"({stop.get('fired')} of {d['config']['repeats']} runs fired)"))
+    if gaps:
+        n_ok = sum(abs(g) <= STOP_GAP for g in gaps)
+        out.append((f"stop signal: gap (best score within the budget - score at the stop) "
+                    f"<= 3 points on >= 5 of 6 "
+                    f"({n_ok} of {len(gaps)})", n_ok >= min(5, len(gaps)), "; ".join(detail)))
+    else:
+        out.append(("stop signal gap", None, "not evaluated: simulate's JSON has no `stop` key"))
+    return out
+
+
+def stop_gap(stop: Any, full_score: float) -> float | None:
+    """simulate's ``stop`` gap as a fraction: best score within the budget minus the score
+    when the stop signal fired, in points (mean over the runs where it fired); +inf if it
+    never fired within the budget; None if simulate reports no stop."""
+    if not isinstance(stop, dict) or "gap" not in stop:
+        return None
+    if stop.get("gap") is None:
+        return float("inf")
+    return float(stop["gap"]) / 100.0
+
+
+# -- presentation ----------------------------------------------------------------------------
+def fmt_l95(s: dict, budget: int) -> str:
+    n = l95(s)
+    if n is not None:
+        return f"{n:,}"
+    reached = max(p[0] for p in s["points"])
+    return f">{reached:,}"
+
+
+def fmt_saving(v: float | None) -> str:
+    return "-" if v is None else f"{v:+.0%}"
+
+
+def table(results: list[dict], timing: dict | None, meta: dict) -> str:
+    dflt = DEFAULT_STRATEGY
+    cfg = meta["config"]
+    lines = [START, "## Label efficiency (`benchmarks/label_efficiency.py`)", "",
+             f"Measured {meta['date']}; {meta['machine']}; took {meta['minutes']:.0f} min; "
+             f"1-min load average at the end {meta['load']:.1f}.", "",
+             f"**Configuration run: {meta['name']}**: budget {cfg['budget']} labels, "
+             f"{cfg['repeats']} repeat(s), GOLD <= {cfg['max_gold'] or 'all'} rows, "
+             f"TEST <= {cfg['max_test'] or 'all'} rows (random subsets, seed 0), choice view, "
+             "batch 10, accuracy. The issue's full protocol (budget 1000, 5 repeats, all rows) "
+             "is `--full`."
+             + (f" {meta['reduced']}" if meta.get("reduced") else ""), "",
+             "altool strategies run through `altool.simulate.simulate` (the teach worker's "
+             "Learner; the first 20 labels from the strategy's own cold start). Peers (modAL, "
+             "small-text) run their own loops and query strategies on altool's features and "
+             "classifier (HashedFeatures; one liblinear LogisticRegression per label, C=10, "
+             "balanced), starting from 20 random labelled rows (the same rows for every peer "
+             "strategy in a repeat). AULC = mean accuracy over the label range "
+             f"{SEED_SIZE}..budget (`altool.simulate.aulc`, same checkpoints for all). "
+             "Labels to 95% = first checkpoint where the mean curve reaches 95% of the "
+             "full-data accuracy (random keeps going past the budget, up to 10x; `>n` = not "
+             "reached by n). Saving = 1 - labels(strategy) / labels(random).", "",
+             f"`{dflt}` is altool's default strategy.", ""]
+    # summary
+    lines += ["### Summary (sklearn model)", "",
+              "| dataset | labels | GOLD / TEST | full-data acc | default AULC | random AULC | "
+              "best modAL | best small-text | default / random labels to 95% |",
+              "|---|---:|---:|---:|---:|---:|---|---|---:|"]
+    for d in results:
+        m = d["models"].get("sklearn")
+        if m is None:
+            continue
+        s = m["strategies"]
+        bm, bs = best_peer(d, "modAL"), best_peer(d, "small-text")
+
+        def peer_cell(p: tuple[str, dict] | None) -> str:
+            return "-" if p is None else f"{p[1]['aulc']:.3f} ({p[0].split(':', 1)[1]})"
+
+        lines.append(
+            f"| {d['dataset']} | {m['n_labels']} | {d['n_gold']:,} / {d['n_test']:,} | "
+            f"{m['full_score']:.3f} | {s[dflt]['aulc']:.3f} | {s[BASELINE]['aulc']:.3f} | "
+            f"{peer_cell(bm)} | {peer_cell(bs)} | {fmt_l95(s[dflt], m['budget'])} / "
+            f"{fmt_l95(s[BASELINE], m['budget'])} |")
+    lines += ["", "### Targets", ""]
+    for name, ok, detail in targets(results):
+        verdict = "not evaluated" if ok is None else ("**met**" if ok else "**MISSED**")
+        lines.append(f"- {name}: {verdict}. {detail}")
+    # full table
+    lines += ["", "### All strategies", "",
+              "| dataset | model | strategy | AULC ± std | labels to 95% | saving vs random |",
+              "|---|---|---|---:|---:|---:|"]
+    for d in results:
+        for model, m in d["models"].items():
+            for k, s in m["strategies"].items():
+                label = f"{k} (default)" if k == dflt else k
+                lines.append(f"| {d['dataset']} | {model} | {label} | {s['aulc']:.3f} ± "
+                             f"{s.get('aulc_std', 0):.3f} | {fmt_l95(s, m['budget'])} | "
+                             f"{fmt_saving(s.get('saving'))} |")
+        base = d["models"].get("sklearn", {}).get("strategies", {}).get(BASELINE)
+        for k, s in sorted(d.get("peers", {}).items()):
+            sv = None
+            if base is not None and l95(s) is not None and l95(base) is not None:
+                sv = 1 - l95(s) / l95(base)
+            lines.append(f"| {d['dataset']} | sklearn | {k} (peer) | {s['aulc']:.3f} ± "
+                         f"{s['aulc_std']:.3f} | {fmt_l95(s, cfg['budget'])} | "
+                         f"{fmt_saving(sv)} |")
+    if timing:
+        lines += ["", "### Update + rescore time per batch", "",
+                  "One `learner.fit(answers)` (all answers so far, features of new answers "
+                  "computed and cached as in teach) plus `model.predict_proba` over the whole "
+                  "pool (features computed once, not timed), for answer sets growing by 10 from "
+                  f"{min(next(iter(timing.values()))['steps'])} to "
+                  f"{max(next(iter(timing.values()))['steps'])}; one thread.", "",
+                  "| model | pool | labels | fit p50 / p99 | rescore p50 / p99 | "
+                  "update + rescore p50 / p99 | featurize pool once |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for model, t in timing.items():
+            lines.append(
+                f"| {model} | {t['pool']:,} | {t['labels']} | {pct(t['fit_ms'], 50):.0f} / "
+                f"{pct(t['fit_ms'], 99):.0f} ms | {pct(t['score_ms'], 50):.0f} / "
+                f"{pct(t['score_ms'], 99):.0f} ms | {pct(t['total_ms'], 50):.0f} / "
+                f"{pct(t['total_ms'], 99):.0f} ms | {t['featurize_s']:.0f} s |")
+    notes = list(meta.get("notes", []))
+    for d in results:
+        for k, e in d.get("peer_failures", {}).items():
+            notes.append(f"{d['dataset']}: peer {k} failed: {e}")
+    if notes:
+        lines += ["", "### Notes", ""] + [f"- {n}" for n in dict.fromkeys(notes)]
+    lines += ["", "Curves: " + ", ".join(f"[{d['dataset']}](curves/{d['dataset']}.png)"
+                                         for d in results) + ".", END]
+    return "\n".join(lines) + "\n"
+
+
+def plot(d: dict) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    CURVES.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=80)
+    full = None
+    for model, m in d["models"].items():
+        full = full or m["full_score"]
+        for k, s in m["strategies"].items():
+            pts = [p for p in s["points"] if p[0] <= m["budget"]]
+            style = "-" if k in (DEFAULT_STRATEGY, BASELINE) else ":"
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], style,
+                    linewidth=2 if k == DEFAULT_STRATEGY else 1,
+                    label=f"{k}{' (default)' if k == DEFAULT_STRATEGY else ''} [{model}] "
+                          f"{s['aulc']:.3f}")
+    for lib in ("modAL", "small-text"):
+        bp = best_peer(d, lib)
+        if bp:
+            pts = bp[1]["points"]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "--", linewidth=1.2,
+                    label=f"{bp[0]} {bp[1]['aulc']:.3f}")
+    if full:
+        ax.axhline(full, color="grey", linestyle="--", linewidth=0.8,
+                   label=f"all {d['n_gold']:,} labels {full:.3f}")
+    ax.set_xlabel("labels")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"{d['dataset']}: learning curves (mean of {d['config']['repeats']}; "
+                 "legend: AULC)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    path = CURVES / f"{d['dataset']}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_section(text: str) -> None:
+    """Replace (or append) our section; re-read right before writing (others own the rest)."""
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        new = head + text.rstrip("\n") + rest.split(END, 1)[1]
+    else:
+        new = current.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(new, encoding="utf-8")
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"nproc {os.cpu_count()}; {cpu}; Python {platform.python_version()}"
+
+
+# -- main ------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--budget", type=int)
+    ap.add_argument("--repeats", type=int)
+    ap.add_argument("--max-gold", type=int, help="GOLD rows per dataset (0 = all)")
+    ap.add_argument("--max-test", type=int, help="TEST rows per dataset (0 = all)")
+    ap.add_argument("--datasets", help=f"comma-separated (default: {','.join(DATASETS)})")
+    ap.add_argument("--strategies", help="comma-separated (default: default + every registered "
+                    "strategy; random is always added)")
+    ap.add_argument("--models", default="sklearn", help="comma-separated: sklearn,embed")
+    ap.add_argument("--peers", default="all", help="all, none, or a comma-separated list "
+                    "(modAL, small-text, modAL:margin, small-text:BreakingTies, ...)")
+    ap.add_argument("--timing-pool", type=int, default=TIMING_POOL,
+                    help="pool size for the update + rescore timing (0 = skip)")
+    ap.add_argument("--full", action="store_true", help="the issue's protocol: budget 1000, "
+                    "5 repeats, all rows")
+    ap.add_argument("--smoke", action="store_true", help="tiny CI configuration: trec slice, "
+                    "budget 60, 1 repeat; writes nothing unless --write")
+    ap.add_argument("--write", action="store_true", help="write RESULTS.md and curves (the "
+                    "default unless --smoke)")
+    ap.add_argument("--no-results", action="store_true", help="save JSON and curves but leave "
+                    "RESULTS.md alone (e.g. for a second process on other datasets)")
+    ap.add_argument("--merge", action="append", default=[], help="with --report: also take the "
+                    "datasets of this run.json")
+    ap.add_argument("--report", action="store_true", help="only rebuild RESULTS.md from the "
+                    "saved JSON of the last run")
+    ap.add_argument("--resume", action="store_true", help="keep the datasets of the last run "
+                    "(same budget, repeats and subsets) and its timing; run only the rest")
+    ap.add_argument("--note", action="append", default=[], help="extra note for RESULTS.md")
+    args = ap.parse_args(argv)
+
+    if args.report:
+        saved = json.loads((WORK / "run.json").read_text())
+        saved["meta"]["notes"] = saved["meta"].get("notes", []) + args.note
+        for extra in args.merge:
+            other = json.loads(Path(extra).read_text())
+            have = {d["dataset"] for d in saved["results"]}
+            saved["results"] += [d for d in other["results"] if d["dataset"] not in have]
+            saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
+        order = {n: i for i, n in enumerate(DATASETS)}
+        saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
+        write_section(table(saved["results"], saved.get("timing"), saved["meta"]))
+        log(f"wrote {RESULTS}")
+        return 0
+
+    name = "smoke" if args.smoke else ("full protocol" if args.full else "default (subsets)")
+    cfg = dict(SMOKE if args.smoke else FULL if args.full else DEFAULTS)
+    for key in ("budget", "repeats", "max_gold", "max_test"):
+        v = getattr(args, key)
+        if v is not None:
+            cfg[key] = v or None
+            name = "custom" if not args.smoke else name
+    datasets = ([s.strip() for s in args.datasets.split(",") if s.strip()] if args.datasets
+                else (["trec"] if args.smoke else list(DATASETS)))
+    strategies = strategy_names(args.strategies or ("default,random" if args.smoke else None))
+    models, notes = model_names(args.models)
+    peer_filter: set[str] | None = None
+    if args.peers == "none":
+        peer_filter = set()
+    elif args.peers != "all":
+        peer_filter = {p.strip() for p in args.peers.split(",") if p.strip()}
+    elif args.smoke:
+        peer_filter = {"modAL:margin", "small-text:BreakingTies"}
+    status = peers.available()
+    for lib, err in status.items():
+        if err is not None:
+            notes.append(f"peer {lib} not run: {err} (install with `pip install -e '.[bench]'`)")
+    if status["modAL"] is None and peer_filter != set():
+        note = peers.modal_compat()
+        if note:
+            notes.append(note)
+    notes.append("small-text's EmbeddingKMeans / ContrastiveActiveLearning not run: they need "
+                 "`clf.embed()`, which small-text's SklearnClassifier does not have (dense "
+                 "embeddings of 2M hashed features would not be cheap either)")
+    notes += args.note
+    write = args.write or not args.smoke
+    timing_pool = args.timing_pool if not args.smoke else min(args.timing_pool, 2000)
+
+    log(f"label efficiency, {name}: budget {cfg['budget']}, repeats {cfg['repeats']}, GOLD <= "
+        f"{cfg['max_gold'] or 'all'}, TEST <= {cfg['max_test'] or 'all'}; datasets "
+        f"{', '.join(datasets)}; strategies {', '.join(strategies)} (default = "
+        f"{DEFAULT_STRATEGY}); models {', '.join(models)}")
+    if not args.full and not args.smoke:
+        log("(subsets for speed; the issue's full protocol is --full: budget 1000, 5 repeats)")
+    t_start = time.time()
+    WORK.mkdir(parents=True, exist_ok=True)
+    timing, results = None, []
+    if args.resume and (WORK / "run.json").exists():
+        saved = json.loads((WORK / "run.json").read_text())
+        results = [d for d in saved["results"] if d["config"] == cfg and d["dataset"] in datasets]
+        timing = saved.get("timing")
+        t_start -= saved["meta"]["minutes"] * 60
+        log(f"resuming: {', '.join(d['dataset'] for d in results) or 'nothing'} kept")
+    if timing_pool and timing is None:  # first: a run cut short still has it
+        steps = list(range(50, 501, 10)) if not args.smoke else [50, 60, 70]
+        timing = time_updates(models, timing_pool, steps)
+
+    def save(results: list[dict], final: bool) -> str:
+        meta = {"name": name, "config": cfg, "date": time.strftime("%Y-%m-%d %H:%M UTC",
+                                                                   time.gmtime()),
+                "machine": machine(), "minutes": (time.time() - t_start) / 60,
+                "load": os.getloadavg()[0], "notes": notes, "complete": final}
+        if write:  # after every dataset, so --report works on a run cut short
+            (WORK / "run.json").write_text(json.dumps({"results": results, "timing": timing,
+                                                       "meta": meta}, indent=1))
+        return table(results, timing, meta)
+
+    done = {d["dataset"] for d in results}
+    for ds in datasets:
+        if ds in done:
+            continue
+        d = run_dataset(ds, cfg, strategies, models, peer_filter)
+        if d is None:
+            continue
+        results.append(d)
+        if write:
+            plot(d)
+        save(results, final=False)
+    text = save(results, final=True)
+    print(text)
+    if write and not args.no_results:
+        write_section(text)
+        log(f"wrote {RESULTS} and {CURVES}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""CI smoke run of benchmarks/label_efficiency.py (``--smoke``: a TREC slice, budget 60, one
+repeat; writes no files). The full benchmark is run by hand, not in CI."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "label_efficiency.py"
+DATA = ROOT.parent / "shared" / "datasets" / "jsonl"
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
+                    reason=f"benchmark datasets not found under {DATA}")
+def test_label_efficiency_smoke():
+    with_peers = _has("modAL") and _has("small_text")
+    argv = [sys.executable, str(SCRIPT), "--smoke"] + ([] if with_peers else ["--peers", "none"])
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert "<!-- label-efficiency:start -->" in text and "<!-- label-efficiency:end -->" in text
+    assert "Configuration run: smoke" in text
+    # one summary row for trec, with scores in [0, 1]
+    row = re.search(r"^\| trec \| (\d+) \| [\d,]+ / [\d,]+ \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|",
+                    text, re.M)
+    assert row, text[-3000:]
+    n_labels, full, default, random = int(row[1]), *map(float, row.groups()[1:])
+    assert n_labels >= 2
+    assert 0.0 <= random <= 1.0 and 0.0 <= default <= 1.0 and 0.3 <= full <= 1.0
+    # every strategy row has an AULC and a labels-to-95% cell
+    rows = re.findall(r"^\| trec \| sklearn \| (\S+)[^|]* \| ([\d.]+) ± [\d.]+ \| (>?[\d,]+) \|",
+                      text, re.M)
+    names = {r[0] for r in rows}
+    assert "random" in names and len(rows) >= 2
+    assert all(0.0 <= float(r[1]) <= 1.0 for r in rows)
+    if with_peers:
+        assert any(n.startswith("modAL:") for n in names), text[-3000:]
+        assert any(n.startswith("small-text:") for n in names), text[-3000:]
+    assert "### Targets" in text and "no regret" in text
+    assert re.search(r"update\+rescore p50 [\d.]+ ms", text)
