@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+import resultsfile
+
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 RESULTS = HERE / "RESULTS.md"
@@ -350,19 +352,10 @@ def bench_first_question(runs: int = 3) -> dict:
 
 # -- RESULTS.md --------------------------------------------------------------------------------
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    sqlite_v = sqlite3.sqlite_version
     load = os.getloadavg()[0]
-    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}; nproc {os.cpu_count()}; {cpu}; "
-            f"Python {platform.python_version()}; SQLite {sqlite_v}; {platform.system()} "
-            f"{platform.release()}; 1-min load average when written {load:.1f}")
+    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {resultsfile.machine()}; "
+            f"SQLite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}; "
+            f"1-min load average when written {load:.1f}")
 
 
 def met(ok: bool) -> str:
@@ -454,9 +447,7 @@ until `capture-pane` (polled every 5 ms) shows the question.
 
 
 def update_results(blocks: dict[str, str]) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else (
-        "# Benchmark results\n\nEach benchmark script owns one section, between its markers; "
-        "rerun it to refresh that section.\n")
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else resultsfile.HEADER
     start, end = "<!-- core:start -->", "<!-- core:end -->"
     if start not in text:
         text = text.rstrip("\n") + f"\n\n{start}\n## Core (`benchmarks/core.py`)\n\n{end}\n"

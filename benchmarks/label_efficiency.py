@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -34,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import peers  # noqa: E402
+from resultsfile import machine, write_section  # noqa: E402
 
 from altool.models import make_model  # noqa: E402
 from altool.simulate import (  # noqa: E402
@@ -479,29 +479,6 @@ def plot(d: dict) -> Path | None:
     return path
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) our section; re-read right before writing (others own the rest)."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        new = head + text.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new, encoding="utf-8")
-
-
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {os.cpu_count()}; {cpu}; Python {platform.python_version()}"
-
-
 # -- main ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -545,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
         order = {n: i for i, n in enumerate(DATASETS)}
         saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
-        write_section(table(saved["results"], saved.get("timing"), saved["meta"]))
+        write_section(START, END, table(saved["results"], saved.get("timing"), saved["meta"]))
         log(f"wrote {RESULTS}")
         return 0
 
@@ -625,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     text = save(results, final=True)
     print(text)
     if write and not args.no_results:
-        write_section(text)
+        write_section(START, END, text)
         log(f"wrote {RESULTS} and {CURVES}/")
     return 0
 

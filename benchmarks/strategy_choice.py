@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from resultsfile import write_section
+
 from altool.simulate import read_labelled, simulate, subsample
 from altool.strategies import margin, random_start, register_strategy
 
@@ -133,18 +135,6 @@ def _ranks(rows: dict, names: list[str]) -> dict[str, float]:
     return total
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) our section; the rest of RESULTS.md belongs to other scripts."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        new = head + text.rstrip("\n") + tail
-    else:
-        new = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new, encoding="utf-8")
-
-
 if __name__ == "__main__":
     if sys.argv[1] == "run":  # run [--small] DATASET...
         small = "--small" in sys.argv  # 2,000 / 1,000 rows, for a loaded machine
@@ -152,6 +142,6 @@ if __name__ == "__main__":
         run(names, *((2000, 1000) if small else (5000, 2000)))
     elif sys.argv[1] == "write":  # write [CONCLUSION TEXT]: update RESULTS.md's section
         conclusion = " ".join(sys.argv[2:]) or "(no conclusion written yet)"
-        write_section(report().replace("CONCLUSION", conclusion))
+        write_section(START, END, report().replace("CONCLUSION", conclusion))
     else:
         print(report())

@@ -1,0 +1,37 @@
+"""Shared by the benchmark scripts: the machine line and writing one's own RESULTS.md section."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+HEADER = ("# Benchmark results\n\nEach benchmark script owns one section, between its markers; "
+          "rerun it to refresh that section.\n")
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    return f"nproc {os.cpu_count()}; {cpu_name()}; Python {platform.python_version()}"
+
+
+def write_section(start: str, end: str, text: str) -> None:
+    """Replace (or append) the section between ``start`` and ``end``; the file is re-read right
+    before writing, because other scripts own the rest of it. ``text`` includes the markers."""
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        new = head + text.rstrip("\n") + rest.split(end, 1)[1]
+    else:
+        new = current.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
+    RESULTS.write_text(new, encoding="utf-8")
