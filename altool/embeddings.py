@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import AltoolError
 from .hashing import hash_text
-from .models import fit_per_label, predict_per_label, save_model
+from .models import PerLabelLogistic
 
 if TYPE_CHECKING:
     from .store import Store
@@ -132,7 +132,7 @@ def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray:
     return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-class EmbedModel:
+class EmbedModel(PerLabelLogistic):
     """Sentence embeddings and one logistic regression per label (see the module docs)."""
 
     kind = "embed"
@@ -148,47 +148,14 @@ class EmbedModel:
         class_weight: str | None = "balanced",
         threads: int = 1,
     ) -> None:
-        if not labels:
-            raise AltoolError("a model needs at least one label")
+        super().__init__(labels, exclusive, C=C, class_weight=class_weight)
         require_embed()
-        self.labels = list(labels)
-        self.exclusive = exclusive and len(self.labels) > 1
-        self.C = C
-        self.class_weight = class_weight
         self.threads = threads
-        self.version = 0
-        self.n_examples = 0
-        self._binary: list[Any] = [None] * len(self.labels)
-        self._priors = np.full(len(self.labels), 0.5)
-
-    @property
-    def ready(self) -> bool:
-        return any(m is not None for m in self._binary)
 
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
         return encode(texts, self.threads)
 
-    def fit(self, features: np.ndarray, targets: np.ndarray) -> None:
-        from sklearn.linear_model import LogisticRegression
-
-        keep = (~np.isnan(targets)).any(axis=1)
-        self.n_examples = int(keep.sum())
-        if self.n_examples == 0:
-            return
-        self._binary, self._priors = fit_per_label(
-            np.asarray(features)[keep], targets[keep],
-            lambda: LogisticRegression(C=self.C, class_weight=self.class_weight,
-                                       solver="liblinear"),
-        )
-        self.version += 1
-
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """One probability per label; rows sum to 1 when labels are exclusive."""
-        return predict_per_label(np.asarray(features), self._binary, self._priors,
-                                 self.exclusive)
-
-    def save(self, path: Path) -> None:
-        save_model(self, path)  # the encoder is not part of the model: it stays in its package
+    # save(): the encoder is not part of the model; it stays in its package
 
 
 class CachedFeaturizer:
