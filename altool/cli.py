@@ -22,10 +22,10 @@ from rich.table import Table
 from . import __version__
 from .context import open_store, set_db_path
 from .errors import AltoolError
-from .loaders import LOADERS, LoadReport, file_size, iter_records
+from .loaders import LOADERS, file_size
 from .paths import log_dir
 from .recipes import RECIPES, Recipe, load_builtin_recipes, load_recipe_file
-from .sources import load_file
+from .sources import load_file, read_annotated
 from .store import ANSWERS
 
 err_console = Console(stderr=True, highlight=False)
@@ -138,47 +138,6 @@ class _Ticker:
             self.pending = 0
 
 
-def _read_annotated(path: str, default_answer: str) -> list[dict[str, Any]]:
-    """Read an annotated JSONL file for db-in, validating each line (all or nothing)."""
-    from .errors import InputError
-    from .hashing import set_hashes
-    from .loaders import check_text
-
-    out = []
-    report = LoadReport()
-    for record in iter_records(path, "jsonl", report=report):
-        eg, line = record.example, record.line
-        name = "<stdin>" if path == "-" else path
-        answer = eg.get("answer", default_answer)
-        if answer not in ANSWERS:
-            raise InputError(name, line, f'"answer" must be one of {", ".join(ANSWERS)}, '
-                             f"got {answer!r}")
-        eg["answer"] = answer
-        _check_spans(eg, name, line)
-        check_text(eg["text"], name, line)
-        out.append(set_hashes(eg))
-    return out
-
-
-def _check_spans(eg: dict[str, Any], path: str, line: int) -> None:
-    from .errors import InputError
-
-    spans = eg.get("spans")
-    if spans is None:
-        return
-    if not isinstance(spans, list):
-        raise InputError(path, line, '"spans" must be a list of {"start", "end", "label"}')
-    n = len(eg.get("text", ""))
-    for k, span in enumerate(spans):
-        start = span.get("start") if isinstance(span, dict) else None
-        end = span.get("end") if isinstance(span, dict) else None
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
-            raise InputError(
-                path, line, f"span {k} has start={start!r}, end={end!r}; need integers with "
-                f"0 <= start < end <= {n} (the text's length)"
-            )
-
-
 def db_in(
     dataset: Annotated[str, typer.Argument(help="Dataset to import into (created if new).")],
     file: Annotated[str, typer.Argument(help="Annotated JSONL (e.g. a Prodigy export); - for "
@@ -192,7 +151,7 @@ def db_in(
     _use_db(db)
     if answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
-    examples = _read_annotated(file, answer)
+    examples = read_annotated(file, answer)
     with open_store() as store:
         n = store.add_answers(dataset, examples)
     err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {dataset}")

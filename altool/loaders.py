@@ -8,7 +8,6 @@ the bad line is counted in :class:`LoadReport` and skipped.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sys
@@ -307,8 +306,3 @@ def file_size(path: str) -> int | None:
         return Path(path).stat().st_size
     except OSError:
         return None
-
-
-def text_stream(data: str) -> IO[bytes]:
-    """Bytes stream over ``data`` (handy in tests and recipes)."""
-    return io.BytesIO(data.encode("utf-8"))

@@ -1,12 +1,15 @@
-"""Loading files into stored sources (the library behind ``altool load``)."""
+"""Loading files into the store: sources (``altool load``) and annotated datasets
+(``altool db-in``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from .errors import AltoolError
+from .errors import AltoolError, InputError
+from .hashing import set_hashes
 from .loaders import LoadReport, file_size, iter_records
-from .store import ImportResult, Store
+from .store import ANSWERS, ImportResult, Store
 
 
 def load_file(
@@ -53,3 +56,39 @@ def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
             )
     load_file(store, name, source, loader)
     return name
+
+
+def read_annotated(path: str, default_answer: str = "accept") -> list[dict[str, Any]]:
+    """An annotated JSONL file (e.g. a Prodigy export) for ``db-in``, every line checked
+    before anything is stored: examples without an ``answer`` get ``default_answer``, spans
+    must lie inside the text, missing hashes are computed."""
+    name = "<stdin>" if path == "-" else path
+    out = []
+    for record in iter_records(path, "jsonl"):
+        eg, line = record.example, record.line
+        answer = eg.get("answer", default_answer)
+        if answer not in ANSWERS:
+            raise InputError(name, line, f'"answer" must be one of {", ".join(ANSWERS)}, '
+                             f"got {answer!r}")
+        eg["answer"] = answer
+        check_spans(eg, name, line)
+        out.append(set_hashes(eg))
+    return out
+
+
+def check_spans(eg: dict[str, Any], path: str, line: int) -> None:
+    """Spans, if any, must be ``{"start", "end", ...}`` with 0 <= start < end <= len(text)."""
+    spans = eg.get("spans")
+    if spans is None:
+        return
+    if not isinstance(spans, list):
+        raise InputError(path, line, '"spans" must be a list of {"start", "end", "label"}')
+    n = len(eg.get("text", ""))
+    for k, span in enumerate(spans):
+        start = span.get("start") if isinstance(span, dict) else None
+        end = span.get("end") if isinstance(span, dict) else None
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+            raise InputError(
+                path, line, f"span {k} has start={start!r}, end={end!r}; need integers with "
+                f"0 <= start < end <= {n} (the text's length)"
+            )

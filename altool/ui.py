@@ -36,8 +36,6 @@ u, ⌫       undo the last answer (repeatable; the stored answer is deleted)
 q, ctrl-c  quit (every answer is already saved)
 ?          show or hide this help"""
 
-LABEL_STYLES = ["bold magenta", "bold cyan", "bold green", "bold yellow", "bold blue"]
-
 
 @dataclass
 class ViewState:

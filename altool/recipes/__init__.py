@@ -87,12 +87,3 @@ def _line_in(file: Path, err: BaseException) -> int | None:
         if str(Path(frame.filename).resolve()) == target:
             line = frame.lineno
     return line
-
-
-def get_recipe(name: str) -> Recipe:
-    try:
-        return RECIPES[name]
-    except KeyError:
-        raise AltoolError(
-            f"unknown recipe {name!r}; see 'altool recipes' for the list, or load yours with -F"
-        ) from None
