@@ -231,8 +231,8 @@ class Store:
                 text = eg["text"]
                 if "_input_hash" in eg and isinstance(eg["_input_hash"], int):
                     h = eg["_input_hash"]
-                elif len(eg) == 1 or not any(k in eg for k in ("image", "html", "input")):
-                    h = hash_text(text)
+                elif "image" not in eg and "html" not in eg and "input" not in eg:
+                    h = hash_text(text)  # the common case, without building a dict to hash
                 else:
                     h = set_hashes(eg)["_input_hash"]
                 content = record.raw if record.raw is not None else json.dumps(
