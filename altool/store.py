@@ -9,7 +9,9 @@ returns. No SQL is built from user input: names are always bound parameters.
 from __future__ import annotations
 
 import json
+import os
 import random
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,8 +26,9 @@ from .loaders import Record
 if TYPE_CHECKING:
     import numpy as np
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 30.0
+CLAIM_TTL_S = 1800.0  # a claim older than this is stale even if its session lives
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +59,10 @@ CREATE INDEX IF NOT EXISTS answers_by_input ON answers (dataset_id, input_hash);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, input_hash INTEGER NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (model, input_hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claims (
+    dataset_id INTEGER NOT NULL, question_hash INTEGER NOT NULL, session_id TEXT NOT NULL,
+    host TEXT NOT NULL, pid INTEGER NOT NULL, claimed_at REAL NOT NULL,
+    PRIMARY KEY (dataset_id, question_hash)) WITHOUT ROWID;
 """
 
 ANSWERS = ("accept", "reject", "ignore")
@@ -145,6 +152,8 @@ class Store:
                 _migrate_1_to_2(self.conn)
             if version in (1, 2):
                 _migrate_2_to_3(self.conn)
+            if version in (1, 2, 3):
+                _migrate_3_to_4(self.conn)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
@@ -154,8 +163,14 @@ class Store:
             )
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already (it does on a full disk
+        or an I/O error)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self.conn.close()
@@ -177,10 +192,10 @@ class Store:
             self.conn.execute("COMMIT")
             return result
         except sqlite3.DatabaseError as err:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise AltoolError(_explain_db_error(self.path, err)) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
 
     # -- sources -----------------------------------------------------------------------------
@@ -385,6 +400,7 @@ class Store:
         def run() -> int:
             sql = "DELETE FROM answers WHERE dataset_id = ?"
             n = self.conn.execute(sql, (dataset_id,)).rowcount
+            self.conn.execute("DELETE FROM claims WHERE dataset_id = ?", (dataset_id,))
             self.conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
             return n
 
@@ -452,6 +468,51 @@ class Store:
             self._dataset_ids.pop(dataset, None)
             raise
 
+    # -- claims: the question each live session is showing ---------------------------------
+    def claim_task(self, dataset: str, question_hash: int, session_id: str,
+                   by_input: bool = False) -> bool:
+        """Reserve a question of ``dataset`` for ``session_id`` (dropping the session's other
+        claims): False if it is answered already or shown by another live session.
+        ``question_hash`` is the task hash, or with ``by_input`` the input hash (then any
+        answer to the same input counts as answered)."""
+        dataset_id = self.require_dataset(dataset)
+        column = "input_hash" if by_input else "task_hash"
+
+        def run() -> bool:
+            self.conn.execute(
+                "DELETE FROM claims WHERE dataset_id = ? AND session_id = ? "
+                "AND question_hash != ?", (dataset_id, session_id, question_hash),
+            )
+            if self.conn.execute(
+                f"SELECT 1 FROM answers WHERE dataset_id = ? AND {column} = ? LIMIT 1",
+                (dataset_id, question_hash),
+            ).fetchone():
+                return False
+            now = time.time()
+            held = self.conn.execute(
+                "SELECT session_id, host, pid, claimed_at FROM claims "
+                "WHERE dataset_id = ? AND question_hash = ?", (dataset_id, question_hash),
+            ).fetchone()
+            if held and held[0] != session_id and _claim_is_live(*held[1:], now):
+                return False
+            self.conn.execute(
+                "INSERT OR REPLACE INTO claims (dataset_id, question_hash, session_id, host, "
+                "pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (dataset_id, question_hash, session_id, socket.gethostname(), os.getpid(), now),
+            )
+            return True
+
+        return self._write(run)
+
+    def release_claims(self, dataset: str, session_id: str) -> None:
+        """Drop every claim of ``session_id`` on ``dataset`` (the session ends)."""
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is not None:
+            self._write(lambda: self.conn.execute(
+                "DELETE FROM claims WHERE dataset_id = ? AND session_id = ?",
+                (dataset_id, session_id),
+            ))
+
     def remove_answer(self, answer_id: int) -> None:
         try:
             self.conn.execute("DELETE FROM answers WHERE id = ?", (answer_id,))
@@ -481,6 +542,14 @@ class Store:
 
     def task_hashes(self, datasets: Sequence[str]) -> set[int]:
         """Task hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        return self._answered_hashes("task_hash", datasets)
+
+    def input_hashes(self, datasets: Sequence[str]) -> set[int]:
+        """Input hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        return self._answered_hashes("input_hash", datasets)
+
+    def _answered_hashes(self, column: str, datasets: Sequence[str]) -> set[int]:
+        assert column in ("task_hash", "input_hash")  # a column name, never user input
         out: set[int] = set()
         for name in datasets:
             dataset_id = self._dataset_id(name)
@@ -489,7 +558,7 @@ class Store:
             out.update(
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT task_hash FROM answers WHERE dataset_id = ?", (dataset_id,)
+                    f"SELECT {column} FROM answers WHERE dataset_id = ?", (dataset_id,)
                 )
             )
         return out
@@ -605,6 +674,32 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """Schema 4 lets sessions claim the question they show (``claims``), so two sessions on
+    one dataset never ask the same question at once."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS claims (dataset_id INTEGER NOT NULL, question_hash "
+        "INTEGER NOT NULL, session_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, "
+        "claimed_at REAL NOT NULL, PRIMARY KEY (dataset_id, question_hash)) WITHOUT ROWID"
+    )
+
+
+def _claim_is_live(host: str, pid: int, claimed_at: float, now: float) -> bool:
+    """A claim holds while it is younger than ``CLAIM_TTL_S`` and, when it was made on this
+    machine, its process still runs (a session killed with ``kill -9`` frees its claim)."""
+    if now - claimed_at > CLAIM_TTL_S:
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
 def check_name(name: str, kind: str) -> str:
     """Dataset and source names: any printable text, 1-200 characters, no leading dash."""
     if not isinstance(name, str) or not name.strip():
@@ -629,6 +724,9 @@ def _explain_db_error(path: Path, err: sqlite3.DatabaseError) -> str:
         return f"{path} stayed locked by another process for {BUSY_TIMEOUT_S:.0f}s; try again"
     if "disk is full" in text or "full" in text:
         return f"{path}: the disk is full; nothing was written. Free some space and try again"
+    if "disk I/O error" in text:
+        return (f"{path}: writing failed (SQLite says: {text}): the disk may be full or over a "
+                "file size limit; nothing was written. Free some space and try again")
     if "unable to open" in text:
         return f"{path}: can't open the database ({text}); check the folder exists and is writable"
     return f"{path}: database error: {text}"

@@ -277,3 +277,14 @@ def test_task_queue_never_hands_out_a_question_twice():
     queue.finish()
     assert queue.poll() is END
     assert queue.asked() == {a.task_hash, b.task_hash}
+
+
+def test_undo_history_is_bounded(store, monkeypatch):
+    import altool.session as session_module
+
+    monkeypatch.setattr(session_module, "UNDO_LIMIT", 3)  # memory stays flat in long sessions
+    session = make(store, tasks(6))
+    for _ in range(5):
+        session.answer("reject")
+    assert [session.undo() for _ in range(4)] == [True, True, True, False]
+    assert store.count_answers("ds") == 2  # the two oldest answers stay

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import pytest
 
+from altool.errors import AltoolError
 from altool.loaders import Record
 from altool.store import SCHEMA_VERSION, Store
 
@@ -56,8 +58,8 @@ def _make_v1(path) -> None:
     conn.close()
 
 
-def test_current_schema_is_3():
-    assert SCHEMA_VERSION == 3
+def test_current_schema_is_4():
+    assert SCHEMA_VERSION == 4
 
 
 def test_v2_upgrades_to_v3(tmp_path):
@@ -70,7 +72,7 @@ def test_v2_upgrades_to_v3(tmp_path):
         store.add_embeddings("m", [1, 2], np.eye(2, 4, dtype=np.float32))
         got = store.get_embeddings("m", [2, 3])
     assert set(got) == {2} and got[2].tolist() == [0, 1, 0, 0]
-    assert _schema_version(path) == 3
+    assert _schema_version(path) == SCHEMA_VERSION
     assert "embeddings" in _tables(path)
 
 
@@ -83,16 +85,16 @@ def test_v1_upgrades_through_v2_to_v3(tmp_path):
         assert [r.text for chunk in store.iter_source("src") for r in chunk] == ["one", "two"]
         store.add_embeddings("m", [7], np.ones((1, 3), dtype=np.float32))
         assert store.get_embeddings("m", [7])[7].tolist() == [1, 1, 1]
-    assert _schema_version(path) == 3
+    assert _schema_version(path) == SCHEMA_VERSION
 
 
 def test_upgrade_is_idempotent(tmp_path):
     path = tmp_path / "v2.db"
     _make_v2(path)
     Store(path).close()
-    with Store(path) as store:  # a second open finds schema 3 and changes nothing
+    with Store(path) as store:  # a second open finds the current schema, changes nothing
         assert store.count_answers("ds") == 1
-    assert _schema_version(path) == 3
+    assert _schema_version(path) == SCHEMA_VERSION
 
 
 def test_embedding_cache_round_trip(store):
@@ -105,3 +107,38 @@ def test_embedding_cache_round_trip(store):
     store.add_embeddings("enc", [10], vectors[1:2])  # replacing a vector is allowed
     assert np.array_equal(store.get_embeddings("enc", [10])[10], vectors[1])
     assert store.add_embeddings("enc", [], np.zeros((0, 5))) == 0
+
+
+def _make_v3(path) -> None:
+    """A schema-3 database: today's tables without ``claims``, version 3."""
+    with Store(path) as store:
+        store.add_source("src", [Record(1, {"text": "one"})])
+        store.add_answer("ds", {"text": "one", "label": "A", "answer": "accept"})
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE claims")
+    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+
+
+def test_v3_upgrades_to_v4_with_claims(tmp_path):
+    path = tmp_path / "v3.db"
+    _make_v3(path)
+    assert "claims" not in _tables(path) and _schema_version(path) == 3
+    with Store(path) as store:
+        assert store.count_answers("ds") == 1
+        assert store.claim_task("ds", 42, "session-a")
+        assert not store.claim_task("ds", 42, "session-b")  # held by a live session
+    assert _schema_version(path) == 4 and "claims" in _tables(path)
+
+
+def test_newer_schema_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "future.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(AltoolError, match="written by a newer altool .schema 99"):
+        Store(path)
+    assert _schema_version(path) == 99
