@@ -1,0 +1,96 @@
+"""Built-in recipes without a model: ``textcat.manual`` and ``mark``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any
+
+import typer
+
+from ..context import open_store
+from ..errors import AltoolError
+from ..hashing import set_hashes
+from ..sources import ensure_source, stored_examples
+from . import recipe
+from .textcat import split_labels
+
+SourceArgument = Annotated[
+    str, typer.Argument(help="A stored source name, or a JSONL/CSV/TXT file, or - for stdin.")
+]
+LoaderOption = Annotated[
+    str | None, typer.Option(help="Format of a SOURCE file: jsonl, csv or txt.")
+]
+
+
+def with_fields(examples: Iterable[dict[str, Any]], **fields: Any) -> Iterator[dict[str, Any]]:
+    """Each example as a task with ``fields`` set and its task hash computed afresh."""
+    for eg in examples:
+        task = {k: v for k, v in eg.items() if k != "_task_hash"}
+        task.update(fields)
+        yield set_hashes(task)
+
+
+def open_source(dataset: str, source: str, loader: str | None, meta: dict[str, Any]) -> str:
+    """Store SOURCE if it is a file (errors surface before the UI starts); create DATASET."""
+    with open_store() as store:
+        name = ensure_source(store, source, loader)
+        store.ensure_dataset(dataset, meta)
+    return name
+
+
+@recipe("textcat.manual")
+def textcat_manual(
+    dataset: Annotated[str, typer.Argument(help="Dataset to save the answers to.")],
+    source: SourceArgument,
+    label: Annotated[
+        str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")
+    ],
+    multilabel: Annotated[
+        bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
+    ] = False,
+    loader: LoaderOption = None,
+) -> dict[str, Any]:
+    """Label texts by hand, in source order, without a model (resumes where you stopped)."""
+    labels = split_labels(label)
+    view = "binary" if len(labels) == 1 else "choice"
+    name = open_source(dataset, source, loader,
+                       {"recipe": "textcat.manual", "labels": labels, "view": view})
+    if view == "binary":
+        stream = with_fields(stored_examples(name), label=labels[0])
+    else:
+        options = [{"id": x, "text": x} for x in labels]
+        stream = with_fields(stored_examples(name), options=options)
+    return {
+        "dataset": dataset,
+        "stream": stream,
+        "view": view,
+        "config": {"labels": labels, "multilabel": multilabel, "exclude_by": "input",
+                   "title": f"textcat.manual · {dataset} · {name}"},
+    }
+
+
+@recipe("mark")
+def mark(
+    dataset: Annotated[str, typer.Argument(help="Dataset to save the answers to.")],
+    source: SourceArgument,
+    view: Annotated[
+        str, typer.Option(help="text (accept/reject the task) or binary (does its label "
+                          "apply?).")
+    ] = "text",
+    # not named ``label``: altool.json's "labels" (a label set) must not become one label
+    set_label: Annotated[
+        str | None, typer.Option("--label", "-l", help="Set this label on every task.")
+    ] = None,
+    loader: LoaderOption = None,
+) -> dict[str, Any]:
+    """Show tasks as they are (text, label, meta) and record accept / reject / ignore."""
+    if view not in ("text", "binary"):
+        raise AltoolError(f"--view must be text or binary, got {view!r}")
+    name = open_source(dataset, source, loader, {"recipe": "mark", "view": view})
+    fields = {"label": set_label} if set_label else {}
+    return {
+        "dataset": dataset,
+        "stream": with_fields(stored_examples(name), **fields),
+        "view": view,
+        "config": {"title": f"mark · {dataset} · {name}"},
+    }

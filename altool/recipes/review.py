@@ -1,0 +1,44 @@
+"""Built-in ``review`` recipe: resolve answers that conflict across datasets or sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..context import open_store
+from ..errors import AltoolError
+from ..review import find_conflicts
+from . import recipe
+
+
+@recipe("review")
+def review(
+    dataset: Annotated[str, typer.Argument(help="Dataset to save the resolved answers to.")],
+    from_: Annotated[
+        str, typer.Option("--from", help="Datasets to compare, comma-separated: DS1,DS2 (one "
+                          "dataset compares its sessions).")
+    ],
+) -> dict[str, Any]:
+    """Resolve inputs answered differently across datasets or sessions, side by side."""
+    datasets = [d.strip() for d in from_.split(",") if d.strip()]
+    if not datasets:
+        raise AltoolError("--from needs at least one dataset, e.g. --from news_ann1,news_ann2")
+    if dataset in datasets:
+        raise AltoolError(f"store the resolved answers in a new dataset, not in {dataset!r} "
+                          "which is being reviewed")
+    with open_store() as store:
+        tasks = find_conflicts(store, datasets)
+        resolved = store.input_hashes([dataset])
+        store.ensure_dataset(dataset, {"recipe": "review", "from": datasets})
+    todo = sum(task["_input_hash"] not in resolved for task in tasks)
+    Console(stderr=True, highlight=False).print(
+        f"{len(tasks):,} conflicting inputs in {', '.join(datasets)}; {todo:,} to resolve"
+    )
+    return {
+        "dataset": dataset,
+        "stream": tasks,
+        "view": "review",
+        "config": {"exclude_by": "input", "title": f"review · {dataset} · {from_}"},
+    }
