@@ -20,13 +20,24 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
+from .config import default_map, load_config
 from .context import open_store, set_db_path
 from .errors import AltoolError
 from .loaders import LOADERS, file_size
 from .paths import log_dir
 from .recipes import RECIPES, Recipe, load_builtin_recipes, load_recipe_file
 from .sources import load_file, read_annotated
+from .spacy_commands import data_to_spacy_command
 from .store import ANSWERS
+from .strategy_options import (
+    CommitteeSizeOption,
+    LikeOption,
+    MixOption,
+    QbcMeasureOption,
+    check_model_support,
+    strategy_settings,
+)
+from .train_commands import train_command, train_curve_command
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -34,6 +45,10 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Database file (default: $ALTOOL_HOME/altool.db).",
                  show_default=False),
+]
+SkipInvalidOption = Annotated[
+    bool, typer.Option("--skip-invalid", help="Skip bad lines (and count them) instead of "
+                       "stopping with an error.")
 ]
 RecipeFileOption = Annotated[
     list[str] | None,
@@ -81,6 +96,9 @@ def build_app() -> typer.Typer:
     app.command("drop")(drop)
     app.command("recipes")(list_recipes)
     app.command("simulate")(simulate_command)
+    app.command("train")(train_command)
+    app.command("train-curve")(train_curve_command)
+    app.command("data-to-spacy")(data_to_spacy_command)
     for recipe in RECIPES.values():
         app.command(recipe.name, help=recipe.func.__doc__)(_recipe_command(recipe))
     return app
@@ -94,10 +112,7 @@ def load(
         str | None, typer.Option(help=f"File format: {', '.join(LOADERS)} (default: from the "
                                  "extension; jsonl for stdin).")
     ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Skip bad lines (and count them) instead of "
-                           "stopping with an error.")
-    ] = False,
+    skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
     """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""
@@ -145,59 +160,56 @@ def db_in(
     answer: Annotated[
         str, typer.Option(help="Answer for examples that have none: accept, reject or ignore.")
     ] = "accept",
+    skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
-    """Import annotated examples into a dataset (hashes computed where missing)."""
+    """Import annotated examples into a dataset (hashes computed where missing; all-or-nothing)."""
     _use_db(db)
     if answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
-    examples = read_annotated(file, answer)
+    examples, report = read_annotated(file, answer, skip_invalid=skip_invalid)
     with open_store() as store:
         n = store.add_answers(dataset, examples)
-    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {dataset}")
+    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {dataset}"
+                      + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
+    for line in report.errors:
+        err_console.print(f"  [yellow]skipped[/] {escape(line)}")
 
 
 def db_out(
     dataset: Annotated[str, typer.Argument(help="Dataset to export.")],
     file: Annotated[
-        str, typer.Argument(help="Output JSONL file; - or nothing for stdout.")
+        str, typer.Argument(help="Output file; - or nothing for stdout.")
     ] = "-",
     answer: Annotated[
         str | None, typer.Option(help="Only this answer: accept, reject or ignore.")
     ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (the stored answers, Prodigy's format), csv "
+                          "(flat columns, lists and meta as JSON) or merged (JSONL, one row per "
+                          "input with its final label(s)).")
+    ] = "jsonl",
     db: DbOption = None,
 ) -> None:
-    """Export a dataset as JSONL (Prodigy's format)."""
+    """Export a dataset as JSONL (Prodigy's format), CSV, or merged per input."""
+    from .export import export_rows, write_rows
+
     _use_db(db)
     if answer is not None and answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
     with open_store() as store:
-        store.require_dataset(dataset)
-        rows = store.iter_answers(dataset, answer)
+        rows = export_rows(store, dataset, fmt, answer)
         if file == "-":
-            n = _write_jsonl(rows, sys.stdout)
+            n = write_rows(rows, sys.stdout, fmt)
             sys.stdout.flush()
         else:
             out = Path(file)
             tmp = out.with_name(out.name + ".part")
-            with tmp.open("w", encoding="utf-8") as fh:
-                n = _write_jsonl(rows, fh)
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                n = write_rows(rows, fh, fmt)
             tmp.replace(out)
-            err_console.print(f"[green]✔[/] wrote {n:,} examples to {file}")
-
-
-def _write_jsonl(rows, fh) -> int:
-    n = 0
-    try:
-        for eg in rows:
-            fh.write(json.dumps(eg, ensure_ascii=False) + "\n")
-            n += 1
-        fh.flush()
-    except BrokenPipeError:  # the reader stopped early (| head): not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), fh.fileno())
-    return n
+            what = "inputs" if fmt == "merged" else "examples"
+            err_console.print(f"[green]✔[/] wrote {n:,} {what} to {file}")
 
 
 def stats(
@@ -258,8 +270,9 @@ def drop(
     err_console.print(f"[green]✔[/] dropped dataset {dataset} ({n:,} answers)")
 
 
-def list_recipes() -> None:
+def list_recipes(recipe_files: RecipeFileOption = None) -> None:
     """List the built-in recipes and those loaded with -F."""
+    # the -F files were imported by main() before parsing, so their recipes are registered
     table = Table(show_header=True)
     table.add_column("recipe")
     table.add_column("from")
@@ -275,8 +288,9 @@ def simulate_command(
     test: Annotated[str, typer.Option("--test", help="Labelled JSONL/CSV to score on.")],
     label_field: Annotated[str, typer.Option("--label-field", help="Field with the gold "
                                              "label.")] = "label",
-    model: Annotated[str, typer.Option(help="Model in the loop: sklearn, or embed (sentence "
-                                       "embeddings; needs altool[embed]).")] = "sklearn",
+    model: Annotated[str, typer.Option(help="Model in the loop: sklearn, embed (sentence "
+                                       "embeddings; needs altool[embed]), spacy (blank spaCy "
+                                       "text classifier) or spacy:NAME_OR_PATH.")] = "sklearn",
     strategy: Annotated[str, typer.Option(help="Comma-separated strategies to compare "
                                           "(default = the teach default).")] = "default,random",
     view: Annotated[str, typer.Option(help="choice (answer with the label) or binary "
@@ -289,18 +303,38 @@ def simulate_command(
     repeats: Annotated[int, typer.Option(min=1, help="Runs per strategy (seeds).")] = 5,
     metric: Annotated[str, typer.Option(help="accuracy or macro-f1.")] = "accuracy",
     seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
-    output: Annotated[str | None, typer.Option(help="Write the curves as JSON here.")] = None,
+    output: Annotated[str | None, typer.Option(help="Write the curves as JSON here (- for "
+                                               "stdout).")] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG learning curve here "
                                              "(needs matplotlib).")] = None,
+    committee_size: CommitteeSizeOption = 5,
+    qbc_measure: QbcMeasureOption = "vote",
+    like: LikeOption = None,
+    mix: MixOption = None,
+    task: Annotated[str, typer.Option(help="textcat, or ner: GOLD and TEST have tokens and "
+                                      "spans, ner.teach is replayed (strategies default, "
+                                      "random, manual).")] = "textcat",
 ) -> None:
-    """Replay textcat.teach with gold labels as the annotator; compare strategies."""
+    """Replay textcat.teach (or ner.teach) with gold labels as the annotator; compare
+    strategies."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from . import simulate as sim
 
+    if task == "ner":
+        from .spacy_commands import simulate_ner_cli
+
+        simulate_ner_cli(gold, test, strategy, budget=budget, batch_size=batch_size,
+                         seed_size=seed_size, repeats=repeats, seed=seed, output=output)
+        return
+    if task != "textcat":
+        raise AltoolError(f"--task must be textcat or ner, got {task!r}")
     if plot:
         sim.require_matplotlib()  # fail before a long run, not after it
     names = sim.resolve_strategies(strategy.split(","))
+    chosen = strategy_settings(committee_size, qbc_measure, like, mix)
+    for name in names:
+        check_model_support(name, model, bool(chosen.like))
     gold_rows = sim.read_labelled(gold, label_field)
     test_rows = sim.read_labelled(test, label_field)
     with Progress(TextColumn("[bold]{task.fields[verb]}[/] {task.description}"), BarColumn(),
@@ -325,7 +359,8 @@ def simulate_command(
         result = sim.simulate(
             gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,
             batch_size=batch_size, budget=budget, repeats=repeats, metric=metric, seed=seed,
-            progress=progress, on_featurize=on_featurize,
+            progress=progress, on_featurize=on_featurize, options=chosen.options,
+            random_share=chosen.random_share, like=chosen.like,
         )
     cps = sim.table_checkpoints(result)
     table = Table(title=f"{metric} on {test} ({result.n_test:,}); all {result.n_gold:,} "
@@ -348,8 +383,14 @@ def simulate_command(
         row.append("" if name == sim.BASELINE else sim.format_saving(result.saving(name)))
         row += sim.format_stop(r.stop, repeats)
         table.add_row(*row)
-    Console(highlight=False).print(table)
-    if output:
+    # with --output - the JSON is the data on stdout, so the table goes to stderr
+    (err_console if output == "-" else Console(highlight=False)).print(table)
+    for name, r in result.strategies.items():
+        if r.skipped is not None:
+            err_console.print(f"{name}: skipped {r.skipped:.0%} of the stream it looked at")
+    if output == "-":
+        print(json.dumps(result.to_json(), indent=2))
+    elif output:
         try:
             Path(output).write_text(json.dumps(result.to_json(), indent=2) + "\n",
                                     encoding="utf-8")
@@ -378,6 +419,8 @@ def _recipe_command(recipe: Recipe):
         _use_db(kwargs.pop("db"))
         kwargs.pop("recipe_files")
         components = recipe.func(**kwargs)
+        if components is None:  # a recipe that did its work itself (print-dataset)
+            return
         summary = run_components(components)
         err_console.print(
             f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
@@ -411,8 +454,10 @@ def main(argv: list[str] | None = None) -> None:
         for path in _recipe_files(args):
             load_recipe_file(path)
         command = typer.main.get_command(build_app())
+        defaults = default_map(command, load_config())  # altool.json: defaults; flags win
         # Standalone mode: Typer prints usage errors itself and exits 2, --help exits 0.
-        command.main(args=args, prog_name="altool", standalone_mode=True)
+        command.main(args=args, prog_name="altool", standalone_mode=True,
+                     default_map=defaults)
     except AltoolError as exc:
         err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
         code = exc.exit_code

@@ -13,9 +13,21 @@ from typing import Any
 
 import numpy as np
 
+from .audit import RandomAudit
 from .hashing import task_hash
-from .models import TextModel, targets_from_answers
-from .strategies import Strategy, cold_start
+from .models import TextModel, stack_rows, targets_from_answers
+from .strategies import (
+    QueryContext,
+    Strategy,
+    StrategyOptions,
+    call_strategy,
+    cold_start,
+    compose,
+    get_strategy,
+    like_first,
+    strategy_name,
+)
+from .strategies.mixing import check_share
 
 VIEWS = ("binary", "choice")
 
@@ -28,6 +40,7 @@ class Pick:
     label: int | None
     probs: np.ndarray | None  # per-label probabilities, None during cold start
     score: float | None  # meta.score: p(label) (binary) or p(guess) (choice)
+    kind: str | None = None  # meta.pick: "random" for random picks, else the strategy's name
 
     @property
     def guess(self) -> int | None:
@@ -55,6 +68,8 @@ def make_task(
     meta = dict(task.get("meta") or {})
     if pick.score is not None:
         meta["score"] = round(float(pick.score), 4)
+    if pick.kind is not None:
+        meta["pick"] = pick.kind
     task["meta"] = meta
     task["_task_hash"] = candidate_hash(task["_input_hash"], labels, view, pick.label)
     return task
@@ -68,21 +83,39 @@ def candidate_hash(in_hash: int, labels: Sequence[str], view: str, label: int | 
 
 
 class Learner:
-    """A model, a strategy and the rules that connect them to answers and pools."""
+    """A model, a strategy and the rules that connect them to answers and pools.
+
+    ``strategy`` is a strategy function or a registered name. Each batch may also take a share
+    of uniformly random picks (``random_share``, ``--mix random=SHARE``) and start with the
+    candidates most like the texts ``like`` (``--like``); every pick records what chose it
+    (:attr:`Pick.kind`)."""
 
     def __init__(
         self,
         model: TextModel,
-        strategy: Strategy,
+        strategy: Strategy | str,
         *,
         view: str = "binary",
         seed: int | None = None,
+        options: StrategyOptions | None = None,
+        random_share: float = 0.0,
+        like: Sequence[str] = (),
     ) -> None:
         if view not in VIEWS:
             raise ValueError(f"view must be one of {VIEWS}")
         self.model = model
         self.labels = list(model.labels)
+        if isinstance(strategy, str):
+            strategy = get_strategy(strategy)
         self.strategy = strategy
+        self.strategy_name = strategy_name(strategy)
+        self.options = options or StrategyOptions()
+        self.random_share = check_share(random_share)
+        self.like = list(like)
+        self.like_features: Any = None  # features of ``like``; computed on first use if unset
+        self.state: dict[str, Any] = {}  # kept between calls by stateful strategies (stream)
+        self._train: tuple[Any, np.ndarray] | None = None  # features and targets last fitted
+        self.audit = RandomAudit()  # the model's accuracy on random picks, before fitting
         self.view = view
         self.rng = np.random.default_rng(seed)
         self._feature_cache: dict[int, Any] = {}
@@ -94,25 +127,40 @@ class Learner:
 
     # -- learning ----------------------------------------------------------------------------
     def fit(self, answers: Iterable[dict[str, Any]]) -> int:
-        """Refit the model on all ``answers``; return how many inputs carried evidence."""
+        """Refit the model on all ``answers``; return how many inputs carried evidence.
+        New random picks among them are first scored for the audit (:mod:`altool.audit`)."""
+        answers = list(answers)
+        self.audit.update(self.model, self.labels, answers, self.features_for)
         hashes, texts, Y = targets_from_answers(answers, self.labels, self.model.exclusive)
         if not hashes:
             return 0
         X = self.features_for(hashes, texts)
         self.model.fit(X, Y)
+        self._train = (X, Y)
         return len(hashes)
+
+    @property
+    def skipped(self) -> tuple[int, int] | None:
+        """``(skipped, seen)`` of a stream strategy so far; None for a pool strategy."""
+        if "seen" not in self.state:
+            return None
+        return int(self.state.get("skipped", 0)), int(self.state["seen"])
+
+    def _like_targets(self) -> Any:
+        """Features of the ``like`` texts (computed once, with the learner's featurizer)."""
+        if self.like and self.like_features is None:
+            self.like_features = self.featurizer(self.like)
+        return self.like_features
 
     def features_for(self, hashes: Sequence[int], texts: Sequence[str]) -> Any:
         """Features of labelled inputs, cached by input hash (answers are refitted often)."""
-        import scipy.sparse as sp
-
         missing = [i for i, h in enumerate(hashes) if h not in self._feature_cache]
         if missing:
             new = self.featurizer([texts[i] for i in missing])
             for k, i in enumerate(missing):
                 self._feature_cache[hashes[i]] = new[k]
         rows = [self._feature_cache[h] for h in hashes]
-        return sp.vstack(rows, format="csr") if sp.issparse(rows[0]) else np.vstack(rows)
+        return stack_rows(rows)
 
     # -- choosing ----------------------------------------------------------------------------
     def choose(
@@ -132,33 +180,59 @@ class Learner:
         label_idx = (
             np.tile(np.arange(n_labels), len(input_hashes)) if self.view == "binary" else None
         )
-        keep = np.fromiter(
-            (
-                self._candidate_hash(
-                    input_hashes[r], None if label_idx is None else int(label_idx[k])
-                ) not in skip
-                for k, r in enumerate(rows)
-            ),
-            dtype=bool,
-            count=len(rows),
-        )
+        hashes = [
+            self._candidate_hash(input_hashes[r], None if label_idx is None else int(label_idx[k]))
+            for k, r in enumerate(rows)
+        ]
+        keep = np.fromiter((h not in skip for h in hashes), dtype=bool, count=len(rows))
         if not keep.any() or n <= 0:
             return []
         cand_rows = rows[keep]
         cand_labels = label_idx[keep] if label_idx is not None else None
         if not self.model.ready:
             return self._cold_picks(features, cand_rows, cand_labels, n)
+        return self._warm_picks(features, cand_rows, cand_labels,
+                                [h for h, k in zip(hashes, keep, strict=True) if k], n)
+
+    def _warm_picks(
+        self, features: Any, cand_rows: np.ndarray, cand_labels: np.ndarray | None,
+        keys: list[int], n: int,
+    ) -> list[Pick]:
+        """The strategy's picks (plus ``--like`` and ``--mix`` picks) with a ready model."""
         P = self.model.predict_proba(features)
         probs = self._candidate_probs(P, cand_rows, cand_labels)
         cand_features = features[cand_rows]
-        order = self.strategy(probs, n, rng=self.rng, features=cand_features)
+        context = QueryContext(
+            model=self.model, pool_features=features, cand_rows=cand_rows,
+            to_candidates=lambda Q: self._candidate_probs(Q, cand_rows, cand_labels),
+            pool_probs=P, cand_labels=cand_labels,
+            train_X=None if self._train is None else self._train[0],
+            train_Y=None if self._train is None else self._train[1],
+            keys=keys, state=self.state, options=self.options,
+        )
+        order, kinds = self._batch(
+            lambda k: call_strategy(self.strategy, probs, k, rng=self.rng,
+                                    features=cand_features, context=context),
+            cand_features, n)
+        kinds = {**context.kinds, **kinds}
         picks = []
         for k in order:
             r = int(cand_rows[k])
             j = None if cand_labels is None else int(cand_labels[k])
             score = P[r, j] if j is not None else P[r].max()
-            picks.append(Pick(r, j, P[r], float(score)))
+            picks.append(Pick(r, j, P[r], float(score), kinds.get(int(k), self.strategy_name)))
         return picks
+
+    def _batch(self, base: Callable[[int], np.ndarray], features: Any, n: int
+               ) -> tuple[np.ndarray, dict[int, str]]:
+        """A batch of up to ``n`` of the candidates with these ``features``: the ``--like``
+        picks first, then ``base(k)`` (the strategy's or cold start's first ``k``), with the
+        ``--mix`` random share spread through it; and the kind of each special pick."""
+        m = features.shape[0]
+        n_keep = min(n, m) - int(round(min(n, m) * self.random_share))
+        like = like_first(features, self._like_targets(), n_keep, self.rng)
+        return compose(base(n_keep + len(like)), n, m, rng=self.rng,
+                       random_share=self.random_share, like=like)
 
     def _candidate_hash(self, in_hash: int, label: int | None) -> int:
         """:func:`candidate_hash`, memoised for the choice view (hashing every option of
@@ -192,7 +266,9 @@ class Learner:
     ) -> list[Pick]:
         unique_rows = np.unique(cand_rows)
         start = getattr(self.strategy, "cold_start", cold_start)  # random: a random start
-        order = start(features[unique_rows], n, rng=self.rng)
+        row_features = features[unique_rows]
+        order, kinds = self._batch(lambda k: start(row_features, k, rng=self.rng),
+                                   row_features, n)
         picks = []
         for k in order:
             r = int(unique_rows[k])
@@ -201,5 +277,5 @@ class Learner:
                 allowed = cand_labels[cand_rows == r]
                 label = int(allowed[self._cold_label % len(allowed)])
                 self._cold_label += 1
-            picks.append(Pick(r, label, None, None))
+            picks.append(Pick(r, label, None, None, kinds.get(int(k), self.strategy_name)))
         return picks

@@ -250,8 +250,38 @@ def _embed_model(labels: Sequence[str], exclusive: bool = True, **kwargs: Any) -
     return EmbedModel(labels, exclusive=exclusive, **kwargs)
 
 
+def _spacy_model(labels: Sequence[str], exclusive: bool = True, **kwargs: Any) -> TextModel:
+    """``--model spacy`` / ``spacy:NAME_OR_PATH``, imported on first use (spaCy is slow to
+    import)."""
+    from .spacy_textcat import make_spacy_model
+
+    return make_spacy_model(labels, exclusive=exclusive, **kwargs)
+
+
 ModelFactory = Callable[..., TextModel]
-MODELS: dict[str, ModelFactory] = {"sklearn": SklearnModel, "embed": _embed_model}
+MODELS: dict[str, ModelFactory] = {
+    "sklearn": SklearnModel, "embed": _embed_model, "spacy": _spacy_model,
+}
+
+
+def split_model_name(name: str) -> tuple[str, str | None]:
+    """``"spacy:PATH"`` -> ``("spacy", "PATH")``: a registered model started from a base
+    (only for names before the colon that are registered; anything else is a path)."""
+    kind, sep, base = name.partition(":")
+    if sep and base and kind in MODELS:
+        return kind, base
+    return name, None
+
+
+def stack_rows(parts: Sequence[Any]) -> Any:
+    """Row-stack blocks of features: sparse matrices, dense arrays, or a model's own feature
+    type with a ``stack_rows`` classmethod."""
+    import scipy.sparse as sp
+
+    own = getattr(type(parts[0]), "stack_rows", None)
+    if own is not None:
+        return own(parts)
+    return sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
 
 
 def register_model(name: str, factory: ModelFactory) -> ModelFactory:
@@ -260,7 +290,11 @@ def register_model(name: str, factory: ModelFactory) -> ModelFactory:
 
 
 def make_model(name: str, labels: Sequence[str], exclusive: bool = True) -> TextModel:
-    """Build a fresh model by name (``sklearn``, ``embed``) or load a saved one from a path."""
+    """Build a fresh model by name (``sklearn``, ``embed``, ``spacy``, ``spacy:BASE``) or
+    load a saved one from a path."""
+    kind, base = split_model_name(name)
+    if base is not None:
+        return MODELS[kind](labels, exclusive=exclusive, base=base)
     if name in MODELS:
         return MODELS[name](labels, exclusive=exclusive)
     path = Path(name)
@@ -277,10 +311,16 @@ def make_model(name: str, labels: Sequence[str], exclusive: bool = True) -> Text
     )
 
 
+MODEL_FILE = "model.joblib"  # the model inside a folder written by ``altool train``
+
+
 def load_model(path: Path) -> TextModel:
-    """Load a model saved by altool. Only load files you trust: joblib runs pickled code."""
+    """Load a model saved by altool (a file, or a folder written by ``altool train``). Only
+    load files you trust: joblib runs pickled code."""
     import joblib
 
+    if path.is_dir() and (path / MODEL_FILE).is_file():
+        path = path / MODEL_FILE
     try:
         model = joblib.load(path)
     except Exception as err:  # joblib/pickle raise many types for a damaged file
@@ -295,13 +335,14 @@ def resume_model(
 ) -> TextModel:
     """The saved in-the-loop model of a dataset if it fits these labels, else a new one."""
     fresh = make_model(name, labels, exclusive=exclusive)
-    if name not in MODELS or state is None or not state.exists():
+    if split_model_name(name)[0] not in MODELS or state is None or not state.exists():
         return fresh
     try:
         saved = load_model(state)
     except AltoolError:
         return fresh
-    same_kind = getattr(saved, "kind", None) == fresh.kind
+    same_kind = getattr(saved, "kind", None) == fresh.kind and \
+        getattr(saved, "base", None) == getattr(fresh, "base", None)
     if same_kind and list(saved.labels) == list(labels) and saved.exclusive == fresh.exclusive:
         return saved
     return fresh

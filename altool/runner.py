@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .components import check_components
 from .context import open_store
-from .errors import AltoolError
 from .session import Session
-
-REQUIRED = ("dataset", "stream", "view")
 
 
 @dataclass
@@ -22,11 +20,7 @@ class Summary:
 
 def session_from_components(components: dict[str, Any], store) -> Session:
     """Build a :class:`Session` from what a recipe returned (validating it first)."""
-    if not isinstance(components, dict):
-        raise AltoolError("a recipe must return a dict of components (dataset, stream, view)")
-    missing = [key for key in REQUIRED if key not in components]
-    if missing:
-        raise AltoolError(f"the recipe's components lack: {', '.join(missing)}")
+    check_components(components)
     config = components.get("config") or {}
     return Session(
         store,
@@ -40,19 +34,22 @@ def session_from_components(components: dict[str, Any], store) -> Session:
         update=components.get("update"),
         validate_answer=components.get("validate_answer"),
         status=components.get("status"),
+        progress=components.get("progress"),
+        before_db=components.get("before_db"),
+        exclude_by=config.get("exclude_by", "task"),
     )
 
 
 def run_components(components: dict[str, Any]) -> Summary:
     """Open the terminal UI on a recipe's components; always runs ``on_exit``."""
-    from .ui import TeachApp
+    from .ui_ner import app_for
 
     store = open_store()
     session = None
     try:
         session = session_from_components(components, store)
         title = (components.get("config") or {}).get("title") or f"altool · {session.dataset}"
-        TeachApp(session, title=title).run()
+        app_for(session, title).run()
     finally:
         if session is not None:
             session.close()

@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .components import apply_before_db
 from .errors import AltoolError
 from .hashing import set_hashes
 from .store import Store
 from .taskqueue import END, WAIT, Question, TaskQueue
+
+UNDO_LIMIT = 1000  # answers of a session that can be taken back, newest first
 
 
 class IterableStream:
@@ -79,6 +82,9 @@ class Session:
         update: Callable[[list[dict[str, Any]]], Any] | None = None,
         validate_answer: Callable[[dict[str, Any]], Any] | None = None,
         status: Callable[[], dict[str, Any]] | None = None,
+        progress: Callable[[Session], float | None] | None = None,
+        before_db: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+        exclude_by: str = "task",
         session_id: str | None = None,
     ) -> None:
         self.store = store
@@ -91,10 +97,14 @@ class Session:
         self.update = update
         self.validate_answer = validate_answer
         self.worker_status = status
+        self.progress = progress
+        self.before_db = before_db
+        self.exclude_by = exclude_by
         self.session_id = session_id or new_session_id(dataset)
         store.ensure_dataset(dataset)
-        self._skip = store.task_hashes([dataset, *(exclude or [])])
-        self._history: list[Answered] = []
+        answered = store.input_hashes if exclude_by == "input" else store.task_hashes
+        self._skip = answered([dataset, *(exclude or [])])
+        self._history: deque[Answered] = deque(maxlen=UNDO_LIMIT)  # memory stays bounded
         self._pending: list[dict[str, Any]] = []
         self._recent: deque[bool] = deque(maxlen=50)
         self.current: Question | None = None
@@ -112,18 +122,36 @@ class Session:
             if item is END:
                 self.finished = True
                 return None
-            if item.task_hash in self._skip:
+            if self._key(item) in self._skip:
                 continue
+            if not self._claim(item):
+                continue  # answered meanwhile, or on screen in another session
             self.current = item
         return self.current
 
+    def _claim(self, question: Question) -> bool:
+        """Reserve ``question`` in the store so no other session shows it at the same time."""
+        return self.store.claim_task(self.dataset, self._key(question), self.session_id,
+                                     by_input=self.exclude_by == "input")
+
+    def _key(self, question: Question) -> int:
+        """What marks a question as answered: its task hash, or with ``exclude_by="input"``
+        its input hash (any answer to the same text counts)."""
+        if self.exclude_by == "input":
+            return question.task["_input_hash"]
+        return question.task_hash
+
     # -- answering ---------------------------------------------------------------------------
-    def answer(self, answer: str, accept: list[str] | None = None) -> dict[str, Any]:
-        """Store the answer to the current question (committed on return) and move on."""
+    def answer(self, answer: str, accept: list[str] | None = None,
+               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store the answer to the current question (committed on return) and move on.
+
+        ``fields`` override task fields in the stored example (``review`` stores the chosen
+        version's label, options and hashes this way)."""
         question = self.current
         if question is None:
             raise AltoolError("there is no question to answer")
-        eg = dict(question.task)
+        eg = {**question.task, **(fields or {})}
         eg["answer"] = answer
         if self.view == "choice":
             eg["accept"] = list(accept or []) if answer == "accept" else []
@@ -131,11 +159,12 @@ class Session:
         eg["_timestamp"] = int(time.time())
         if self.validate_answer is not None and answer != "ignore":
             self.validate_answer(eg)
+        eg = apply_before_db(self.before_db, eg)
         answer_id = self.store.add_answer(self.dataset, eg, self.session_id)
         correct = self._was_right(question, eg)
         if correct is not None:
             self._recent.append(correct)
-        self._skip.add(question.task_hash)
+        self._skip.add(self._key(question))
         self._pending.append(eg)
         self._history.append(Answered(answer_id, question, correct, True))
         self.count += 1
@@ -157,11 +186,12 @@ class Session:
         self._pending = [
             eg for eg in self._pending if eg.get("_task_hash") != last.question.task_hash
         ]
-        self._skip.discard(last.question.task_hash)
+        self._skip.discard(self._key(last.question))
         if self.current is not None:
             self.stream.push_front(self.current)
             self.finished = False  # the pushed-back question is still to be asked
         self.current = last.question
+        self._claim(last.question)
         self.count -= 1
         self.dataset_total -= 1
         return True
@@ -171,8 +201,10 @@ class Session:
         return bool(self._history)
 
     def close(self) -> None:
-        """Hand the last partial batch to ``update`` (answers are already stored)."""
+        """Hand the last partial batch to ``update`` (answers are already stored) and free the
+        question this session was showing."""
         self._send()
+        self.store.release_claims(self.dataset, self.session_id)
 
     def _send(self) -> None:
         if self._pending and self.update is not None:
@@ -207,6 +239,8 @@ class Session:
         }
         if self.worker_status is not None:
             out.update(self.worker_status())
+        if self.progress is not None:
+            out["done"] = self.progress(self)  # the recipe's progress: 0-1, or None
         return out
 
 

@@ -31,7 +31,7 @@ from .stopping import (
     StabilizingPredictions,
     predictions_from_probs,
 )
-from .strategies import DEFAULT_STRATEGY, STRATEGIES, get_strategy
+from .strategies import DEFAULT_STRATEGY, STRATEGIES, StrategyOptions, get_strategy
 
 METRICS = ("accuracy", "macro-f1")
 TABLE_CHECKPOINTS = (20, 50, 100, 200, 500, 1000)
@@ -139,6 +139,8 @@ class StrategyResult:
     aulc_std: float
     labels_to: dict[str, int | None]
     stop: StopResult | None = None
+    skipped: float | None = None  # stream strategies: mean share of the stream skipped
+    seed_sets: list[list[int]] = field(default_factory=list)  # GOLD rows of each first step
 
 
 @dataclass
@@ -194,6 +196,7 @@ class SimulationResult:
                     "aulc": r.aulc,
                     "labels_to": dict(r.labels_to),
                     **({"stop": r.stop.to_json()} if r.stop is not None else {}),
+                    **({"skipped": r.skipped} if r.skipped is not None else {}),
                 }
                 for name, r in self.strategies.items()
             },
@@ -234,6 +237,7 @@ class _Run:
         self.answers: list[dict[str, Any]] = []
         self.skip: set[int] = set()
         self.asked_rows: set[int] = set()
+        self.seed_rows: list[int] = []  # the rows answered in the first (cold-start) step
         self.stopper: StabilizingPredictions | None = None
         self.stop_X: Any = None
         self.evaluate: Callable[[TextModel], float] | None = None
@@ -257,8 +261,11 @@ class _Run:
             picks, rows = self._choose(min(n, target - self.asked))
             if not picks:
                 return  # pool exhausted
+            first_step = self.asked == 0
             for pick in picks:
                 self._answer(int(rows[pick.row]), pick)
+            if first_step:
+                self.seed_rows = sorted(self.asked_rows)
             self.learner.fit(self.answers)
             self._check_stop()
             if progress is not None:
@@ -341,6 +348,9 @@ def simulate(
     on_featurize: FeatureProgress | None = None,
     stop_threshold: float = DEFAULT_THRESHOLD,
     stop_window: int = DEFAULT_WINDOW,
+    options: StrategyOptions | None = None,
+    random_share: float = 0.0,
+    like: Sequence[str] = (),
 ) -> SimulationResult:
     """Learning curves of ``strategies`` on ``gold`` (the pool) scored on ``test``.
 
@@ -350,7 +360,10 @@ def simulate(
 
     Each run also tracks the stabilizing-predictions stopping criterion (``stop_threshold``,
     ``stop_window``; see :mod:`altool.stopping`) on a stop set of up to 1,000 random GOLD rows,
-    and reports where it fired and how far the score then was from the run's best."""
+    and reports where it fired and how far the score then was from the run's best.
+
+    ``options``, ``random_share`` (``--mix random=SHARE``) and ``like`` (``--like``) go to
+    every run's :class:`~altool.learner.Learner`, as in ``textcat.teach``."""
     from threadpoolctl import threadpool_limits
 
     if view not in VIEWS:
@@ -386,6 +399,7 @@ def simulate(
         with feature_cache(featurizer) as featurize:
             pool = _Pool(texts, np.array(y), featurize(texts, _phase(on_featurize, "GOLD")))
             X_test = featurize([eg["text"] for eg in test], _phase(on_featurize, "TEST"))
+            X_like = featurize(list(like)) if like else None
 
         full = make_model(model, labels, exclusive=True)
         Y = np.zeros((len(pool), len(labels)))
@@ -402,7 +416,9 @@ def simulate(
             curves = np.zeros((repeats, len(grid)))
             for r in range(repeats):
                 learner = Learner(make_model(model, labels, exclusive=True),
-                                  get_strategy(name), view=view, seed=seed + r)
+                                  get_strategy(name), view=view, seed=seed + r,
+                                  options=options, random_share=random_share, like=like)
+                learner.like_features = X_like
                 learner.featurizer = pool.features_of
                 run = _Run(learner, pool, seed + 10_007 * (r + 1))
                 stop_rows = np.sort(np.random.default_rng(seed + 7_919 * (r + 1)).choice(
@@ -435,6 +451,8 @@ def simulate(
                 labels_to={_key(t): labels_to_reach([(n, m) for n, m, _ in points],
                                                     t * full_score) for t in THRESHOLDS},
                 stop=StopResult.from_runs(fired),
+                skipped=_skipped_share(runs),
+                seed_sets=[run.seed_rows for run in runs],
             )
     return result
 
@@ -461,6 +479,13 @@ def _extend(runs: list[_Run], pool: _Pool, points: list, full_score: float, budg
         if out[-1][1] >= target:
             break
     return out
+
+
+def _skipped_share(runs: list[_Run]) -> float | None:
+    """Mean share of the candidates a stream strategy skipped (None for pool strategies)."""
+    counts = [run.learner.skipped for run in runs]
+    shares = [skipped / seen for skipped, seen in (c for c in counts if c) if seen]
+    return float(np.mean(shares)) if shares else None
 
 
 def _phase(on_featurize: FeatureProgress | None, what: str

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .errors import AltoolError, InputError
 from .hashing import set_hashes
 from .loaders import LoadReport, file_size, iter_records
+from .spans import SpanError, check_tokens, normalize_spans
 from .store import ANSWERS, ImportResult, Store
 
 
@@ -58,22 +59,35 @@ def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
     return name
 
 
-def read_annotated(path: str, default_answer: str = "accept") -> list[dict[str, Any]]:
+def read_annotated(
+    path: str, default_answer: str = "accept", *, skip_invalid: bool = False
+) -> tuple[list[dict[str, Any]], LoadReport]:
     """An annotated JSONL file (e.g. a Prodigy export) for ``db-in``, every line checked
     before anything is stored: examples without an ``answer`` get ``default_answer``, spans
-    must lie inside the text, missing hashes are computed."""
+    must lie inside the text and not overlap, missing hashes are computed. A bad line raises
+    :class:`InputError`, or with ``skip_invalid`` is counted in the report and left out."""
     name = "<stdin>" if path == "-" else path
+    report = LoadReport()
     out = []
-    for record in iter_records(path, "jsonl"):
+    for record in iter_records(path, "jsonl", report=report, skip_invalid=skip_invalid):
         eg, line = record.example, record.line
-        answer = eg.get("answer", default_answer)
-        if answer not in ANSWERS:
-            raise InputError(name, line, f'"answer" must be one of {", ".join(ANSWERS)}, '
-                             f"got {answer!r}")
+        try:
+            answer = eg.get("answer", default_answer)
+            if answer not in ANSWERS:
+                raise InputError(name, line, f'"answer" must be one of {", ".join(ANSWERS)}, '
+                                 f"got {answer!r}")
+            check_spans(eg, name, line)
+            check_tokens_of(eg, name, line)
+        except InputError as err:
+            if not skip_invalid:
+                raise
+            report.skip(err)
+            continue
         eg["answer"] = answer
-        check_spans(eg, name, line)
         out.append(set_hashes(eg))
-    return out
+    if report.read == 0:
+        raise AltoolError(f"{name}: no examples found (the input is empty)")
+    return out, report
 
 
 def check_spans(eg: dict[str, Any], path: str, line: int) -> None:
@@ -84,11 +98,47 @@ def check_spans(eg: dict[str, Any], path: str, line: int) -> None:
     if not isinstance(spans, list):
         raise InputError(path, line, '"spans" must be a list of {"start", "end", "label"}')
     n = len(eg.get("text", ""))
+    bounds = []
     for k, span in enumerate(spans):
         start = span.get("start") if isinstance(span, dict) else None
         end = span.get("end") if isinstance(span, dict) else None
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+        if not (_is_int(start) and _is_int(end) and 0 <= start < end <= n):
             raise InputError(
                 path, line, f"span {k} has start={start!r}, end={end!r}; need integers with "
                 f"0 <= start < end <= {n} (the text's length)"
             )
+        bounds.append((start, end, k))
+    bounds.sort()
+    for (_, end, k), (start, _, j) in zip(bounds, bounds[1:], strict=False):
+        if start < end:
+            raise InputError(path, line, f"spans {k} and {j} overlap; the spans of one "
+                             "example must not overlap")
+
+
+def check_tokens_of(eg: dict[str, Any], path: str, line: int) -> None:
+    """``tokens``, if any, must fit the text (Prodigy's format: ``text``, ``start``, ``end``,
+    ``id``) and the spans must start and end on token boundaries."""
+    if "tokens" not in eg:
+        return
+    try:
+        check_tokens(eg.get("text", ""), eg["tokens"])
+        if eg.get("spans"):
+            normalize_spans(eg, allow_overlap=True)
+    except SpanError as err:
+        raise InputError(path, line, str(err)) from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def stored_examples(source: str) -> Iterator[dict[str, Any]]:
+    """The full examples of a stored source in the order they were loaded (read lazily, in
+    chunks, on a connection of its own)."""
+    from .context import open_store
+
+    with open_store() as store:
+        for chunk in store.iter_source(source):
+            ids = [row.id for row in chunk]
+            examples = store.get_examples(ids)
+            yield from (examples[i] for i in ids)

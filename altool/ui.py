@@ -22,6 +22,9 @@ from rich.panel import Panel
 from rich.text import Text
 
 from .errors import AltoolError
+from .render import printable as _printable
+from .render import review_prompt
+from .review import resolution
 from .session import Session
 
 KEYS_LINE = "a accept · x reject · space ignore · u undo · q quit · ? help"
@@ -30,7 +33,8 @@ a          accept (binary: the label applies; choice: the highlighted / selected
 x          reject (binary: it does not apply; choice: none of the labels)
 space      ignore (skip; stored as 'ignore', never asked again)
 u, ⌫       undo the last answer (repeatable; the stored answer is deleted)
-1-9        choice view: pick that label (several labels: toggle it, then a)
+1-9        choice view: pick that label (several labels: toggle it, then a);
+           review view: store that version
 /          choice view: type to filter the labels, enter picks the first match, esc clears
 ↑ ↓        scroll a long text
 q, ctrl-c  quit (every answer is already saved)
@@ -71,8 +75,12 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
         body: Any = Panel(Text(HELP), title="keys", border_style="cyan")
         lines = _lines(console, Group(header, body))
     elif question is None:
-        msg = ("No more questions: everything in the source has been answered. Press q to quit."
-               if session.finished else "Getting the first questions ready…")
+        if session.finished:
+            msg = "No more questions: everything in the source has been answered. Press q to quit."
+        elif session.count:
+            msg = "Waiting for the next question…"
+        else:
+            msg = "Getting the first questions ready…"
         lines = _lines(console, Group(header, Text(""), Text(msg, style="bold")))
     else:
         prompt = _prompt(session, state)
@@ -103,15 +111,6 @@ def _lines(console: Console, renderable: Any) -> list[str]:
     return capture.get().rstrip("\n").split("\n")
 
 
-# Control characters in the data (but newlines and tabs) would reach the terminal through
-# prompt_toolkit's ANSI parser (escape sequences; \x01...\x02 is written out raw) or be drawn
-# 4 cells wide ("<93>") where Rich counted one, cutting the line off: show them as U+FFFD.
-_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)], "\ufffd")
-
-
-def _printable(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
-
 
 def _text_panel(task: dict[str, Any]) -> Panel:
     text = Text(_printable(task.get("text", "")))
@@ -127,7 +126,14 @@ def _prompt(session: Session, state: ViewState) -> Any:
     assert question is not None
     task = question.task
     score = (task.get("meta") or {}).get("score")
-    score_txt = f"model score {score:.2f}" if isinstance(score, int | float) else "no model yet"
+    if isinstance(score, int | float):
+        score_txt = f"model score {score:.2f}"
+    else:  # "no model yet" only where a model is coming (recipes with a status())
+        score_txt = "no model yet" if session.worker_status is not None else ""
+    if session.view == "review":
+        return review_prompt(task)
+    if session.view == "text" or (session.view == "binary" and not task.get("label")):
+        return Text("Accept, reject or ignore?  (a / x / space)", style="bold")
     if session.view == "binary":
         label = task.get("label", "")
         line = Text.assemble(("Does ", "bold"), (f" {label} ", "bold reverse magenta"),
@@ -182,6 +188,12 @@ def status_line(session: Session) -> str:
         parts.append("model failed")
     if s.get("progress"):  # e.g. "embedding 3,000/20,000"
         parts.append(s["progress"])
+    if s.get("seen"):  # a stream strategy
+        parts.append(f"skipped {s['skipped']:,} of {s['seen']:,}")
+    if s.get("audit_accuracy") is not None:  # --mix random=SHARE: the unbiased check
+        parts.append(f"random picks {s['audit_accuracy']:.0%} right ({s['audit_n']})")
+    if s.get("done") is not None:  # the recipe's progress()
+        parts.append(f"{s['done']:.0%} done")
     return " " + " · ".join(parts)
 
 
@@ -191,6 +203,8 @@ def _warning(session: Session) -> str:
 
 class TeachApp:
     """Wire a :class:`Session` to a full-screen prompt_toolkit application."""
+
+    extra_keys: tuple[str, ...] = ()  # more prompt_toolkit key names a subclass's act() takes
 
     def __init__(self, session: Session, title: str = "altool") -> None:
         self.session = session
@@ -236,6 +250,8 @@ class TeachApp:
             self.state.scroll += 1
         elif key == "space":
             self._answer("ignore")
+        elif session.view == "review" and (key in ("a", "x") or key.isdigit()):
+            self._review(key)
         elif key == "x":
             self._answer("reject")
         elif key == "a":
@@ -251,7 +267,7 @@ class TeachApp:
 
     def _accept(self) -> None:
         session = self.session
-        if session.view == "binary":
+        if session.view in ("binary", "text"):
             self._answer("accept")
             return
         chosen = self.state.selected if session.multilabel else set(
@@ -276,9 +292,19 @@ class TeachApp:
         else:
             self._answer("accept", [label])
 
-    def _answer(self, answer: str, accept: list[str] | None = None) -> None:
+    def _review(self, key: str) -> None:
+        assert self.session.current is not None
         try:
-            self.session.answer(answer, accept)
+            answer, fields = resolution(self.session.current.task, key)
+        except AltoolError as err:
+            self.state.message = str(err)
+            return
+        self._answer(answer, fields=fields)
+
+    def _answer(self, answer: str, accept: list[str] | None = None,
+                fields: dict[str, Any] | None = None) -> None:
+        try:
+            self.session.answer(answer, accept, fields)
         except AltoolError as err:
             self.state.message = str(err)
             return
@@ -291,7 +317,6 @@ class TeachApp:
     def _build(self):
         from prompt_toolkit.application import Application
         from prompt_toolkit.filters import Condition
-        from prompt_toolkit.formatted_text import ANSI
         from prompt_toolkit.key_binding import KeyBindings
         from prompt_toolkit.layout import Layout, Window
         from prompt_toolkit.layout.controls import FormattedTextControl
@@ -316,6 +341,8 @@ class TeachApp:
         bind("down", name="down", condition=Condition(lambda: True))
         for key in "123456789":
             bind(key, name=key, condition=filtering)
+        for key in self.extra_keys:
+            bind(key, name=key)
 
         @kb.add("/", filter=normal)
         def _(event) -> None:
@@ -346,8 +373,7 @@ class TeachApp:
             self.session.advance()
             self._new_question()
             size = self.app.output.get_size()
-            return ANSI(render_screen(self.session, self.state, size.columns, size.rows,
-                                      self.title))
+            return self.formatted(size.columns, size.rows)
 
         control = FormattedTextControl(body, focusable=True, show_cursor=False)
         app = Application(
@@ -360,6 +386,16 @@ class TeachApp:
         app.after_render += self._after_render
         return app
 
+    def render(self, width: int, height: int) -> str:
+        """The screen as ANSI text (a subclass with its own views draws them here)."""
+        return render_screen(self.session, self.state, width, height, self.title)
+
+    def formatted(self, width: int, height: int) -> Any:
+        """The screen as prompt_toolkit formatted text (a subclass may skip the ANSI step)."""
+        from prompt_toolkit.formatted_text import ANSI
+
+        return ANSI(self.render(width, height))
+
     def _after_render(self, _app) -> None:
         if self._key_time is None:
             return
@@ -371,6 +407,8 @@ class TeachApp:
 
     def run(self) -> None:
         def stop(signum, frame) -> None:
+            if signum == signal.SIGHUP:  # the terminal is gone: writing to it would fail (EIO)
+                _detach_output()
             loop = getattr(self.app, "loop", None)
             if loop is not None and self.app.is_running:
                 loop.call_soon_threadsafe(self.app.exit)
@@ -383,6 +421,15 @@ class TeachApp:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _detach_output() -> None:
+    """Point stdout and stderr at /dev/null, so the exit's last redraw and messages go nowhere
+    instead of raising on a hung-up terminal."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(null, fd)
+    os.close(null)
 
 
 def _terminal_input():

@@ -21,6 +21,7 @@ import numpy as np
 
 from .embeddings import featurizer_for
 from .learner import Learner, Pick, make_task
+from .models import stack_rows
 from .paths import log_dir
 from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
 from .store import SourceRow, Store
@@ -51,6 +52,10 @@ def default_queue_size(batch_size: int) -> int:
     return max(5 * batch_size, 50)
 
 
+class _Stopped(Exception):
+    """Raised inside a refresh when the worker is asked to stop (caught in ``_guard``)."""
+
+
 @dataclass
 class WorkerStatus:
     state: str = "starting"  # starting | warming up | ready | failed
@@ -63,6 +68,10 @@ class WorkerStatus:
     progress: str | None = None  # e.g. "embedding 3,000/20,000" while a pool is encoded
     can_stop: bool = False  # the stopping criterion fired: more labels change little
     stop_agreement: float | None = None  # kappa between the last two models on the stop set
+    skipped: int | None = None  # stream strategy: candidates passed over so far
+    seen: int | None = None  # stream strategy: candidates it has looked at
+    audit_accuracy: float | None = None  # the model's accuracy on random picks (--mix)
+    audit_n: int = 0  # random picks it was measured on
 
 
 class Worker(threading.Thread):
@@ -152,6 +161,8 @@ class Worker(threading.Thread):
                     self._pending = 0
             if due and not self._failed:
                 self._guard(self._fit, store)
+                if self._stopping.is_set():
+                    return
                 fits_since_save += 1
                 if fits_since_save >= self.save_every:
                     self._save()
@@ -166,6 +177,8 @@ class Worker(threading.Thread):
     def _guard(self, fn, store: Store) -> None:
         try:
             fn(store)
+        except _Stopped:
+            return  # quitting: drop the half-done refresh, the model is saved next
         except Exception as err:  # the UI must keep going whatever the model does
             self._failed = True
             log = log_error("worker error")
@@ -189,6 +202,7 @@ class Worker(threading.Thread):
         self.status.trained_on = n
         self.status.model_version = model.version
         self.status.state = "ready" if model.ready else "warming up"
+        self.status.audit_accuracy, self.status.audit_n = self.learner.audit.result
         self._check_stop(store)
 
     def _check_stop(self, store: Store) -> None:
@@ -225,6 +239,8 @@ class Worker(threading.Thread):
         if not picks:
             picks, rows = self._remaining(store, skip)
         self._publish(store, rows, picks)
+        if self.learner.skipped is not None:
+            self.status.skipped, self.status.seen = self.learner.skipped
         # Fewer picks than asked for: the source is nearly used up. Don't rescan on a low
         # queue again until new answers arrive.
         self._drained = len(picks) < self.queue_size
@@ -268,14 +284,14 @@ class Worker(threading.Thread):
         """Features of ``rows``, computed in chunks. Between chunks, if the UI's queue runs
         low, it gets questions from the rows featurised so far; a slow model (embeddings:
         minutes for a large pool) also reports its progress in the status."""
-        import scipy.sparse as sp
-
         if not rows:
             return None  # nothing to choose from (``_choose`` returns no picks)
         chunk = SLOW_CHUNK if self._slow else CHUNK
         parts = []
         try:
             for start in range(0, len(rows), chunk):
+                if self._stopping.is_set():
+                    raise _Stopped  # featurising a pool takes seconds: don't keep quit waiting
                 parts.append(self._featurize([r.text for r in rows[start : start + chunk]]))
                 done = min(start + chunk, len(rows))
                 if done == len(rows):
@@ -284,13 +300,11 @@ class Worker(threading.Thread):
                     self._report(f"embedding {done:,}/{len(rows):,}")
                 if len(self.queue) == 0 or (self._slow and len(self.queue) < self.batch_size):
                     # The UI is waiting: questions before the whole pool is featurised.
-                    X = sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else \
-                        np.vstack(parts)
-                    self._publish(store, rows, self._choose(rows[:done], X, skip))
+                    self._publish(store, rows, self._choose(rows[:done], stack_rows(parts), skip))
         finally:
             if self.status.progress is not None:
                 self._report(None)
-        return sp.vstack(parts, format="csr") if sp.issparse(parts[0]) else np.vstack(parts)
+        return stack_rows(parts)
 
     def _report(self, progress: str | None) -> None:
         self.status.progress = progress
@@ -355,7 +369,7 @@ def random_questions(
     out: list[Question] = []
     for i, row in enumerate(rows):
         label = i % len(labels) if view == "binary" else None
-        task = make_task(examples[row.id], labels, view, Pick(i, label, None, None))
+        task = make_task(examples[row.id], labels, view, Pick(i, label, None, None, "random"))
         if task["_task_hash"] not in skip:
             out.append(Question(task))
         if len(out) >= n:

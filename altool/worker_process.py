@@ -47,10 +47,38 @@ class WorkerConfig:
     pool_size: int = 20_000
     seed: int | None = None
     model_path: Path | None = None
+    committee_size: int = 5  # --committee-size (qbc, bald)
+    qbc_measure: str = "vote"  # --qbc-measure
+    random_share: float = 0.0  # --mix random=SHARE
+    like: list[str] = field(default_factory=list)  # --like texts
 
     @property
     def queue_size(self) -> int:
         return default_queue_size(self.batch_size)
+
+    def make_worker(self, sink: Any) -> Any:
+        """The worker the child runs (``run``/``notify``/``stop``/``on_status``); subclasses
+        of this config build other kinds (``ner.teach``)."""
+        from .learner import Learner
+        from .models import resume_model
+        from .strategies import StrategyOptions, get_strategy
+        from .worker import Worker
+
+        model = resume_model(self.model_path, self.model, self.labels, self.exclusive)
+        learner = Learner(
+            model, get_strategy(self.strategy), view=self.view, seed=self.seed,
+            options=StrategyOptions(self.committee_size, self.qbc_measure),
+            random_share=self.random_share, like=self.like,
+        )
+        return Worker(
+            db_path=self.db_path, dataset=self.dataset, source=self.source, learner=learner,
+            queue=sink, batch_size=self.batch_size, exclude=self.exclude,
+            pool_size=self.pool_size, model_path=self.model_path,
+        )
+
+    def initial_questions(self, store: Store, skip: set[int], n: int) -> list[Question]:
+        """Questions without a model: while the child starts, and after it died."""
+        return random_questions(store, self.source, self.labels, self.view, skip, n)
 
 
 class _PipeQueue:
@@ -86,20 +114,9 @@ def _child_main(conn: Any, config: WorkerConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     _quiet_output()
-    from .learner import Learner
-    from .models import resume_model
-    from .strategies import get_strategy
-    from .worker import Worker
-
     lock = threading.Lock()
     sink = _PipeQueue(conn, lock)
-    model = resume_model(config.model_path, config.model, config.labels, config.exclusive)
-    learner = Learner(model, get_strategy(config.strategy), view=config.view, seed=config.seed)
-    worker = Worker(
-        db_path=config.db_path, dataset=config.dataset, source=config.source, learner=learner,
-        queue=sink, batch_size=config.batch_size, exclude=config.exclude,
-        pool_size=config.pool_size, model_path=config.model_path,
-    )
+    worker = config.make_worker(sink)
 
     def send_status(status: WorkerStatus) -> None:
         with lock:
@@ -138,6 +155,26 @@ def _quiet_output() -> None:
     sys.stdout = sys.stderr = open(fd, "w", buffering=1, closefd=False)  # noqa: SIM115
 
 
+def _log_note(text: str) -> Path:
+    """Append one dated line to the worker log; return the log's path."""
+    log = log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+    except OSError:
+        pass  # nowhere to log: the warning on screen still tells the user
+    return log
+
+
+def _short(path: Path) -> str:
+    """``path`` with the home folder written as ``~`` (keeps the warning on one line)."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 class WorkerProcess:
     """The UI side: starts the child, applies its messages to the local queue."""
 
@@ -154,10 +191,8 @@ class WorkerProcess:
     def start(self) -> None:
         with Store(self.config.db_path) as store:
             skip = store.task_hashes([self.config.dataset, *self.config.exclude])
-            self.queue.replace(random_questions(
-                store, self.config.source, self.config.labels, self.config.view, skip,
-                self.config.queue_size,
-            ))
+            self.queue.replace(self.config.initial_questions(store, skip,
+                                                             self.config.queue_size))
         ctx = mp.get_context("spawn")
         self._conn, child_conn = ctx.Pipe()
         self._proc = ctx.Process(
@@ -208,16 +243,16 @@ class WorkerProcess:
     def _fall_back(self) -> None:
         """The child died: keep the UI going with random questions and say so."""
         self.status.state = "failed"
-        self.status.warning = (
-            f"the model worker stopped; asking in random order. Details: {log_path()}"
-        )
+        if self._proc is not None:
+            self._proc.join(1)  # the pipe can close a moment before the child is reaped
+        code = self._proc.exitcode if self._proc is not None else None
+        log = _log_note(f"the worker process ended (exit code {code}); asking in random order")
+        self.status.warning = f"model worker stopped; random order now. Log: {_short(log)}"
         try:
             with Store(self.config.db_path) as store:
                 skip = store.task_hashes([self.config.dataset, *self.config.exclude])
-                self.queue.replace(random_questions(
-                    store, self.config.source, self.config.labels, self.config.view,
-                    skip | self.queue.asked(), 200,
-                ))
+                self.queue.replace(self.config.initial_questions(
+                    store, skip | self.queue.asked(), 200))
         except Exception:  # the UI must survive even this
             log_error("fallback questions failed")
 

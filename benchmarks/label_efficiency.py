@@ -9,7 +9,8 @@ For each dataset x model x strategy, :func:`altool.simulate.simulate` replays th
 with the gold labels answering (choice view, seed 20 from altool's cold start, batch 10,
 accuracy on TEST): AULC, labels to reach 95% of the full-data accuracy, saving vs random. The
 peers (modAL, small-text; ``pip install -e '.[bench]'``) run their own loops and strategies on
-the same features and classifier from 20 random labelled rows (benchmarks/peers.py). Also
+the same features and classifier from the same seed set: the 20 rows altool's default
+strategy answered first in that repeat (benchmarks/peers.py). Also
 times one update + rescoring of a 100,000-example pool per model.
 
 Writes ``benchmarks/.work/label_efficiency/*.json``, PNG curves under ``benchmarks/curves/``
@@ -138,12 +139,15 @@ def run_dataset(name: str, cfg: dict, strategies: list[str], models: list[str],
         if model == "sklearn" and peer_filter != set():
             out["peers"], out["peer_failures"] = run_peer_set(
                 gold, test, res.labels, res.budget, cfg["repeats"], js["full_score"],
-                peer_filter)
+                peer_filter, res.strategies[DEFAULT_STRATEGY].seed_sets)
     return out
 
 
 def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats: int,
-                 full_score: float, only: set[str] | None) -> tuple[dict, dict]:
+                 full_score: float, only: set[str] | None,
+                 inits: list[list[int]] | None = None) -> tuple[dict, dict]:
+    """Peer curves; ``inits[r]``: the seed set of repeat ``r`` (the default strategy's own
+    cold-start rows, so peers and altool start from the same labels)."""
     from threadpoolctl import threadpool_limits
 
     index = {label: j for j, label in enumerate(labels)}
@@ -155,9 +159,9 @@ def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats
     y_test = np.array([index.get(str(eg["label"]), -1) for eg in test])
     grid = checkpoint_grid(budget, BATCH, min(SEED_SIZE, budget))
     t0 = time.time()
-    log("  peers (20 random seed rows, batch 10, same features and classifier):")
+    log("  peers (altool's seed rows, batch 10, same features and classifier):")
     raw, failed = peers.run_peers(X, y, X_test, y_test, len(labels), grid, repeats, only=only,
-                                  log=log)
+                                  log=log, inits=inits)
     out = {}
     for key, r in raw.items():
         curves = np.array(r["curves"])
@@ -178,23 +182,11 @@ def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
     pool (features computed once), for growing answer sets; labels = the text's corpus."""
     from threadpoolctl import threadpool_limits
 
-    from altool.hashing import hash_text
-    from altool.learner import Learner, Pick, make_task
+    from altool.learner import Learner
     from altool.strategies import get_strategy
 
-    if n_pool == TIMING_POOL:
-        import core  # the 100k unique-text file core.py builds under benchmarks/.work/
-
-        path = core.data_file(n_pool)
-        rows = [json.loads(line) for line in path.open(encoding="utf-8")]
-    else:  # small pools (smoke): texts of one dataset, made unique
-        rows = [{"text": f"{eg['text']} #{i}", "label": eg["label"]}
-                for i, eg in enumerate(read_labelled(str(DATA / "trec.train.jsonl")))][:n_pool]
-    texts = [r["text"] for r in rows]
-    corpus = [r["label"].split(":", 1)[0] for r in rows]
-    labels = sorted(set(corpus))
-    rng = np.random.default_rng(0)
-    asked = rng.choice(len(texts), max(steps), replace=False)
+    texts, corpus, labels = timing_rows(n_pool)
+    answers = timing_answers(texts, corpus, labels, max(steps))
     out = {}
     for model_name in models:
         with threadpool_limits(1):
@@ -203,12 +195,6 @@ def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
             X = model.featurize(texts)
             featurize_s = time.time() - t0
             learner = Learner(model, get_strategy("default"), view="choice", seed=0)
-            answers = []
-            for r in asked:
-                task = make_task({"text": texts[r], "_input_hash": hash_text(texts[r])}, labels,
-                                 "choice", Pick(int(r), None, None, None))
-                task.update(accept=[corpus[r]], answer="accept")
-                answers.append(task)
             fit_ms, score_ms, total_ms = [], [], []
             for n in steps:
                 t0 = time.perf_counter()
@@ -225,6 +211,88 @@ def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
         log(f"timing [{model_name}]: pool {len(texts):,}, featurize {featurize_s:.1f}s; "
             f"update+rescore p50 {pct(total_ms, 50):.0f} ms, p99 {pct(total_ms, 99):.0f} ms")
     return out
+
+
+def timing_rows(n_pool: int) -> tuple[list[str], list[str], list[str]]:
+    """Texts of the timing pool, the corpus each came from (its label), and the labels."""
+    if n_pool == TIMING_POOL:
+        import core  # the 100k unique-text file core.py builds under benchmarks/.work/
+
+        path = core.data_file(n_pool)
+        rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    else:  # small pools (smoke): texts of one dataset, made unique
+        rows = [{"text": f"{eg['text']} #{i}", "label": eg["label"]}
+                for i, eg in enumerate(read_labelled(str(DATA / "trec.train.jsonl")))][:n_pool]
+    texts = [r["text"] for r in rows]
+    corpus = [r["label"].split(":", 1)[0] for r in rows]
+    return texts, corpus, sorted(set(corpus))
+
+
+def timing_answers(texts: list[str], corpus: list[str], labels: list[str], n: int) -> list:
+    """``n`` choice answers on random rows of the timing pool (seed 0)."""
+    from altool.hashing import hash_text
+    from altool.learner import Pick, make_task
+
+    answers = []
+    for r in np.random.default_rng(0).choice(len(texts), n, replace=False):
+        task = make_task({"text": texts[r], "_input_hash": hash_text(texts[r])}, labels,
+                         "choice", Pick(int(r), None, None, None))
+        task.update(accept=[corpus[r]], answer="accept")
+        answers.append(task)
+    return answers
+
+
+def time_queries(models: list[str], n_pool: int, strategies: list[str], n_answers: int = 200,
+                 rounds: int = 3) -> dict:
+    """Query time per batch: ``learner.choose(pool, n=10)`` on an ``n_pool`` pool (scoring
+    the pool, the strategy, building the picks) after fitting on ``n_answers`` answers; the
+    median of ``rounds`` calls per strategy (features computed once, not timed)."""
+    from threadpoolctl import threadpool_limits
+
+    from altool.hashing import hash_text
+    from altool.learner import Learner
+
+    texts, corpus, labels = timing_rows(n_pool)
+    answers = timing_answers(texts, corpus, labels, n_answers)
+    hashes = [hash_text(t) for t in texts]
+    out: dict[str, dict[str, float]] = {}
+    for model_name in models:
+        if model_name != "sklearn":  # embedding 100,000 texts takes most of an hour here
+            continue
+        with threadpool_limits(1):
+            X = make_model(model_name, labels).featurize(texts)
+            out[model_name] = {}
+            for name in strategies:
+                learner = Learner(make_model(model_name, labels), name, view="choice", seed=0)
+                learner.fit(answers)
+                times = []
+                for _ in range(rounds):
+                    t0 = time.perf_counter()
+                    learner.choose(X, hashes, BATCH)
+                    times.append((time.perf_counter() - t0) * 1e3)
+                out[model_name][name] = float(np.median(times))
+                log(f"query time [{model_name}] {name}: {out[model_name][name]:.0f} ms")
+    return {"pool": len(texts), "labels": len(labels), "answers": n_answers, "ms": out}
+
+
+def merge_results(results: list[dict], other: list[dict]) -> None:
+    """Add to ``results`` the datasets, models and strategies of ``other`` it lacks (a run of
+    more strategies on the same configuration)."""
+    by_name = {d["dataset"]: d for d in results}
+    for d in other:
+        mine = by_name.get(d["dataset"])
+        if mine is None:
+            results.append(d)
+            continue
+        if mine["config"] != d["config"]:
+            raise SystemExit(f"{d['dataset']}: can't merge runs of different configurations "
+                             f"({mine['config']} vs {d['config']})")
+        for model, m in d["models"].items():
+            if model not in mine["models"]:
+                mine["models"][model] = m
+                continue
+            for k, s in m["strategies"].items():
+                mine["models"][model]["strategies"].setdefault(k, s)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -360,8 +428,9 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
              "Learner; the first 20 labels from the strategy's own cold start). Peers (modAL, "
              "small-text) run their own loops and query strategies on altool's features and "
              "classifier (HashedFeatures; one liblinear LogisticRegression per label, C=10, "
-             "balanced), starting from 20 random labelled rows (the same rows for every peer "
-             "strategy in a repeat). AULC = mean accuracy over the label range "
+             "balanced), starting from the same seed set as altool's default: in each "
+             "repeat, the 20 rows its cold start picked (the same rows for every peer "
+             "strategy), as the issue's protocol asks. AULC = mean accuracy over the label range "
              f"{SEED_SIZE}..budget (`altool.simulate.aulc`, same checkpoints for all). "
              "Labels to 95% = first checkpoint where the mean curve reaches 95% of the "
              "full-data accuracy (random keeps going past the budget, up to 10x; `>n` = not "
@@ -374,8 +443,8 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
               "|---|---:|---:|---:|---:|---:|---|---|---:|"]
     for d in results:
         m = d["models"].get("sklearn")
-        if m is None:
-            continue
+        if m is None or dflt not in m["strategies"] or BASELINE not in m["strategies"]:
+            continue  # a run of other strategies only (merged into a full run by --report)
         s = m["strategies"]
         bm, bs = best_peer(d, "modAL"), best_peer(d, "small-text")
 
@@ -391,6 +460,7 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
     for name, ok, detail in targets(results):
         verdict = "not evaluated" if ok is None else ("**met**" if ok else "**MISSED**")
         lines.append(f"- {name}: {verdict}. {detail}")
+    lines += strategy_matrix(results, meta.get("query_timing"))
     # full table
     lines += ["", "### All strategies", "",
               "| dataset | model | strategy | AULC ± std | labels to 95% | saving vs random |",
@@ -399,6 +469,8 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
         for model, m in d["models"].items():
             for k, s in m["strategies"].items():
                 label = f"{k} (default)" if k == dflt else k
+                if s.get("skipped") is not None:
+                    label += f" (skipped {s['skipped']:.0%} of the stream)"
                 lines.append(f"| {d['dataset']} | {model} | {label} | {s['aulc']:.3f} ± "
                              f"{s.get('aulc_std', 0):.3f} | {fmt_l95(s, m['budget'])} | "
                              f"{fmt_saving(s.get('saving'))} |")
@@ -435,6 +507,48 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
     lines += ["", "Curves: " + ", ".join(f"[{d['dataset']}](curves/{d['dataset']}.png)"
                                          for d in results) + ".", END]
     return "\n".join(lines) + "\n"
+
+
+def strategy_matrix(results: list[dict], query_timing: dict | None) -> list[str]:
+    """Per model: AULC of every strategy on every dataset, the mean rank over the datasets
+    that ran every strategy, and the query time per batch on the timing pool."""
+    lines: list[str] = []
+    qt = (query_timing or {}).get("ms", {})
+    models = list(dict.fromkeys(m for d in results for m in d["models"]))
+    for model in models:
+        rows = [d for d in results if model in d["models"]]
+        names = list(dict.fromkeys(k for d in rows for k in d["models"][model]["strategies"]))
+        full = [d for d in rows if set(names) <= set(d["models"][model]["strategies"])]
+        ranks: dict[str, list[float]] = {k: [] for k in names}
+        for d in full:
+            s = d["models"][model]["strategies"]
+            order = sorted(names, key=lambda k: -s[k]["aulc"])
+            for r, k in enumerate(order, 1):
+                ranks[k].append(r)
+        timed = model in qt
+        lines += ["", f"### Strategies side by side ({model} model): AULC", "",
+                  "| strategy | " + " | ".join(d["dataset"] for d in rows) +
+                  f" | mean rank ({len(full)} datasets) |" +
+                  (f" query time per batch, {query_timing['pool']:,} pool |" if timed else ""),
+                  "|---|" + "---:|" * (len(rows) + 1 + timed)]
+        for k in names:
+            cells = []
+            for d in rows:
+                s = d["models"][model]["strategies"]
+                best = max(v["aulc"] for v in s.values())
+                cell = f"{s[k]['aulc']:.3f}" if k in s else "-"
+                cells.append(f"**{cell}**" if k in s and s[k]["aulc"] == best else cell)
+            rank = f"{np.mean(ranks[k]):.1f}" if ranks[k] else "-"
+            q = f" {qt[model][k]:,.0f} ms |" if timed and k in qt[model] else (" - |" if timed
+                                                                             else "")
+            label = f"{k} (default)" if k == DEFAULT_STRATEGY else k
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {rank} |" + q)
+    if query_timing:
+        lines += ["", f"Query time per batch: `learner.choose(pool, 10)` on a "
+                  f"{query_timing['pool']:,}-example pool ({query_timing['labels']} labels) after "
+                  f"fitting on {query_timing['answers']} answers: scoring the pool, the strategy "
+                  "(committee fits included) and building the picks; median of 3; one thread."]
+    return lines
 
 
 def plot(d: dict) -> Path | None:
@@ -495,6 +609,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(modAL, small-text, modAL:margin, small-text:BreakingTies, ...)")
     ap.add_argument("--timing-pool", type=int, default=TIMING_POOL,
                     help="pool size for the update + rescore timing (0 = skip)")
+    ap.add_argument("--query-timing-pool", type=int, default=TIMING_POOL,
+                    help="pool size for the query time per batch of each strategy (0 = skip)")
     ap.add_argument("--full", action="store_true", help="the issue's protocol: budget 1000, "
                     "5 repeats, all rows")
     ap.add_argument("--smoke", action="store_true", help="tiny CI configuration: trec slice, "
@@ -504,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-results", action="store_true", help="save JSON and curves but leave "
                     "RESULTS.md alone (e.g. for a second process on other datasets)")
     ap.add_argument("--merge", action="append", default=[], help="with --report: also take the "
-                    "datasets of this run.json")
+                    "datasets, models and strategies of this run.json that the last run lacks")
     ap.add_argument("--report", action="store_true", help="only rebuild RESULTS.md from the "
                     "saved JSON of the last run")
     ap.add_argument("--resume", action="store_true", help="keep the datasets of the last run "
@@ -517,9 +633,13 @@ def main(argv: list[str] | None = None) -> int:
         saved["meta"]["notes"] = saved["meta"].get("notes", []) + args.note
         for extra in args.merge:
             other = json.loads(Path(extra).read_text())
-            have = {d["dataset"] for d in saved["results"]}
-            saved["results"] += [d for d in other["results"] if d["dataset"] not in have]
+            merge_results(saved["results"], other["results"])
             saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
+            if other["meta"].get("query_timing"):
+                saved["meta"]["query_timing"] = other["meta"]["query_timing"]
+        if args.merge:
+            for d in saved["results"]:
+                plot(d)
         order = {n: i for i, n in enumerate(DATASETS)}
         saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
         write_section(START, END, table(saved["results"], saved.get("timing"), saved["meta"]))
@@ -558,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     notes += args.note
     write = args.write or not args.smoke
     timing_pool = args.timing_pool if not args.smoke else min(args.timing_pool, 2000)
+    query_pool = args.query_timing_pool if not args.smoke else min(args.query_timing_pool, 2000)
 
     log(f"label efficiency, {name}: budget {cfg['budget']}, repeats {cfg['repeats']}, GOLD <= "
         f"{cfg['max_gold'] or 'all'}, TEST <= {cfg['max_test'] or 'all'}; datasets "
@@ -567,22 +688,26 @@ def main(argv: list[str] | None = None) -> int:
         log("(subsets for speed; the issue's full protocol is --full: budget 1000, 5 repeats)")
     t_start = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
-    timing, results = None, []
+    timing, query_timing, results = None, None, []
     if args.resume and (WORK / "run.json").exists():
         saved = json.loads((WORK / "run.json").read_text())
         results = [d for d in saved["results"] if d["config"] == cfg and d["dataset"] in datasets]
         timing = saved.get("timing")
+        query_timing = saved["meta"].get("query_timing")
         t_start -= saved["meta"]["minutes"] * 60
         log(f"resuming: {', '.join(d['dataset'] for d in results) or 'nothing'} kept")
     if timing_pool and timing is None:  # first: a run cut short still has it
         steps = list(range(50, 501, 10)) if not args.smoke else [50, 60, 70]
         timing = time_updates(models, timing_pool, steps)
+    if query_pool and query_timing is None:
+        query_timing = time_queries(models, query_pool, strategies)
 
     def save(results: list[dict], final: bool) -> str:
         meta = {"name": name, "config": cfg, "date": time.strftime("%Y-%m-%d %H:%M UTC",
                                                                    time.gmtime()),
                 "machine": machine(), "minutes": (time.time() - t_start) / 60,
-                "load": os.getloadavg()[0], "notes": notes, "complete": final}
+                "load": os.getloadavg()[0], "notes": notes, "complete": final,
+                "query_timing": query_timing}
         if write:  # after every dataset, so --report works on a run cut short
             (WORK / "run.json").write_text(json.dumps({"results": results, "timing": timing,
                                                        "meta": meta}, indent=1))

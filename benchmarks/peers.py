@@ -6,8 +6,10 @@ Each peer (modAL, small-text) runs its own query strategies and its own loop, bu
 - the SAME classifier: :class:`AltoolLogReg`, a scikit-learn estimator around altool's
   ``SklearnModel`` (one liblinear ``LogisticRegression`` per label, C=10, balanced, one-vs-rest,
   probabilities normalised across labels), so only the query strategy differs;
-- the SAME seed set: 20 random pool rows (the same rows per repeat for every peer strategy),
-  then batches of 10, scored on the same TEST rows at the same checkpoints.
+- the SAME seed set: in each repeat, the 20 pool rows altool's default strategy answered in its
+  first (cold-start) step (:attr:`altool.simulate.StrategyResult.seed_sets`), or 20 random rows
+  when none are given; then batches of 10, scored on the same TEST rows at the same
+  checkpoints. Only the query strategy differs.
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``); :func:`available` says what imports.
 """
@@ -170,9 +172,11 @@ def run_small_text(make_strategy: Callable[[], Any], X: Any, y: np.ndarray, X_te
 def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes: int,
               grid: list[int], repeats: int, seed: int = 0,
               only: set[str] | None = None,
-              log: Callable[[str], None] = print) -> tuple[dict[str, dict], dict[str, str]]:
+              log: Callable[[str], None] = print,
+              inits: list[list[int]] | None = None) -> tuple[dict[str, dict], dict[str, str]]:
     """Curves of every available peer strategy: ``{"modAL:margin": {"curves": [[...]]}}``,
-    and ``{name: error}`` for those that failed (reported, never faked)."""
+    and ``{name: error}`` for those that failed (reported, never faked). ``inits[r]`` is the
+    seed set of repeat ``r`` (default: :func:`seed_rows`)."""
     import time
 
     from threadpoolctl import threadpool_limits
@@ -195,7 +199,8 @@ def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes:
         for key, job in jobs:
             t0 = time.time()
             try:
-                curves = [job(seed_rows(X.shape[0], r, seed)) for r in range(repeats)]
+                curves = [job(np.asarray(inits[r]) if inits else seed_rows(X.shape[0], r, seed))
+                          for r in range(repeats)]
             except Exception as err:  # a peer's own bug or incompatibility: report it
                 failed[key] = f"{type(err).__name__}: {err}"
                 log(f"  {key}: FAILED ({failed[key]})")

@@ -25,6 +25,14 @@ def machine() -> str:
     return f"nproc {os.cpu_count()}; {cpu_name()}; Python {platform.python_version()}"
 
 
+def busy_note(load: float) -> str:
+    """A sentence for a results file when other work shared the machine (``load`` is a load
+    average above the core count), else nothing."""
+    cores = os.cpu_count() or 1
+    return (f" The machine was busy (load average {load:.1f} on {cores} cores): other jobs "
+            "shared the cores." if load > cores else "")
+
+
 def write_section(start: str, end: str, text: str) -> None:
     """Replace (or append) the section between ``start`` and ``end``; the file is re-read right
     before writing, because other scripts own the rest of it. ``text`` includes the markers."""

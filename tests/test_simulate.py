@@ -255,3 +255,21 @@ def test_subsample_keeps_order():
     assert len(sub) == 10 and sub == sorted(sub, key=lambda r: int(r["text"]))
     assert subsample(rows, None) == rows
     assert np.all([r in rows for r in sub])
+
+
+def test_seed_sets_are_the_rows_of_each_first_step():
+    """The benchmark hands these rows to the peer libraries as their seed set."""
+    gold, test = synthetic(300, 1), synthetic(60, 2)
+    result = simulate(gold, test, ["diverse", "random"], budget=40, repeats=2, seed_size=15,
+                      batch_size=10, extend_baseline=False)
+    for name in ("diverse", "random"):
+        sets = result.strategies[name].seed_sets
+        assert len(sets) == 2
+        for rows in sets:
+            assert len(rows) == len(set(rows)) == 15
+            assert all(0 <= r < 300 for r in rows)
+        assert sets[0] != sets[1]  # each repeat has its own seed
+    # the same seed reproduces the same seed set
+    again = simulate(gold, test, ["diverse"], budget=40, repeats=1, seed_size=15,
+                     batch_size=10, extend_baseline=False)
+    assert again.strategies["diverse"].seed_sets[0] == result.strategies["diverse"].seed_sets[0]

@@ -214,3 +214,28 @@ def test_model_failure_is_reported_and_questions_keep_coming(start_worker, sourc
     answered = source_store.task_hashes(["ds"])
     q = poll_question(worker.queue)
     assert q.task_hash not in answered
+
+
+def test_stop_interrupts_featurising_a_pool_and_keeps_the_worker_healthy(
+    source_store, tmp_path, monkeypatch
+):
+    """Quitting mid-refresh drops the half-featurised pool (it can take seconds) instead of
+    finishing it; that is not a model failure."""
+    import altool.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "CHUNK", 5)  # 20 texts: 4 chunks
+    learner = Learner(SklearnModel(["spam"], n_features=2**16), STRATEGIES["margin"], seed=0)
+    worker = Worker(db_path=source_store.path, dataset="ds", source="src", learner=learner,
+                    queue=TaskQueue(), batch_size=4)
+    featurized: list[int] = []
+
+    def featurize(texts):
+        featurized.append(len(texts))
+        worker._stopping.set()  # the user quits while the first chunk is being featurised
+        return learner.model.featurize(texts)
+
+    worker._featurize = featurize
+    rows = list(source_store.iter_source("src", 100))[0]
+    worker._guard(lambda store: worker._features(store, rows, set()), source_store)
+    assert featurized == [5]  # the other three chunks were never featurised
+    assert worker.status.state != "failed" and worker.status.warning is None

@@ -2,13 +2,32 @@
 
 ``@recipe("name")`` registers a function; its parameters (with type hints and defaults, plain
 or ``typing.Annotated`` with ``typer.Argument``/``typer.Option``) become the command's
-arguments and options. Built-in recipes use the same decorator as recipes loaded with ``-F``.
+arguments and options, and its docstring the command's help. Built-in recipes use the same
+decorator as recipes loaded with ``altool NAME ... -F file.py``.
 
-Components a recipe returns: ``dataset`` (str), ``stream`` (iterable of task dicts, or a
-:class:`~altool.taskqueue.TaskQueue`), ``view`` (``binary`` | ``choice``), and optionally
-``update(answers)``, ``on_exit(ctx)``, ``exclude`` (dataset names), ``validate_answer(eg)``,
-``status()`` (extra status-line fields) and ``config`` (``labels``, ``batch_size``,
-``multilabel``).
+The function returns a dict of components (checked by :mod:`altool.components`; an unknown
+key is an error naming the allowed ones), or ``None`` for a recipe that does its work itself
+and needs no annotation UI (``print-dataset``):
+
+``dataset``          (required) name of the dataset the answers are stored in
+``stream``           (required) iterable of task dicts (``text``, optional ``label``,
+                     ``options``, ``spans``, ``meta``); hashes are added where missing. Read
+                     lazily: a generator can look at the latest model to pick the next task
+                     (wrap a slow one, e.g. a pipe, in :class:`~altool.streams.BackgroundStream`)
+``view``             (required) ``binary`` (does ``label`` apply?), ``choice`` (pick from
+                     ``options`` / ``config.labels``), ``text`` (accept / reject the task as
+                     shown), ``ner`` / ``ner_manual`` (spans), ``review`` (conflicting versions)
+``update(answers)``  called with each batch of ``config.batch_size`` new answers (and the
+                     last partial batch at exit); answers are already stored
+``on_exit(ctx)``     called once when the session ends, with the :class:`~altool.session.Session`
+``progress(ctx)``    0.0-1.0 (shown as "N% done" in the status line), or None
+``before_db(egs)``   transform examples right before they are stored; returns the examples
+``validate_answer(eg)`` raise to refuse an answer: the message is shown, nothing is stored
+``status()``         extra status-line fields (textcat.teach reports its worker's state)
+``exclude``          dataset names whose answered tasks are not asked again
+``config``           ``labels``, ``batch_size`` (default 10), ``multilabel``, ``exclude_by``
+                     (``task``: skip task hashes already answered, the default; ``input``: skip
+                     any text already answered), ``title``
 """
 
 from __future__ import annotations
@@ -23,11 +42,13 @@ from typing import Any
 
 from ..errors import AltoolError
 
+RecipeFunction = Callable[..., dict[str, Any] | None]
+
 
 @dataclass
 class Recipe:
     name: str
-    func: Callable[..., dict[str, Any]]
+    func: RecipeFunction
     builtin: bool
 
     @property
@@ -40,10 +61,10 @@ RECIPES: dict[str, Recipe] = {}
 _loading_builtins = True
 
 
-def recipe(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+def recipe(name: str) -> Callable[[RecipeFunction], RecipeFunction]:
     """Register ``func`` as the recipe ``name`` (run it as ``altool name ...``)."""
 
-    def register(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def register(func: RecipeFunction) -> RecipeFunction:
         RECIPES[name] = Recipe(name, func, builtin=_loading_builtins)
         return func
 
@@ -52,7 +73,7 @@ def recipe(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[...,
 
 def load_builtin_recipes() -> None:
     global _loading_builtins
-    from . import textcat  # noqa: F401
+    from . import correct, manual, ner, ner_manual, print_dataset, review, textcat  # noqa: F401
 
     _loading_builtins = False
 

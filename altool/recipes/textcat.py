@@ -11,7 +11,15 @@ from ..context import db_path, open_store
 from ..errors import AltoolError
 from ..paths import model_state_path
 from ..sources import ensure_source
-from ..strategies import DEFAULT_STRATEGY, get_strategy
+from ..strategies import DEFAULT_STRATEGY, STRATEGIES, get_strategy
+from ..strategy_options import (
+    CommitteeSizeOption,
+    LikeOption,
+    MixOption,
+    QbcMeasureOption,
+    check_model_support,
+    strategy_settings,
+)
 from ..taskqueue import TaskQueue
 from ..worker_process import WorkerConfig, WorkerProcess
 from . import recipe
@@ -27,12 +35,18 @@ def split_labels(value: str) -> list[str]:
 
 
 def check_model(model: str) -> None:
-    """Fail before the session starts on an unknown model or a missing ``embed`` install."""
-    from ..models import MODELS
+    """Fail before the session starts on an unknown model, a missing ``embed`` install or a
+    spaCy pipeline that isn't there."""
+    from ..models import MODELS, split_model_name
 
-    if model not in MODELS and not Path(model).exists():
-        raise AltoolError(f"unknown model {model!r}; use {', '.join(MODELS)} or the path of a "
-                          "saved model")
+    kind, base = split_model_name(model)
+    if kind not in MODELS and not Path(model).exists():
+        raise AltoolError(f"unknown model {model!r}; use {', '.join(MODELS)}, "
+                          "spacy:PIPELINE_NAME_OR_PATH or the path of a saved model")
+    if kind == "spacy" and base is not None:
+        from ..spacy_pipeline import check_pipeline
+
+        check_pipeline(base)
     if model == "embed":
         from ..embeddings import require_embed
 
@@ -51,11 +65,22 @@ def textcat_teach(
     ],
     model: Annotated[
         str, typer.Option(help="Model in the loop: sklearn, embed (sentence embeddings; "
-                          "needs altool[embed]), or the path of a saved model.")
+                          "needs altool[embed]), spacy (a blank spaCy pipeline with a text "
+                          "classifier), spacy:NAME_OR_PATH (start from an installed spaCy "
+                          "pipeline), or the path of a saved model.")
     ] = "sklearn",
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the blank pipeline of --model spacy "
+                                 "(default en).")
+    ] = None,
     strategy: Annotated[
-        str, typer.Option(help=f"Query strategy (default: {DEFAULT_STRATEGY}).")
+        str, typer.Option(help=f"Query strategy: {', '.join(STRATEGIES)} (default: "
+                          f"{DEFAULT_STRATEGY}; see README, Which strategy?).")
     ] = "default",
+    committee_size: CommitteeSizeOption = 5,
+    qbc_measure: QbcMeasureOption = "vote",
+    like: LikeOption = None,
+    mix: MixOption = None,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Answers per model update.")
     ] = 10,
@@ -85,12 +110,19 @@ def textcat_teach(
         raise AltoolError(f"--view must be binary or choice, got {view!r}")
     exclusive = not multilabel
     get_strategy(strategy)  # fail early on an unknown name
+    chosen = strategy_settings(committee_size, qbc_measure, like, mix)
+    check_model_support(strategy, model, bool(chosen.like))
+    if lang is not None:
+        if model != "spacy":
+            raise AltoolError("--lang only applies to --model spacy")
+        model = f"spacy:blank:{lang}"
     check_model(model)
     excluded = [d.strip() for d in exclude.split(",") if d.strip()]
 
     with open_store() as store:
         source_name = ensure_source(store, source, loader)
-        store.ensure_dataset(dataset, {"recipe": "textcat.teach", "labels": labels, "view": view})
+        store.ensure_dataset(dataset, {"recipe": "textcat.teach", "labels": labels, "view": view,
+                                       "multilabel": multilabel})
 
     queue = TaskQueue()
     worker = WorkerProcess(
@@ -99,6 +131,8 @@ def textcat_teach(
             exclusive=exclusive, model=model, strategy=strategy, batch_size=batch_size,
             exclude=excluded, pool_size=pool_size, seed=seed,
             model_path=model_state_path(dataset),
+            committee_size=committee_size, qbc_measure=qbc_measure,
+            random_share=chosen.random_share, like=chosen.like,
         ),
         queue,
     )
@@ -114,6 +148,10 @@ def textcat_teach(
             "progress": s.progress,
             "can_stop": s.can_stop,
             "stop_agreement": s.stop_agreement,
+            "skipped": s.skipped,
+            "seen": s.seen,
+            "audit_accuracy": s.audit_accuracy,
+            "audit_n": s.audit_n,
         }
 
     return {
