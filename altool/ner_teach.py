@@ -230,16 +230,8 @@ class NerWorker(Worker):
 
     learner: NerLearner  # type: ignore[assignment]
 
-    def _fit(self, store: Store) -> None:
-        t0 = time.perf_counter()
-        answers = list(store.iter_answers(self.dataset)) if store.has_dataset(self.dataset) else []
-        n = self.learner.fit(answers)
-        model = self.learner.model
-        self.status.last_fit_s = time.perf_counter() - t0
-        self.status.fits += 1
-        self.status.trained_on = n
-        self.status.model_version = model.version
-        self.status.state = "ready" if model.ready else "warming up"
+    def _after_fit(self, store: Store) -> None:
+        """No audit or stop criterion for NER yet (they compare text classifier outputs)."""
 
     def _refresh(self, store: Store) -> None:
         t0 = time.perf_counter()

@@ -406,9 +406,12 @@ class TeachApp:
                 fh.write(f"{elapsed:.6f}\n")
 
     def run(self) -> None:
+        hung_up: list[int] = []
+
         def stop(signum, frame) -> None:
             if signum == signal.SIGHUP:  # the terminal is gone: writing to it would fail (EIO)
                 _detach_output()
+                hung_up.append(signum)
             loop = getattr(self.app, "loop", None)
             if loop is not None and self.app.is_running:
                 loop.call_soon_threadsafe(self.app.exit)
@@ -421,6 +424,10 @@ class TeachApp:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if hung_up:
+                # the terminal is gone and more hang-ups may follow: they must not kill the
+                # process while the model worker is still saving (``on_exit`` runs next)
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _detach_output() -> None:

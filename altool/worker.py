@@ -202,6 +202,10 @@ class Worker(threading.Thread):
         self.status.trained_on = n
         self.status.model_version = model.version
         self.status.state = "ready" if model.ready else "warming up"
+        self._after_fit(store)
+
+    def _after_fit(self, store: Store) -> None:
+        """Status that needs the fitted text classifier: the audit and the stop criterion."""
         self.status.audit_accuracy, self.status.audit_n = self.learner.audit.result
         self._check_stop(store)
 

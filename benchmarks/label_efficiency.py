@@ -53,7 +53,11 @@ DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
 WORK = Path(os.environ.get("LABEL_EFFICIENCY_WORK", HERE / ".work" / "label_efficiency"))
 CURVES = HERE / "curves"
 RESULTS = HERE / "RESULTS.md"
-START, END = "<!-- label-efficiency:start -->", "<!-- label-efficiency:end -->"
+SECTION = "label-efficiency"  # RESULTS.md markers; --section writes a second section
+
+
+def markers(section: str) -> tuple[str, str]:
+    return f"<!-- {section}:start -->", f"<!-- {section}:end -->"
 SEED_SIZE, BATCH = 20, 10
 DEFAULTS = dict(budget=500, repeats=3, max_gold=3000, max_test=1000)
 FULL = dict(budget=1000, repeats=5, max_gold=None, max_test=None)
@@ -415,7 +419,9 @@ def fmt_saving(v: float | None) -> str:
 def table(results: list[dict], timing: dict | None, meta: dict) -> str:
     dflt = DEFAULT_STRATEGY
     cfg = meta["config"]
-    lines = [START, "## Label efficiency (`benchmarks/label_efficiency.py`)", "",
+    start, end = markers(meta.get("section", SECTION))
+    title = f": {meta['title']}" if meta.get("title") else ""
+    lines = [start, f"## Label efficiency{title} (`benchmarks/label_efficiency.py`)", "",
              f"Measured {meta['date']}; {meta['machine']}; took {meta['minutes']:.0f} min; "
              f"1-min load average at the end {meta['load']:.1f}.", "",
              f"**Configuration run: {meta['name']}**: budget {cfg['budget']} labels, "
@@ -436,7 +442,20 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
              "full-data accuracy (random keeps going past the budget, up to 10x; `>n` = not "
              "reached by n). Saving = 1 - labels(strategy) / labels(random).", "",
              f"`{dflt}` is altool's default strategy.", ""]
-    # summary
+    if meta.get("strategies_only"):
+        lines += ["The summary and the issue's targets are judged in the main label-efficiency "
+                  "section (more repeats, peers from the same seed set); this section compares "
+                  "every strategy."]
+    else:
+        lines += summary_and_targets(results)
+    lines += strategy_matrix(results, meta.get("query_timing"))
+    return lines_with_details(lines, results, timing, meta, end)
+
+
+def summary_and_targets(results: list[dict]) -> list[str]:
+    """The per-dataset summary (default vs random vs the best peers) and the issue's targets."""
+    dflt = DEFAULT_STRATEGY
+    lines: list[str] = []
     lines += ["### Summary (sklearn model)", "",
               "| dataset | labels | GOLD / TEST | full-data acc | default AULC | random AULC | "
               "best modAL | best small-text | default / random labels to 95% |",
@@ -460,7 +479,13 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
     for name, ok, detail in targets(results):
         verdict = "not evaluated" if ok is None else ("**met**" if ok else "**MISSED**")
         lines.append(f"- {name}: {verdict}. {detail}")
-    lines += strategy_matrix(results, meta.get("query_timing"))
+    return lines
+
+
+def lines_with_details(lines: list[str], results: list[dict], timing: dict | None, meta: dict,
+                       end: str) -> str:
+    """``lines`` followed by the table of every strategy, timing, notes and curve links."""
+    dflt, cfg = DEFAULT_STRATEGY, meta["config"]
     # full table
     lines += ["", "### All strategies", "",
               "| dataset | model | strategy | AULC ± std | labels to 95% | saving vs random |",
@@ -505,7 +530,7 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
     if notes:
         lines += ["", "### Notes", ""] + [f"- {n}" for n in dict.fromkeys(notes)]
     lines += ["", "Curves: " + ", ".join(f"[{d['dataset']}](curves/{d['dataset']}.png)"
-                                         for d in results) + ".", END]
+                                         for d in results) + ".", end]
     return "\n".join(lines) + "\n"
 
 
@@ -626,11 +651,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true", help="keep the datasets of the last run "
                     "(same budget, repeats and subsets) and its timing; run only the rest")
     ap.add_argument("--note", action="append", default=[], help="extra note for RESULTS.md")
+    ap.add_argument("--section", default=SECTION, help="with --report: the RESULTS.md section "
+                    "(marker name) to write, e.g. a second run of other strategies")
+    ap.add_argument("--title", default="", help="with --report: words added to the heading")
+    ap.add_argument("--strategies-only", action="store_true", help="with --report: leave out "
+                    "the summary and targets (judged in the main section)")
     args = ap.parse_args(argv)
 
     if args.report:
         saved = json.loads((WORK / "run.json").read_text())
         saved["meta"]["notes"] = saved["meta"].get("notes", []) + args.note
+        saved["meta"].update(section=args.section, title=args.title,
+                             strategies_only=args.strategies_only)
         for extra in args.merge:
             other = json.loads(Path(extra).read_text())
             merge_results(saved["results"], other["results"])
@@ -642,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
                 plot(d)
         order = {n: i for i, n in enumerate(DATASETS)}
         saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
-        write_section(START, END, table(saved["results"], saved.get("timing"), saved["meta"]))
+        write_section(*markers(args.section),
+                      table(saved["results"], saved.get("timing"), saved["meta"]))
         log(f"wrote {RESULTS}")
         return 0
 
@@ -727,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
     text = save(results, final=True)
     print(text)
     if write and not args.no_results:
-        write_section(START, END, text)
+        write_section(*markers(SECTION), text)
         log(f"wrote {RESULTS} and {CURVES}/")
     return 0
 

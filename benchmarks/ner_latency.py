@@ -166,8 +166,8 @@ def fmt(r: dict) -> str:
     return f"""{START}
 ## `ner.manual` keypress latency (`benchmarks/ner_latency.py`)
 
-Measured {core.machine()}; at the start of the run {r['load_before']:.1f} (other programs
-shared the machine's cores).
+Measured {core.machine()}; at the start of the run {r['load_before']:.1f}.\
+{resultsfile.busy_note(max(r['load_before'], r['load_after']))}
 
 {r['keys_sent']} keys into the real `altool ner.manual` (tmux pane {r['pane']}) on texts of
 exactly {TOKENS} spaCy tokens (AG News) with pattern matches pre-highlighted, 50-100 ms apart:
