@@ -29,6 +29,8 @@ from .store import Store
 from .taskqueue import Question, TaskQueue
 from .worker import WorkerStatus, default_queue_size, log_error, log_path, random_questions
 
+WORKER_NICENESS = 5  # added to the worker process's nice value (lower CPU priority)
+
 
 @dataclass
 class WorkerConfig:
@@ -114,6 +116,7 @@ def _child_main(conn: Any, config: WorkerConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     _quiet_output()
+    _lower_priority()
     lock = threading.Lock()
     sink = _PipeQueue(conn, lock)
     worker = config.make_worker(sink)
@@ -143,6 +146,15 @@ def _child_main(conn: Any, config: WorkerConfig) -> None:
     except Exception:
         log_error("worker process crashed")
         raise
+
+
+def _lower_priority() -> None:
+    """The model is background work: on a busy machine the UI process must get the CPU first
+    (measured: the slowest keypresses came while the worker featurised its first pools)."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not permitted here: run at the same priority
+        pass
 
 
 def _quiet_output() -> None:

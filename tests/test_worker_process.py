@@ -76,3 +76,17 @@ def test_ui_side_keeps_serving_when_the_child_dies(store, home) -> None:
             asked.add(question.task_hash)
     finally:
         worker.stop()
+
+
+def test_the_child_runs_at_a_lower_cpu_priority_than_the_ui(store, home) -> None:
+    from altool.worker_process import WORKER_NICENESS
+
+    worker, _queue = make_worker(store)
+    worker.start()
+    try:
+        wait_for(lambda: worker.status.state in ("warming up", "ready"), 60, "the child")
+        ui_nice = os.getpriority(os.PRIO_PROCESS, 0)
+        child_nice = os.getpriority(os.PRIO_PROCESS, worker._proc.pid)
+        assert child_nice == min(ui_nice + WORKER_NICENESS, 19)
+    finally:
+        worker.stop()
