@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tmux_driver import Tmux, require_tmux
 
 from altool import context
 from altool.store import Store
@@ -73,3 +74,12 @@ def run_cli(
 def cli(home: Path):
     """:func:`run_cli` with ALTOOL_HOME already set up."""
     return run_cli
+
+
+@pytest.fixture
+def tm(tmp_path: Path):
+    """A private tmux server for driving the real program (skips without tmux)."""
+    require_tmux()
+    driver = Tmux(tmp_path)
+    yield driver
+    driver.close()

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from test_e2e_teach import ALTOOL, BIN, SMS, status_counts, status_line
-from tmux_driver import Tmux, _children
+from test_e2e_teach import SMS, status_counts, status_line
+from tmux_driver import ALTOOL, Tmux, _children, env_for
 
 from altool.store import Store
 
@@ -54,11 +54,6 @@ class FaultReport:
     def check(self) -> None:
         if self.failures or self.lost or self.duplicated or self.reasked:
             raise TrialFailure(f"{self.fault}: {self}")
-
-
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    return {"ALTOOL_HOME": str(home),
-            "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}", **extra}
 
 
 def prepare_home(home: Path) -> None:

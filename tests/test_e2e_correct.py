@@ -9,25 +9,22 @@ from pathlib import Path
 
 import pytest
 from test_e2e_teach import (
-    ALTOOL,
     START_TIMEOUT,
-    env_for,
     home,
     parse_question,
     quit_and_check,
     status_line,
     stored,
-    tm,
     wait_question,
 )
 from test_training import toy_answers
-from tmux_driver import Tmux
+from tmux_driver import ALTOOL, Tmux, env_for
 
 from altool.store import Store
 from altool.training import save_trained, train
 
 pytestmark = pytest.mark.e2e
-__all__ = ["home", "tm"]  # fixtures shared with test_e2e_teach
+__all__ = ["home"]  # a fixture shared with test_e2e_teach
 
 TEXTS = [
     ("c-0", "great lovely superb day"),  # POS

@@ -4,14 +4,12 @@ spans checked character by character; their input errors through the real CLI.""
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from tmux_driver import Tmux, require_tmux
+from tmux_driver import ALTOOL, Tmux, env_for
 
 from altool import context
 from altool.cli import main
@@ -19,8 +17,6 @@ from altool.errors import AltoolError
 from altool.recipes.ner_manual import ner_correct, ner_manual
 from altool.store import Store
 
-BIN = Path(sys.executable).parent
-ALTOOL = str(BIN / "altool")
 START_TIMEOUT = 60.0  # importing spaCy on a busy 2-core box
 TEXTS = [
     {"text": "Acme Corp hired Zoë Ünal in Berlin.", "meta": {"id": "t1"}},
@@ -37,19 +33,6 @@ def write_jsonl(path: Path, rows: list) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                     encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def tm(tmp_path: Path):
-    require_tmux()
-    driver = Tmux(tmp_path)
-    yield driver
-    driver.close()
-
-
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    return {"ALTOOL_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin')}",
-            **extra}
 
 
 def stored(home: Path, dataset: str = "ds") -> list[dict]:

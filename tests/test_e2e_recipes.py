@@ -4,33 +4,21 @@ a real terminal (tmux) as a person would, with the stored answers checked afterw
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from tmux_driver import Tmux, require_tmux
+from tmux_driver import ALTOOL, Tmux, env_for
 
 from altool.store import Store
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ALTOOL = str(BIN / "altool")
 STATUS_RE = re.compile(r"^ (\d+) this session · (\d+) in dataset", re.MULTILINE)
 TIMEOUT = 40.0  # a slow, shared CI box: a hang fails the test, this is not a timing check
-
-
-@pytest.fixture
-def tm(tmp_path: Path):
-    require_tmux()
-    driver = Tmux(tmp_path)
-    yield driver
-    driver.close()
 
 
 @pytest.fixture
@@ -38,10 +26,6 @@ def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"
     path.mkdir()
     return path
-
-
-def env_for(home: Path) -> dict[str, str]:
-    return {"ALTOOL_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin')}"}
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

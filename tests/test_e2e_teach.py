@@ -16,7 +16,6 @@ import re
 import shlex
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from tmux_driver import Tmux, require_tmux
+from tmux_driver import ALTOOL, Tmux, env_for
 
 from altool.store import Store
 
@@ -32,8 +31,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 SMS = ROOT / "sample_data" / "sms_spam.jsonl"
-BIN = Path(sys.executable).parent
-ALTOOL = str(BIN / "altool")
 COLS, ROWS = 80, 24
 START_TIMEOUT = 40.0  # first question: load 2,000 SMS, start the worker (slow CI box)
 ANSWER_OF = {"a": "accept", "x": "reject", "Space": "ignore"}
@@ -119,24 +116,6 @@ def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"
     path.mkdir()
     return path
-
-
-@pytest.fixture
-def tm(tmp_path: Path):
-    require_tmux()
-    driver = Tmux(tmp_path)
-    yield driver
-    driver.close()
-
-
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    import os
-
-    return {
-        "ALTOOL_HOME": str(home),
-        "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        **extra,
-    }
 
 
 def teach(*args: str) -> list[str]:

@@ -28,11 +28,22 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+
+BIN = Path(sys.executable).parent  # the environment's scripts: ``altool`` runs from here
+ALTOOL = str(BIN / "altool")
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    """Environment for running the real ``altool`` with ALTOOL_HOME ``home`` (plus ``extra``)."""
+    return {"ALTOOL_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            **extra}
+
 
 TMUX = shutil.which("tmux") or ("/usr/bin/tmux" if os.path.exists("/usr/bin/tmux") else None)
 
