@@ -91,16 +91,21 @@ class _PipeQueue:
         self.lock = lock
         self.length = 0
 
-    def _send(self, message: tuple) -> None:
+    def send(self, message: tuple) -> None:
+        """Send ``message`` to the UI; if the UI is gone (killed), drop it: the listening
+        thread sees the closed pipe and stops the worker, which then saves its model."""
         with self.lock:
-            self.conn.send(message)
+            try:
+                self.conn.send(message)
+            except (BrokenPipeError, EOFError, OSError):
+                pass
 
     def replace(self, questions: list[Question]) -> None:
-        self._send(("replace", questions))
+        self.send(("replace", questions))
         self.length = len(questions)
 
     def finish(self) -> None:
-        self._send(("finish",))
+        self.send(("finish",))
 
     def asked(self) -> set[int]:
         return set()  # the UI's queue drops anything it has already shown
@@ -121,11 +126,7 @@ def _child_main(conn: Any, config: WorkerConfig) -> None:
     sink = _PipeQueue(conn, lock)
     worker = config.make_worker(sink)
 
-    def send_status(status: WorkerStatus) -> None:
-        with lock:
-            conn.send(("status", asdict(status)))
-
-    worker.on_status = send_status
+    worker.on_status = lambda status: sink.send(("status", asdict(status)))
 
     def listen() -> None:
         while True:

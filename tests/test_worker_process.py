@@ -90,3 +90,18 @@ def test_the_child_runs_at_a_lower_cpu_priority_than_the_ui(store, home) -> None
         assert child_nice == min(ui_nice + WORKER_NICENESS, 19)
     finally:
         worker.stop()
+
+
+def test_the_child_drops_messages_once_the_ui_is_gone() -> None:
+    """A killed UI closes the pipe: sending must not crash the worker before it saves."""
+    import multiprocessing as mp
+    import threading
+
+    from altool.worker_process import _PipeQueue
+
+    child_end, ui_end = mp.Pipe()
+    ui_end.close()
+    sink = _PipeQueue(child_end, threading.Lock())
+    sink.replace([])
+    sink.finish()
+    sink.send(("status", {}))
