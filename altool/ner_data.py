@@ -42,6 +42,11 @@ class NerAnnotation:
     complete: bool = False  # a manual answer: the other tokens are not entities
     answers: int = 0
 
+    @property
+    def labels(self) -> set[str]:
+        """Every label an answer used (accepted or rejected)."""
+        return {*self.entities.values(), *(label for *_, label in self.incorrect)}
+
     def accept(self, start: int, end: int, label: str) -> None:
         for s, e in [k for k in self.entities if k[0] < end and start < k[1]]:
             del self.entities[(s, e)]  # an overlapping older span can't also be right

@@ -119,24 +119,28 @@ class NerLearner:
     def _model_tasks(self, examples: Sequence[dict[str, Any]], skip: set[int] | frozenset[int]
                      ) -> list[dict[str, Any]]:
         """The model's suggestions, most uncertain first, the best one per sentence first."""
-        if not examples:
-            return []
         firsts, rest = [], []
-        for eg, scored in zip(examples, self.model.score(self.model.make_docs(examples)),
-                              strict=True):
-            per_sentence = []
-            for s in scored:
-                if s.label not in self.labels:
-                    continue
-                task = ner_task(eg, s.start, s.end, s.label, {"score": round(s.score, 4)})
-                if task["_task_hash"] not in skip:
-                    per_sentence.append((abs(s.score - 0.5), task))
-            per_sentence.sort(key=lambda x: x[0])
+        for suggestions in model_suggestions(self.model, examples, self.labels, skip):
+            per_sentence = sorted(((abs(p - 0.5), task) for p, task in suggestions),
+                                  key=lambda x: x[0])
             firsts += per_sentence[:1]
             rest += per_sentence[1:]
         firsts.sort(key=lambda x: x[0])
         rest.sort(key=lambda x: x[0])
         return [t for _, t in firsts + rest]
+
+
+def model_suggestions(model: NerModel, examples: Sequence[dict[str, Any]],
+                      labels: Sequence[str], skip: set[int] | frozenset[int]
+                      ) -> list[list[tuple[float, dict[str, Any]]]]:
+    """Per tokenized example, every entity in the model's beam with one of ``labels`` as a
+    task (none whose task hash is in ``skip``), with its p(entity)."""
+    out = []
+    for eg, scored in zip(examples, model.score(model.make_docs(examples)), strict=True):
+        tasks = [(s.score, ner_task(eg, s.start, s.end, s.label, {"score": round(s.score, 4)}))
+                 for s in scored if s.label in labels]
+        out.append([(p, task) for p, task in tasks if task["_task_hash"] not in skip])
+    return out
 
 
 def pattern_tasks(examples: Sequence[dict[str, Any]], matcher: PatternMatcher | None,
@@ -237,7 +241,7 @@ class NerWorker(Worker):
         t0 = time.perf_counter()
         if not self._failed:
             self.status.state = "ready" if self.learner.model.ready else "warming up"
-        skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        skip = self._asked(store)
         pool = min(self.pool_size, NER_POOL)
         tasks = self.learner.choose(
             self.learner.tokenized(_pool_examples(store, self.source, pool)),
@@ -252,7 +256,7 @@ class NerWorker(Worker):
 
     def _fallback(self, store: Store) -> None:
         """The model failed: pattern matches only (nothing, without patterns)."""
-        skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        skip = self._asked(store)
         learner = self.learner
         examples = learner.tokenized(_pool_examples(store, self.source, NER_POOL))
         tasks = pattern_tasks(examples, learner.matcher, learner.labels, learner.patterns, skip,

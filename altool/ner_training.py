@@ -84,9 +84,7 @@ def merge_ner_datasets(store: Store, datasets: Sequence[str]) -> tuple[list[NerI
 
 def entity_labels(items: Sequence[NerItem]) -> list[str]:
     """Every label an answer used (accepted or rejected), sorted."""
-    labels = {label for item in items for label in item.annotation.entities.values()}
-    labels |= {label for item in items for *_, label in item.annotation.incorrect}
-    return sorted(labels)
+    return sorted({label for item in items for label in item.annotation.labels})
 
 
 def predict_entities(model: NerModel, items: Sequence[NerItem]) -> list[set[tuple[int, int, str]]]:

@@ -30,7 +30,7 @@ import numpy as np
 from .errors import AltoolError, InputError
 from .hashing import input_hash
 from .ner_model import NerModel
-from .ner_teach import NER_POOL, NerLearner, ner_task
+from .ner_teach import NER_POOL, NerLearner, model_suggestions
 from .spans import SpanError, blank_nlp, tokenize
 
 NER_STRATEGIES = ("default", "random", "manual")
@@ -147,14 +147,9 @@ class _NerRun:
 
     def _random_tasks(self, examples: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
         """The model's suggestions (every beam candidate) in random order."""
-        docs = self.learner.model.make_docs(examples)
-        tasks = []
-        for eg, scored in zip(examples, self.learner.model.score(docs), strict=True):
-            for s in scored:
-                if s.label in self.labels:
-                    task = ner_task(eg, s.start, s.end, s.label, {"score": round(s.score, 4)})
-                    if task["_task_hash"] not in self.asked:
-                        tasks.append(task)
+        tasks = [task for suggestions in model_suggestions(self.learner.model, examples,
+                                                           self.labels, self.asked)
+                 for _, task in suggestions]
         return [tasks[i] for i in self.rng.permutation(len(tasks))[:n]]
 
     def _answer(self, row: int, task: dict[str, Any]) -> None:

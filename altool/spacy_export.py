@@ -62,8 +62,7 @@ def collect_docs(store: Store, ner: Sequence[str] = (), textcat: Sequence[str] =
         by_input[h] = result.doc
         out.n_misaligned += result.misaligned
         out.n_rejected_spans += len(result.doc.spans[INCORRECT_KEY])
-        ner_labels.update(ann.entities.values())
-        ner_labels.update(label for _, _, label in ann.incorrect)
+        ner_labels |= ann.labels
         if ann.complete:
             out.n_complete += 1
         else:

@@ -231,7 +231,7 @@ class Worker(threading.Thread):
         model = self.learner.model
         if not self._failed:  # keep showing "failed" while serving cold-start questions
             self.status.state = "ready" if model.ready else "warming up"
-        skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        skip = self._asked(store)
         total = store.count_source(self.source)
         if not model.ready:
             # a slow model's cold sample is the same every time, so its vectors come cached
@@ -252,6 +252,10 @@ class Worker(threading.Thread):
         if not picks:
             self.queue.finish()
         self.status.last_refresh_s = time.perf_counter() - t0
+
+    def _asked(self, store: Store) -> set[int]:
+        """Task hashes not to ask: answered in the dataset or the excluded ones, or queued."""
+        return store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
 
     def _choose(self, rows: list[SourceRow], X: Any, skip: set[int]) -> list[Pick]:
         if not rows:
@@ -326,7 +330,7 @@ class Worker(threading.Thread):
 
     def _fallback(self, store: Store) -> None:
         """No model: queue a random sample of unasked questions (the UI keeps going)."""
-        skip = store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        skip = self._asked(store)
         self.queue.replace(random_questions(
             store, self.source, self.learner.labels, self.learner.view, skip, self.queue_size
         ))

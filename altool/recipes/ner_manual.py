@@ -17,7 +17,7 @@ from ..errors import AltoolError
 from ..hashing import set_hashes
 from ..patterns import PatternMatcher, non_overlapping
 from ..sources import stored_examples
-from ..spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_tokens
+from ..spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_tokens, span_dict
 from . import recipe
 from .manual import LoaderOption, SourceArgument, open_source
 from .textcat import split_labels
@@ -83,8 +83,7 @@ def predicted_tasks(examples: Iterable[dict[str, Any]], nlp: Language, labels: l
     pairs = ((eg["text"], eg) for eg in examples)
     for doc, eg in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         tokens = doc_tokens(doc)
-        spans = [{"start": e.start_char, "end": e.end_char, "token_start": e.start,
-                  "token_end": e.end - 1, "label": e.label_} for e in doc.ents
+        spans = [span_dict(tokens, e.start, e.end - 1, e.label_) for e in doc.ents
                  if e.label_ in labels]
         yield task_of(eg, tokens, spans)
 
