@@ -204,12 +204,22 @@ def train(
     """Merge ``datasets``, split off the evaluation set, fit and score a fresh model.
 
     ``on_data(merged, evalset)`` is called before the (slow) fit, e.g. to report conflicts."""
+    merged, evalset = _merge_and_split(store, datasets, exclusive, eval_dataset, eval_split,
+                                       seed, on_data)
+    model, scores = fit_and_score(model_name, merged, evalset.train, evalset.eval)
+    return TrainResult(model, merged, evalset, scores, list(datasets), model_name, seed)
+
+
+def _merge_and_split(
+    store: Store, datasets: Sequence[str], exclusive: bool | None, eval_dataset: str | None,
+    eval_split: float, seed: int, on_data: DataCallback | None,
+) -> tuple[MergeResult, EvalSet]:
+    """Merge ``datasets``, choose the evaluation set and report both to ``on_data``."""
     merged = merge_datasets(store, datasets, exclusive)
     evalset = choose_eval(store, merged, eval_dataset, eval_split, seed)
     if on_data is not None:
         on_data(merged, evalset)
-    model, scores = fit_and_score(model_name, merged, evalset.train, evalset.eval)
-    return TrainResult(model, merged, evalset, scores, list(datasets), model_name, seed)
+    return merged, evalset
 
 
 def choose_eval(
@@ -349,10 +359,8 @@ def train_curve(
     set, one shuffled order so each step adds to the previous one)."""
     if n_samples < 2:
         raise AltoolError("--n-samples must be at least 2 to draw a curve")
-    merged = merge_datasets(store, datasets, exclusive)
-    evalset = choose_eval(store, merged, eval_dataset, eval_split, seed)
-    if on_data is not None:
-        on_data(merged, evalset)
+    merged, evalset = _merge_and_split(store, datasets, exclusive, eval_dataset, eval_split,
+                                       seed, on_data)
     order = np.random.default_rng(seed).permutation(len(evalset.train))
     points = []
     for k in range(1, n_samples + 1):

@@ -9,6 +9,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from altool.hashing import set_hashes
 from altool.session import IterableStream, Session
 from altool.store import Store
@@ -16,15 +18,28 @@ from altool.store import Store
 TASKS = [{"text": f"example {i}", "label": "A", "meta": {"id": i}} for i in range(40)]
 
 
-def _session(path: Path, dataset: str = "ds") -> tuple[Store, Session]:
-    store = Store(path)
-    return store, Session(store, dataset, IterableStream(TASKS), batch_size=5)
+@pytest.fixture
+def path(tmp_path) -> Path:
+    return tmp_path / "db.sqlite"
 
 
-def test_two_sessions_never_show_the_same_question(tmp_path):
-    path = tmp_path / "db.sqlite"
-    store_a, a = _session(path)
-    store_b, b = _session(path)
+@pytest.fixture
+def open_session(path):
+    """Opens a store and a session on ``path``; the stores are closed when the test ends."""
+    stores = []
+
+    def open_(dataset: str = "ds") -> tuple[Store, Session]:
+        stores.append(Store(path))
+        return stores[-1], Session(stores[-1], dataset, IterableStream(TASKS), batch_size=5)
+
+    yield open_
+    for store in stores:
+        store.close()
+
+
+def test_two_sessions_never_show_the_same_question(open_session):
+    store_a, a = open_session()
+    _, b = open_session()
     shown_together = []
     for i in range(15):
         qa, qb = a.advance(), b.advance()
@@ -37,46 +52,36 @@ def test_two_sessions_never_show_the_same_question(tmp_path):
     rows = list(store_a.iter_answers("ds"))
     counts = Counter(r["_task_hash"] for r in rows)
     assert len(rows) == 15 and max(counts.values()) == 1
-    store_a.close()
-    store_b.close()
 
 
-def test_a_question_answered_elsewhere_is_not_asked_again(tmp_path):
-    path = tmp_path / "db.sqlite"
-    store_a, a = _session(path)
+def test_a_question_answered_elsewhere_is_not_asked_again(open_session):
+    _, a = open_session()
     first = a.advance()
     a.answer("reject")
-    store_b, b = _session(path)  # started before: its skip set is stale on purpose below
+    _, b = open_session()  # started before: its skip set is stale on purpose below
     b._skip.clear()
     assert b.advance().task_hash != first.task_hash
-    store_a.close()
-    store_b.close()
 
 
-def test_quitting_releases_the_claim(tmp_path):
-    path = tmp_path / "db.sqlite"
-    store_a, a = _session(path)
+def test_quitting_releases_the_claim(path, open_session):
+    _, a = open_session()
     held = a.advance()
     with Store(path) as other:
         assert not other.claim_task("ds", held.task_hash, "someone-else")
         a.close()
         assert other.claim_task("ds", held.task_hash, "someone-else")
-    store_a.close()
 
 
-def test_undo_claims_the_question_again(tmp_path):
-    path = tmp_path / "db.sqlite"
-    store_a, a = _session(path)
+def test_undo_claims_the_question_again(path, open_session):
+    _, a = open_session()
     q = a.advance()
     a.answer("accept")
     assert a.undo() and a.current.task_hash == q.task_hash
     with Store(path) as other:
         assert not other.claim_task("ds", q.task_hash, "someone-else")
-    store_a.close()
 
 
-def test_claim_of_a_dead_process_is_stale(tmp_path):
-    path = tmp_path / "db.sqlite"
+def test_claim_of_a_dead_process_is_stale(path):
     task = set_hashes(dict(TASKS[0]))
     script = (
         "import sys; from altool.store import Store; s = Store(sys.argv[1]); "
@@ -98,8 +103,8 @@ def _answer_all(path: str, dataset: str, answers: list) -> None:
     store.close()
 
 
-def test_concurrent_writers_same_and_different_datasets(tmp_path):
-    path = str(tmp_path / "db.sqlite")
+def test_concurrent_writers_same_and_different_datasets(path):
+    path = str(path)
     Store(path).close()
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:

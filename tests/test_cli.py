@@ -45,6 +45,12 @@ def write_jsonl(path: Path, rows: list) -> Path:
     return path
 
 
+def load_text(cli, path: Path, text: str, *args):
+    """Write ``text`` to ``path`` and ``altool load src`` it."""
+    path.write_text(text)
+    return cli("load", "src", path, *args)
+
+
 def ok(res) -> None:
     assert res.returncode == 0, f"exit {res.returncode}\nstdout: {res.stdout}\nstderr: {res.stderr}"
     assert "Traceback" not in res.stderr
@@ -113,8 +119,7 @@ def test_load_success(cli, tmp_path, home):
 
 def test_load_bad_line_fails_cleanly_and_writes_nothing(cli, tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"text": "a"}\n{"text": "b"}\n{"text": 3}\n{"text": "d"}\n')
-    res = cli("load", "src", path)
+    res = load_text(cli, path, '{"text": "a"}\n{"text": "b"}\n{"text": 3}\n{"text": "d"}\n')
     fails(res)
     assert f"{path}:3:" in res.stderr
     assert '"text" must be a string, got int' in res.stderr
@@ -125,8 +130,8 @@ def test_load_bad_line_fails_cleanly_and_writes_nothing(cli, tmp_path):
 
 def test_load_skip_invalid(cli, tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"text": "a"}\nnot json\n{"text": "b"}\n{"nope": 1}\n')
-    res = cli("load", "src", path, "--skip-invalid")
+    res = load_text(cli, path, '{"text": "a"}\nnot json\n{"text": "b"}\n{"nope": 1}\n',
+                    "--skip-invalid")
     ok(res)
     assert "added 2 examples" in res.stderr
     assert "2 invalid lines skipped" in res.stderr
@@ -145,9 +150,7 @@ def test_load_from_stdin(cli):
 
 
 def test_load_empty_input_fails_and_stores_nothing(cli, tmp_path):
-    path = tmp_path / "empty.jsonl"
-    path.write_text("")
-    res = cli("load", "src", path)
+    res = load_text(cli, tmp_path / "empty.jsonl", "")
     fails(res)
     assert "no examples" in res.stderr
     assert db_stats()["sources"] == {}
@@ -155,8 +158,7 @@ def test_load_empty_input_fails_and_stores_nothing(cli, tmp_path):
 
 def test_load_unknown_extension_asks_for_loader(cli, tmp_path):
     path = tmp_path / "a.dat"
-    path.write_text("one\ntwo\n")
-    res = cli("load", "src", path)
+    res = load_text(cli, path, "one\ntwo\n")
     fails(res)
     assert "--loader" in res.stderr
     ok(cli("load", "src", path, "--loader", "txt"))

@@ -31,16 +31,21 @@ def _tables(path) -> set[str]:
         conn.close()
 
 
-def _make_v2(path) -> None:
-    """A schema-2 database: today's tables without ``embeddings``, version 2."""
+def _make_older(path, records: list[Record], dropped_table: str, version: int) -> None:
+    """Today's tables with ``records`` and one answer, minus ``dropped_table``, at ``version``."""
     with Store(path) as store:
-        store.add_source("src", [Record(1, {"text": "one"}), Record(2, {"text": "two"})])
+        store.add_source("src", records)
         store.add_answer("ds", {"text": "one", "label": "A", "answer": "accept"})
     conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE embeddings")
-    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.execute(f"DROP TABLE {dropped_table}")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     conn.commit()
     conn.close()
+
+
+def _make_v2(path) -> None:
+    """A schema-2 database: today's tables without ``embeddings``, version 2."""
+    _make_older(path, [Record(1, {"text": "one"}), Record(2, {"text": "two"})], "embeddings", 2)
 
 
 def _make_v1(path) -> None:
@@ -111,14 +116,7 @@ def test_embedding_cache_round_trip(store):
 
 def _make_v3(path) -> None:
     """A schema-3 database: today's tables without ``claims``, version 3."""
-    with Store(path) as store:
-        store.add_source("src", [Record(1, {"text": "one"})])
-        store.add_answer("ds", {"text": "one", "label": "A", "answer": "accept"})
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE claims")
-    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
+    _make_older(path, [Record(1, {"text": "one"})], "claims", 3)
 
 
 def test_v3_upgrades_to_v4_with_claims(tmp_path):

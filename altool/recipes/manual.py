@@ -10,6 +10,7 @@ import typer
 from ..context import open_store
 from ..errors import AltoolError
 from ..hashing import set_hashes
+from ..learner import options_for
 from ..sources import ensure_source, stored_examples
 from . import recipe
 from .textcat import split_labels
@@ -58,8 +59,7 @@ def textcat_manual(
     if view == "binary":
         stream = with_fields(stored_examples(name), label=labels[0])
     else:
-        options = [{"id": x, "text": x} for x in labels]
-        stream = with_fields(stored_examples(name), options=options)
+        stream = with_fields(stored_examples(name), options=options_for(labels))
     return {
         "dataset": dataset,
         "stream": stream,

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
+from contextlib import nullcontext
 from itertools import chain, islice
 from typing import Annotated, Any
 
@@ -73,8 +74,6 @@ def print_dataset(
         if first is None:  # say so on stderr rather than open an empty pager
             Console(stderr=True).print(f"{dataset} has no answers"
                                        + (f" with answer {answer}" if answer else ""))
-        elif paged:
-            with console.pager(TerminalPager(), styles=True):
-                print_examples(chain([first], examples), console)
         else:
-            print_examples(chain([first], examples), console)
+            with console.pager(TerminalPager(), styles=True) if paged else nullcontext():
+                print_examples(chain([first], examples), console)
