@@ -7,12 +7,22 @@ progress, conflicts and warnings on stderr.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -22,7 +32,7 @@ DEFAULT_EVAL_SPLIT = 0.2
 
 if TYPE_CHECKING:  # numpy and the models load on first use: they cost every command start-up
     from .merge import MergeResult
-    from .training import CurvePoint, EvalSet, Scores
+    from .training import CurvePoint, EvalSet, Scores, StageProgress
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -54,6 +64,25 @@ DbOption = Annotated[
     Path | None, typer.Option("--db", help="Database file (default: $ALTOOL_HOME/altool.db).",
                               show_default=False)
 ]
+
+
+@contextmanager
+def stage_bar() -> Iterator[StageProgress]:
+    """A Rich progress bar on stderr (when it is a terminal) driven by ``progress(stage, done,
+    total)``: one bar per stage, in place; a stage without a total (fitting) pulses."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                  transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("reading the answers", total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            nonlocal task
+            if bar.tasks and bar.tasks[0].description != stage:
+                bar.remove_task(task)
+                task = bar.add_task(stage, total=total or None)
+            bar.update(task, completed=done, refresh=True)  # fitting may hold the GIL
+
+        yield update
 
 
 def _exclusive(multilabel: bool) -> bool | None:
@@ -153,10 +182,11 @@ def train_command(
     prepare_output(output_dir)
     console = Console(highlight=False)
     if textcat is not None:
-        with open_store() as store:
+        with open_store() as store, stage_bar() as progress:
             result = train(store, split_list(textcat, "--textcat"), model_name=model,
                            eval_dataset=eval_dataset, eval_split=share, seed=seed,
-                           exclusive=_exclusive(multilabel), on_data=_report_data)
+                           exclusive=_exclusive(multilabel), on_data=_report_data,
+                           progress=progress)
         console.print(scores_table(result.scores, f"{escape(model)} model on "
                                    f"{len(result.evalset.eval):,} evaluation inputs"))
         save_trained(result, output_dir)
@@ -224,12 +254,11 @@ def train_curve_command(
     if db is not None:
         set_db_path(db)
     datasets = split_list(textcat, "--textcat")
-    with open_store() as store:
+    with open_store() as store, stage_bar() as progress:
         points = train_curve(
             store, datasets, model_name=model, eval_dataset=eval_dataset,
             eval_split=_split(eval_dataset, eval_split), seed=seed, n_samples=n_samples,
-            exclusive=_exclusive(multilabel), on_data=_report_data,
-            progress=lambda k, n: err_console.print(f"trained {k}/{n}"),
+            exclusive=_exclusive(multilabel), on_data=_report_data, progress=progress,
         )
     console = Console(highlight=False)
     console.print(curve_plot(points))

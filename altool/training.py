@@ -25,12 +25,21 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import __version__
+from .embeddings import featurizer_for
 from .errors import AltoolError
 from .merge import MergedExample, MergeResult, merge_datasets
 from .models import MODEL_FILE, TextModel, make_model, save_model
 from .store import Store
 
 MIN_TRAIN = 2
+
+StageProgress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: e.g. ``("featurizing", 800, 2400)``; ``total`` 0 when the
+stage can't say how far it is (fitting)."""
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
 
 
 class NoClassesError(AltoolError):
@@ -182,17 +191,30 @@ BIAS_WARNING = (
 
 def fit_and_score(
     model_name: str, merged: MergeResult, train: Sequence[MergedExample],
-    evals: Sequence[MergedExample],
+    evals: Sequence[MergedExample], *, store: Store | None = None,
+    progress: StageProgress = _no_progress,
 ) -> tuple[TextModel, Scores]:
-    """A fresh ``model_name`` model fitted on ``train`` and scored on ``evals``."""
+    """A fresh ``model_name`` model fitted on ``train`` and scored on ``evals``. With a
+    ``store``, cacheable features (embeddings) come from and go to its cache."""
     model = make_model(model_name, merged.labels, exclusive=merged.exclusive)
     Y = merged.targets(train)
     known = (Y == 1).any(axis=0) & (Y == 0).any(axis=0)
     if not known.any():
         raise NoClassesError("the training answers never both accept and reject any label; "
                           "a classifier needs examples of both")
-    model.fit(model.featurize([eg.text for eg in train]), Y)
-    P = model.predict_proba(model.featurize([eg.text for eg in evals]))
+    featurize = featurizer_for(model, store)
+
+    def features(stage: str, examples: Sequence[MergedExample]) -> Any:
+        progress(stage, 0, len(examples))
+        X = featurize([eg.text for eg in examples],
+                      lambda done, total: progress(stage, done, total))
+        progress(stage, len(examples), len(examples))
+        return X
+
+    X = features("featurizing", train)
+    progress("fitting", 0, 0)
+    model.fit(X, Y)
+    P = model.predict_proba(features("scoring", evals))
     return model, score(P, merged.targets(evals), merged.labels, merged.exclusive)
 
 
@@ -200,13 +222,16 @@ def train(
     store: Store, datasets: Sequence[str], *, model_name: str = "sklearn",
     eval_dataset: str | None = None, eval_split: float = 0.2, seed: int = 0,
     exclusive: bool | None = None, on_data: DataCallback | None = None,
+    progress: StageProgress = _no_progress,
 ) -> TrainResult:
     """Merge ``datasets``, split off the evaluation set, fit and score a fresh model.
 
-    ``on_data(merged, evalset)`` is called before the (slow) fit, e.g. to report conflicts."""
+    ``on_data(merged, evalset)`` is called before the (slow) fit, e.g. to report conflicts;
+    ``progress`` during it."""
     merged, evalset = _merge_and_split(store, datasets, exclusive, eval_dataset, eval_split,
                                        seed, on_data)
-    model, scores = fit_and_score(model_name, merged, evalset.train, evalset.eval)
+    model, scores = fit_and_score(model_name, merged, evalset.train, evalset.eval,
+                                  store=store, progress=progress)
     return TrainResult(model, merged, evalset, scores, list(datasets), model_name, seed)
 
 
@@ -353,10 +378,11 @@ def train_curve(
     store: Store, datasets: Sequence[str], *, model_name: str = "sklearn",
     eval_dataset: str | None = None, eval_split: float = 0.2, seed: int = 0,
     n_samples: int = 4, exclusive: bool | None = None, on_data: DataCallback | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: StageProgress = _no_progress,
 ) -> list[CurvePoint]:
     """Scores of models trained on 1/n, 2/n, ... n/n of the training part (same evaluation
-    set, one shuffled order so each step adds to the previous one)."""
+    set, one shuffled order so each step adds to the previous one). ``progress`` stages are
+    prefixed with the step: ``"2/4 fitting"``."""
     if n_samples < 2:
         raise AltoolError("--n-samples must be at least 2 to draw a curve")
     merged, evalset = _merge_and_split(store, datasets, exclusive, eval_dataset, eval_split,
@@ -366,13 +392,16 @@ def train_curve(
     for k in range(1, n_samples + 1):
         n = max(MIN_TRAIN, round(len(order) * k / n_samples))
         part = [evalset.train[i] for i in order[:n]]
+
+        def step(stage: str, done: int, total: int, k: int = k) -> None:
+            progress(f"{k}/{n_samples} {stage}", done, total)
+
         try:
-            scores: Scores | None = fit_and_score(model_name, merged, part, evalset.eval)[1]
+            scores: Scores | None = fit_and_score(model_name, merged, part, evalset.eval,
+                                                  store=store, progress=step)[1]
         except NoClassesError:  # a small share may hold only one class
             scores = None
         points.append(CurvePoint(n, k / n_samples, scores))
-        if progress is not None:
-            progress(k, n_samples)
     return points
 
 

@@ -157,7 +157,10 @@ def _prompt(session: Session, state: ViewState) -> Any:
         notes.append(f"+{extra} more: type / to filter")
     if state.filter_text is not None:
         notes.append(f"filter: {state.filter_text}▌ (enter picks 1, esc clears)")
-    kind = "toggle labels, a confirms" if session.multilabel else "a accepts ◆ guess, digit picks"
+    if session.multilabel:
+        kind = "toggle labels, a confirms"
+    else:
+        kind = "a accepts ◆ guess, digit picks" if guess else "digit picks"
     head = Text.assemble(("Which label? ", "bold"), (f"({kind})   ", "dim"), (score_txt, "dim"))
     return Group(head, row, Text(" · ".join(notes), style="dim")) if notes else Group(head, row)
 

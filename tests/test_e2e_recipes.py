@@ -73,6 +73,7 @@ def test_textcat_manual_choice(tm, home, tmp_path):
              env=env_for(home))
     screen = wait_answered(tm, 0, "sentence number 0")
     assert "Which label?" in screen and "2  Sports" in screen
+    assert "(digit picks)" in screen and "guess" not in screen  # no model, so no guess to accept
     assert screen.splitlines()[0].startswith("textcat.manual · topics")
     press(tm, [("sentence number 0", "2"), ("sentence number 1", "x"),
                ("sentence number 2", "u"), ("sentence number 1", "1")])

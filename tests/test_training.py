@@ -187,7 +187,26 @@ def test_train_curve_prints_the_plot_and_the_verdict(cli, tmp_path: Path) -> Non
         assert share in result.stdout
     assert "█" in result.stdout
     assert "points from 75% to 100% of the training data:" in result.stdout
-    assert "trained 4/4" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_train_reports_its_stages_in_order(store) -> None:
+    store.add_answers("toy", toy_answers(80))
+    seen: list[tuple[str, int, int]] = []
+    train(store, ["toy"], eval_split=0.25, seed=3, progress=lambda *a: seen.append(a))
+    assert [s for s, _, _ in seen] == ["featurizing", "featurizing", "fitting", "scoring",
+                                       "scoring"]
+    assert seen[1] == ("featurizing", 60, 60) and seen[-1] == ("scoring", 20, 20)
+
+
+def test_train_curve_prefixes_stages_with_the_step(store) -> None:
+    from altool.training import train_curve
+
+    store.add_answers("toy", toy_answers(80))
+    seen: list[str] = []
+    train_curve(store, ["toy"], n_samples=2, progress=lambda stage, *_: seen.append(stage))
+    assert seen[0] == "1/2 featurizing" and seen[-1] == "2/2 scoring"
+    assert seen.count("1/2 fitting") == seen.count("2/2 fitting") == 1
 
 
 def test_train_spacy_model_loads_with_spacy_and_joblib(cli, tmp_path: Path) -> None:
