@@ -30,6 +30,7 @@ from .strategies import (
 from .strategies.mixing import check_share
 
 VIEWS = ("binary", "choice")
+COLD_START_PICK = "cold-start"  # meta.pick of the diversity-first cold start's questions
 
 
 @dataclass
@@ -40,7 +41,9 @@ class Pick:
     label: int | None
     probs: np.ndarray | None  # per-label probabilities, None during cold start
     score: float | None  # meta.score: p(label) (binary) or p(guess) (choice)
-    kind: str | None = None  # meta.pick: "random" for random picks, else the strategy's name
+    # meta.pick: "random" for random picks, "cold-start" for the diversity-first cold start,
+    # "like" for --like picks, else the strategy's name
+    kind: str | None = None
 
     @property
     def guess(self) -> int | None:
@@ -266,6 +269,7 @@ class Learner:
     ) -> list[Pick]:
         unique_rows = np.unique(cand_rows)
         start = getattr(self.strategy, "cold_start", cold_start)  # random: a random start
+        kind = COLD_START_PICK if start is cold_start else self.strategy_name
         row_features = features[unique_rows]
         order, kinds = self._batch(lambda k: start(row_features, k, rng=self.rng),
                                    row_features, n)
@@ -277,5 +281,5 @@ class Learner:
                 allowed = cand_labels[cand_rows == r]
                 label = int(allowed[self._cold_label % len(allowed)])
                 self._cold_label += 1
-            picks.append(Pick(r, label, None, None, kinds.get(int(k), self.strategy_name)))
+            picks.append(Pick(r, label, None, None, kinds.get(int(k), kind)))
         return picks

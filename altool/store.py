@@ -563,7 +563,21 @@ class Store:
             )
         return out
 
-    # -- stats -------------------------------------------------------------------------------
+    def last_answered_row(self, source: str, dataset: str, pick: str) -> int:
+        """The highest row id of ``source`` among its inputs answered in ``dataset`` through
+        questions picked by ``pick`` (``meta.pick``); 0 if there are none."""
+        source_id = self.require_source(source)
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0
+        row = self.conn.execute(
+            "SELECT MAX(e.id) FROM answers a JOIN examples e "
+            "ON e.source_id = ? AND e.input_hash = a.input_hash "
+            "WHERE a.dataset_id = ? AND json_extract(a.content, '$.meta.pick') = ?",
+            (source_id, dataset_id, pick),
+        ).fetchone()
+        return int(row[0] or 0)
+
     # -- embedding cache ---------------------------------------------------------------------
     def get_embeddings(self, model: str, hashes: Sequence[int]) -> dict[int, np.ndarray]:
         """Cached vectors of ``model`` for the given text hashes (missing ones are left out)."""

@@ -240,6 +240,9 @@ class Worker(threading.Thread):
         else:
             rows, X = self._pool_features(store, total, skip)
             picks = self._choose(rows, X, skip)
+            if self._windowed(total) and self.learner.state.get("stream_ran_out"):
+                rows, X = self._next_window(store, skip)  # the stream passed this window
+                picks = self._choose(rows, X, skip)
         if not picks:
             picks, rows = self._remaining(store, skip)
         self._publish(store, rows, picks)
@@ -271,7 +274,14 @@ class Worker(threading.Thread):
         scored through a random sample of ``pool_size`` rows, drawn again every
         ``RESAMPLE_EVERY`` refreshes (featurising 20,000 texts takes seconds). A slow model
         (embeddings: minutes for 20,000 texts) keeps one seeded sample, whose vectors later
-        sessions find in the cache."""
+        sessions find in the cache. A strategy that walks its pool in source order (``stream``)
+        gets the source window by window instead (:meth:`_next_window`)."""
+        if self._windowed(total):
+            if self._pool is None:  # resume after the last row the stream asked about
+                start = store.last_answered_row(self.source, self.dataset,
+                                                self.learner.strategy_name)
+                return self._next_window(store, skip, after_id=start)
+            return self._pool
         whole = total <= self.pool_size
         resample = not whole and not self._slow and self._pool_uses >= RESAMPLE_EVERY
         if self._pool is None or resample:
@@ -282,6 +292,24 @@ class Worker(threading.Thread):
                                            seed=0 if self._slow else None)
             self._pool, self._pool_uses = (rows, self._features(store, rows, skip)), 0
         self._pool_uses += 1
+        return self._pool
+
+    def _windowed(self, total: int) -> bool:
+        """Whether the pool is a window of the source in source order (a stream strategy on a
+        source larger than ``pool_size``)."""
+        in_order = getattr(self.learner.strategy, "in_source_order", False)
+        return bool(in_order) and total > self.pool_size
+
+    def _next_window(
+        self, store: Store, skip: set[int], after_id: int | None = None
+    ) -> tuple[list[SourceRow], Any]:
+        """The ``pool_size`` source rows after ``after_id`` (default: after the current
+        window), featurised. At the end of the source the window stays where it is."""
+        if after_id is None:
+            after_id = self._pool[0][-1].id if self._pool and self._pool[0] else 0
+        rows = next(store.iter_source(self.source, self.pool_size, after_id=after_id), [])
+        if rows or self._pool is None:
+            self._pool = (rows, self._features(store, rows, skip))
         return self._pool
 
     @property

@@ -412,7 +412,7 @@ def test_random_picks_are_marked_random(pool):
                       seed=0, random_share=0.3)
     cold = learner.choose(X, hashes, 10)  # before a model: the cold start gets its share too
     assert [p.kind for p in cold].count("random") == 3
-    assert set(p.kind for p in cold) == {"random", "margin"}
+    assert set(p.kind for p in cold) == {"random", "cold-start"}
     learner.fit(answered(learner, [0, 1, 12, 13], hashes))
     warm = learner.choose(X, hashes, 10)
     assert [p.kind for p in warm].count("random") == 3
@@ -528,7 +528,7 @@ def test_worker_mix_and_like_reach_the_questions(worker_on, store):
     assert {t["text"] for t in tasks[:2]} == set(ODD)
     picks = [t["meta"]["pick"] for t in tasks]
     assert picks[:2] == ["like", "like"]
-    assert "random" in picks and set(picks) <= {"like", "random", "margin"}
+    assert "random" in picks and set(picks) <= {"like", "random", "cold-start"}
     # answer a batch: the model is fitted and the next questions carry the markers too
     answers = []
     for t in tasks[:4]:
@@ -552,6 +552,50 @@ def test_worker_stream_reports_skipped_in_its_status(worker_on, store):
     worker.notify(4)
     wait_for(lambda: worker.status.seen, what="the stream's counts")
     assert worker.status.seen >= worker.status.skipped >= 0
+
+
+STREAM_TEXTS = [f"{'WIN a FREE cash prize now' if i % 2 else 'lunch at noon, bring the report'}"
+                f" number {i}" for i in range(600)]
+
+
+def stream_session(store: Store, rounds: int) -> list[tuple[int, str]]:
+    """Run a stream worker (pool 40 rows) over STREAM_TEXTS for ``rounds`` refreshes, answering
+    every question; the (source position, pick) of each question, in the order asked."""
+    learner = Learner(SklearnModel(["spam", "ham"], n_features=2**16), "stream",
+                      view="choice", seed=0)
+    worker = Worker(db_path=store.path, dataset="ds", source="big", learner=learner,
+                    queue=TaskQueue(), batch_size=4, queue_size=4, pool_size=40)
+    asked: list[tuple[int, str]] = []
+    worker.start()
+    try:
+        for _ in range(rounds):
+            wait_for(lambda: len(worker.queue) >= 4, what="a batch of questions")
+            version = worker.status.model_version
+            tasks = drain(worker.queue)
+            asked += [(STREAM_TEXTS.index(t["text"]), t["meta"]["pick"]) for t in tasks]
+            store.add_answers("ds", [dict(t, accept=["spam" if "WIN" in t["text"] else "ham"],
+                                          answer="accept") for t in tasks])
+            worker.notify(len(tasks))
+            wait_for(lambda v=version: worker.status.model_version > v, what="a fit")
+    finally:
+        worker.stop()
+    return asked
+
+
+def test_stream_walks_a_large_source_in_order_window_by_window(store):
+    store.add_source("big", [Record(i + 1, {"text": t}) for i, t in enumerate(STREAM_TEXTS)])
+    asked = stream_session(store, rounds=7)
+    positions = [pos for pos, pick in asked if pick == "stream"]
+    assert len(positions) >= 20 and max(positions) < 500
+    # each window of 40 rows is walked before the next: positions never go back a window
+    assert all(b // 40 >= a // 40 for a, b in zip(positions, positions[1:], strict=False))
+    assert positions[-1] >= 80  # it moved on past the first windows
+    # a new session resumes after the last row the stream asked about, not at the top (its
+    # cold start asks anywhere)
+    again = stream_session(store, rounds=2)
+    later = [pos for pos, pick in again if pick == "stream"]
+    assert later and min(later) > max(positions)
+    assert not {pos for pos, _ in again} & {pos for pos, _ in asked}  # never asked twice
 
 
 def test_fallback_random_questions_are_marked_random(store):

@@ -96,8 +96,10 @@ def stream(
     first :data:`STREAM_WARMUP` scores only calibrate the threshold. With a ``context`` the
     skipped candidates (by ``context.keys``), the score window and the counts ``seen`` and
     ``skipped`` live in ``context.state`` across calls; without one, each call is a fresh
-    stream. Only when the stream runs out are skipped candidates used, most uncertain first,
-    so the batch still has ``min(n, len(probs))`` rows."""
+    stream. Only when the stream runs out (``state["stream_ran_out"]``) are skipped candidates
+    used, most uncertain first, so the batch still has ``min(n, len(probs))`` rows. The
+    strategy is ``in_source_order``: on a source larger than its pool the teach worker feeds it
+    the source window by window, moving on when it runs out."""
     n = min(n, len(probs))
     if n <= 0:
         return np.empty(0, dtype=int)
@@ -123,4 +125,8 @@ def stream(
         window.append(float(s))
         if len(window) >= STREAM_WARMUP:
             threshold = np.quantile(window, 1.0 - rate)
+    state["stream_ran_out"] = len(emitted) < n
     return _fill(scores, emitted, n, rng)
+
+
+stream.in_source_order = True  # type: ignore[attr-defined]
