@@ -169,35 +169,43 @@ STATUS_WIDTH = 80
 
 
 def status_line(session: Session) -> str:
-    """One line: answers this session and in the dataset, the model's recent hit rate, state."""
+    """One line: answers this session and in the dataset, the model's recent hit rate, state.
+
+    Once the stopping criterion fires the line says "you can probably stop" right after the
+    counts, and the model's own details shrink (dropped one by one past 80 columns); the
+    stream's skips, the random-pick check and the recipe's progress stay, after it (a narrow
+    terminal cuts the line's end)."""
     s = session.status()
-    parts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
     state = s.get("model_state")
-    if state == "ready" and s.get("can_stop"):
-        # the stopping criterion fired: say so, and keep the line within 80 columns
-        rest = [f"v{s.get('model_version', 0)}", "you can probably stop"]
-        if s.get("accuracy") is not None:
-            short = " · ".join([*parts, f"{s['accuracy']:.0%} right", *rest])
-            if len(short) < STATUS_WIDTH:
-                return " " + short
-        return " " + " · ".join([*parts, *rest])
+    stop = state == "ready" and bool(s.get("can_stop"))
+    model: list[str] = []  # the part that shrinks when the line is too long
     if s.get("accuracy") is not None:
-        parts.append(f"model {s['accuracy']:.0%} right (last {s['accuracy_n']})")
+        model.append(f"{s['accuracy']:.0%} right" if stop
+                     else f"model {s['accuracy']:.0%} right (last {s['accuracy_n']})")
     if state == "ready":
-        parts.append(f"v{s.get('model_version', 0)}, {s.get('trained_on', 0)} ex")
+        version = f"v{s.get('model_version', 0)}"
+        model.append(version if stop else f"{version}, {s.get('trained_on', 0)} ex")
     elif state in ("warming up", "starting"):
-        parts.append("model warming up")
+        model.append("model warming up")
     elif state == "failed":
-        parts.append("model failed")
+        model.append("model failed")
+    rest = []
     if s.get("progress"):  # e.g. "embedding 3,000/20,000"
-        parts.append(s["progress"])
+        rest.append(s["progress"])
     if s.get("seen"):  # a stream strategy
-        parts.append(f"skipped {s['skipped']:,} of {s['seen']:,}")
+        rest.append(f"skipped {s['skipped']:,} of {s['seen']:,}")
     if s.get("audit_accuracy") is not None:  # --mix random=SHARE: the unbiased check
-        parts.append(f"random picks {s['audit_accuracy']:.0%} right ({s['audit_n']})")
+        rest.append(f"random picks {s['audit_accuracy']:.0%} right ({s['audit_n']})")
     if s.get("done") is not None:  # the recipe's progress()
-        parts.append(f"{s['done']:.0%} done")
-    return " " + " · ".join(parts)
+        rest.append(f"{s['done']:.0%} done")
+    counts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
+    if stop:
+        counts.append("you can probably stop")
+    line = " " + " · ".join([*counts, *model, *rest])
+    while stop and model and len(line) > STATUS_WIDTH:
+        model.pop(0)
+        line = " " + " · ".join([*counts, *model, *rest])
+    return line
 
 
 def _warning(session: Session) -> str:

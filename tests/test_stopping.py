@@ -256,5 +256,10 @@ def test_status_line_says_you_can_probably_stop_within_80_columns():
     short = status_line(FakeSession(**{**base, "session": 12, "dataset": 340}, can_stop=True))
     assert "100% right" in short and "v1234" in short and len(short) <= 80
     assert "stop" not in status_line(FakeSession(**base, can_stop=False))
+    # the stream's skips and the random-pick check stay on the line after it fires
+    busy = status_line(FakeSession(**{**base, "session": 12, "dataset": 340}, can_stop=True,
+                                   seen=4000, skipped=3200, audit_accuracy=0.8, audit_n=40))
+    assert busy.startswith(" 12 this session · 340 in dataset · you can probably stop")
+    assert "skipped 3,200 of 4,000" in busy and "random picks 80% right (40)" in busy
     assert "stop" not in status_line(FakeSession(**{**base, "model_state": "failed"},
                                                  can_stop=True))
