@@ -10,7 +10,7 @@ from altool.errors import AltoolError, InputError
 from altool.hashing import hash_text, set_hashes
 from altool.loaders import Record, iter_records
 from altool.sources import load_file
-from altool.store import SCHEMA_VERSION, Store
+from altool.store import Store
 
 
 def records(*texts: str) -> list[Record]:
@@ -273,19 +273,6 @@ def test_creates_parent_folders(tmp_path):
     with Store(path):
         pass
     assert path.exists()
-
-
-def test_newer_schema_asks_for_upgrade(tmp_path):
-    path = tmp_path / "db.sqlite"
-    Store(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
-                 (str(SCHEMA_VERSION + 1),))
-    conn.commit()
-    conn.close()
-    with pytest.raises(AltoolError, match="upgrade") as info:
-        Store(path)
-    assert "newer altool" in str(info.value)
 
 
 def test_non_sqlite_file(tmp_path):

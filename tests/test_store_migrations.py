@@ -137,6 +137,7 @@ def test_newer_schema_is_refused_and_left_alone(tmp_path):
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
-    with pytest.raises(AltoolError, match="written by a newer altool .schema 99"):
+    with pytest.raises(AltoolError, match="written by a newer altool .schema 99") as info:
         Store(path)
+    assert "upgrade" in str(info.value)
     assert _schema_version(path) == 99
