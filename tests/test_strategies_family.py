@@ -5,11 +5,11 @@ through the teach worker, and through ``altool simulate``."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from test_worker import wait_for
 
 from altool.audit import RandomAudit
 from altool.errors import AltoolError
@@ -485,15 +485,6 @@ def test_audit_binary_view_and_no_model():
 
 
 # -- the teach worker ----------------------------------------------------------------------------
-def wait_for(condition, timeout: float = 20.0, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-    return value
-
-
 @pytest.fixture
 def worker_on(store: Store, home):
     store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(TEXTS)])
@@ -539,7 +530,7 @@ def test_worker_mix_and_like_reach_the_questions(worker_on, store):
     wait_for(lambda: worker.status.model_version > 0, what="a fit")
     wait_for(lambda: len(worker.queue) > 0, what="questions from the model")
     later = drain(worker.queue)
-    assert {t["meta"]["pick"] for t in later} <= {"like", "random", "margin"}
+    assert {t["meta"]["pick"] for t in later} <= {"like", "random", "margin", "cold-start"}
 
 
 def test_worker_stream_reports_skipped_in_its_status(worker_on, store):
