@@ -51,3 +51,17 @@ def test_label_efficiency_smoke():
         assert any(n.startswith("small-text:") for n in names), text[-3000:]
     assert "### Targets" in text and "no regret" in text
     assert re.search(r"update\+rescore p50 [\d.]+ ms", text)
+
+
+@pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
+                    reason=f"benchmark datasets not found under {DATA}")
+def test_stop_signal_smoke():
+    script = ROOT / "benchmarks" / "stop_signal.py"
+    out = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    row = re.search(r"^\| trec \| 6 \| ([\d.]+) \| ([\d.]+) \| (\d)/1 \|", out.stdout, re.M)
+    assert row, out.stdout[-2000:]
+    assert 0.3 <= float(row[1]) <= 1.0 and 0.0 <= float(row[2]) <= 1.0
+    assert re.search(r"Target \(within 3 points on at least 5 of 6 datasets\): \*\*(met|MISSED)",
+                     out.stdout)

@@ -83,6 +83,26 @@ def test_fires_after_window_stable_checks_and_latches():
     assert stop.fired_at == 70 and stop.last < 0.5 and stop.streak == 0
 
 
+def unsettled(stop: StabilizingPredictions, updates: int) -> None:
+    """``updates`` updates whose successive predictions differ in 200 of 1,000 rows."""
+    for i in range(updates):
+        stop.update(flip(BASE, 100 + i % 2 * 200))
+
+
+def test_the_stable_run_must_cover_the_last_tenth_of_the_checks():
+    stop = StabilizingPredictions(threshold=0.99, window=3)  # default horizon 0.1
+    unsettled(stop, 61)  # 60 unstable comparisons
+    assert stop.streak == 0 and stop.needed == 6
+    fired = [stop.update(BASE) for _ in range(10)]  # the first still differs from the last flip
+    # comparison 60 + k (k-th BASE) has k - 1 stable ones in a row and needs ceil(6 + k / 10)
+    assert fired.index(True) + 1 == 8 and stop.needed == 7
+    paper = StabilizingPredictions(threshold=0.99, window=3, horizon=0.0)  # window alone
+    unsettled(paper, 61)
+    assert [paper.update(BASE) for _ in range(4)] == [False, False, False, True]
+    with pytest.raises(ValueError, match="horizon"):
+        StabilizingPredictions(horizon=1.5)
+
+
 def test_an_unstable_check_resets_the_streak():
     stop = StabilizingPredictions(threshold=0.99, window=3)
     seq = [BASE, BASE, BASE, flip(BASE, 100), flip(BASE, 100), flip(BASE, 100)]
