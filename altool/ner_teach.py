@@ -2,11 +2,13 @@
 
 :class:`NerLearner` turns answers into model updates (:class:`~altool.ner_model.NerModel`) and
 a pool of tokenized examples into questions: one suggested entity per task (the ``ner`` view),
-the model's most uncertain first (p(entity) closest to 0.5; at most one per sentence per
-batch). Pattern matches (``--patterns``) are mixed in, a ``pattern_share`` of each batch and all
-of it while the model has seen no entity yet, which solves the cold start. Each pattern's
-answers are counted (:class:`PatternStats`, from the stored answers, so it survives restarts);
-a pattern whose suggestions were mostly rejected stops being shown.
+the model's most uncertain first (calibrated p(entity) closest to 0.5; at most one per
+sentence per batch). The beam's raw p(entity) is Platt-scaled (:mod:`altool.calibration`) on
+the annotator's own answers to earlier suggestions, refitted at every model update. Pattern
+matches (``--patterns``) are mixed in, a ``pattern_share`` of each batch and all of it while
+the model has seen no entity yet, which solves the cold start. Each pattern's answers are
+counted (:class:`PatternStats`, from the stored answers, so it survives restarts); a pattern
+whose suggestions were mostly rejected stops being shown.
 
 :class:`NerWorker` runs the learner in the background process, with the teach worker's loop
 (batching, saving the model, surviving a model failure); :class:`NerWorkerConfig` builds it in
@@ -22,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .calibration import PlattScaling
 from .hashing import task_hash
-from .ner_data import BINARY_VIEW, merge_ner_answers
+from .ner_data import BINARY_VIEW, is_binary, merge_ner_answers
 from .ner_model import NerModel, resume_ner_model
 from .spans import span_dict, tokenize
 from .taskqueue import Question
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 MIN_PATTERN_ANSWERS = 5  # answers before a pattern can be switched off
 MIN_PATTERN_ACCEPT = 0.2  # a pattern accepted less often than this stops being shown
 NER_POOL = 300  # sentences scored per refresh (beam search: ~100-200 sentences/s)
+CALIBRATION_WINDOW = 500  # latest answers the calibration is fitted on (the model changes)
+RAW_SCORE = "raw_score"  # meta key of the beam's own p(entity); meta.score is calibrated
 
 
 @dataclass
@@ -96,6 +101,7 @@ class NerLearner:
         self.patterns = PatternStats.from_answers(answers)
         annotations = merge_ner_answers(answers)
         self.model.fit(annotations)
+        self.model.calibration = PlattScaling.fit(*calibration_answers(answers))
         return len(annotations)
 
     def tokenized(self, examples: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -134,13 +140,33 @@ def model_suggestions(model: NerModel, examples: Sequence[dict[str, Any]],
                       labels: Sequence[str], skip: set[int] | frozenset[int]
                       ) -> list[list[tuple[float, dict[str, Any]]]]:
     """Per tokenized example, every entity in the model's beam with one of ``labels`` as a
-    task (none whose task hash is in ``skip``), with its p(entity)."""
+    task (none whose task hash is in ``skip``), with its calibrated p(entity) (``meta.score``;
+    the beam's own probability in ``meta.raw_score``)."""
     out = []
     for eg, scored in zip(examples, model.score(model.make_docs(examples)), strict=True):
-        tasks = [(s.score, ner_task(eg, s.start, s.end, s.label, {"score": round(s.score, 4)}))
-                 for s in scored if s.label in labels]
+        scored = [s for s in scored if s.label in labels]
+        calibrated = model.calibration([s.score for s in scored])
+        tasks = [(float(p), ner_task(eg, s.start, s.end, s.label,
+                                     {"score": round(float(p), 4),
+                                      RAW_SCORE: round(s.score, 4)}))
+                 for s, p in zip(scored, calibrated, strict=True)]
         out.append([(p, task) for p, task in tasks if task["_task_hash"] not in skip])
     return out
+
+
+def calibration_answers(answers: Sequence[dict[str, Any]], window: int = CALIBRATION_WINDOW
+                        ) -> tuple[list[float], list[float]]:
+    """The raw p(entity) of the model suggestions among the latest ``window`` binary answers,
+    and whether each was accepted (1) or rejected (0): what the calibration is fitted on.
+    Each score was computed before its answer was trained on, so it is a held-out score."""
+    ps, ys = [], []
+    for eg in answers[-window:]:
+        raw = (eg.get("meta") or {}).get(RAW_SCORE)
+        if is_binary(eg) and eg.get("answer") in ("accept", "reject") and \
+                isinstance(raw, int | float):
+            ps.append(float(raw))
+            ys.append(float(eg["answer"] == "accept"))
+    return ps, ys
 
 
 def pattern_tasks(examples: Sequence[dict[str, Any]], matcher: PatternMatcher | None,

@@ -21,6 +21,7 @@ entities on TEST are scored: micro entity F1 (exact span and label).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,7 @@ class NerCurve:
     points: list[tuple[int, float, float]]  # (answers, mean F1, std) over repeats
     sentences: list[float]  # mean distinct sentences answered at each checkpoint
     accepted: float  # mean share of accepted answers
+    last_fit_s: float = 0.0  # mean seconds of the last model update (at the budget)
 
     @property
     def aulc(self) -> float:
@@ -98,6 +100,8 @@ class NerSimulation:
     repeats: int
     curves: dict[str, NerCurve] = field(default_factory=dict)
     models: dict[str, NerModel] = field(default_factory=dict)  # last repeat's final model
+    answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # last repeat's,
+    # in the order given (the benchmark replays the calibration on them)
 
 
 class _NerRun:
@@ -116,6 +120,7 @@ class _NerRun:
         self.asked: set[int] = set()  # task hashes
         self.answered_rows: set[int] = set()
         self.accepted = 0
+        self.last_fit_s = 0.0
 
     def advance_to(self, target: int, batch_size: int,
                    progress: Progress | None = None) -> None:
@@ -126,7 +131,9 @@ class _NerRun:
                 return
             for row, task in tasks:
                 self._answer(row, task)
+            t0 = time.perf_counter()
             self.learner.fit(self.answers)
+            self.last_fit_s = time.perf_counter() - t0
             if progress is not None:
                 progress(self.strategy, len(tasks))
 
@@ -206,7 +213,7 @@ def simulate_ner(
     for strategy in strategies:
         scores = np.zeros((repeats, len(cps)))
         sentences = np.zeros((repeats, len(cps)))
-        accepted = []
+        accepted, fit_s = [], []
         for r in range(repeats):
             run = _NerRun(strategy, gold, labels, seed + r, pool, lang, seed_size)
             for k, c in enumerate(cps):
@@ -214,12 +221,15 @@ def simulate_ner(
                 scores[r, k] = entity_f1(run.learner.model, test, labels)
                 sentences[r, k] = len(run.answered_rows)
             accepted.append(run.accepted / max(len(run.answers), 1))
+            fit_s.append(run.last_fit_s)
             result.models[strategy] = run.learner.model
+            result.answers[strategy] = run.answers
         result.curves[strategy] = NerCurve(
             strategy,
             [(c, float(scores[:, k].mean()), float(scores[:, k].std())) for k, c in
              enumerate(cps)],
             [float(sentences[:, k].mean()) for k in range(len(cps))],
             float(np.mean(accepted)),
+            float(np.mean(fit_s)),
         )
     return result

@@ -81,6 +81,26 @@ def test_binary_answers_move_scores_the_right_way():
     assert person > city
 
 
+def test_same_seed_same_model_whatever_the_global_random_state():
+    """thinc draws weights and dropout from numpy's global state: the model seeds it itself,
+    and leaves the caller's state as it was."""
+    import random
+
+    import numpy as np
+
+    def trained(global_seed: int) -> list:
+        np.random.seed(global_seed)
+        random.seed(global_seed)
+        model = NerModel(["PERSON"], epochs=2, seed=3)
+        model.fit(merge_ner_answers(_toy_answers()))
+        after = np.random.random()
+        np.random.seed(global_seed)
+        assert after == np.random.random()  # the global state was restored
+        return model.score(model.make_docs([{"text": "Ivan lives in Berlin ."}]))[0]
+
+    assert trained(1) == trained(2)
+
+
 def test_fit_skips_unchanged_annotations():
     model = NerModel(["PERSON"], epochs=1)
     annotations = merge_ner_answers(_toy_answers()[:2])
@@ -129,3 +149,18 @@ def test_reference_doc_uses_the_answer_tokens():
     assert result.misaligned == 0
     bad = NerAnnotation(text, tokens, {(4, 6): "PERSON"})  # starts inside a token
     assert reference_doc(spacy.blank("en"), bad).misaligned == 1
+
+
+def test_candidates_remain_after_many_rejections():
+    """A model taught mostly "no" is sure of "no entity"; the unpruned beam still has
+    candidates to ask about (else ner.teach runs out of questions)."""
+    rejections = [a for a in _toy_answers() if a["answer"] == "reject"]
+    rejections += [_binary(a["text"], 0, a["text"].index(" "), "PERSON", "reject", 100 + i)
+                   for i, a in enumerate(rejections)]
+    model = NerModel(["PERSON"], epochs=10, seed=0)
+    for _ in range(3):
+        model._trained.clear()
+        model.fit(merge_ner_answers(rejections))
+    docs = model.make_docs([{"text": f"{n} lives in {c} ."} for n, c in zip(NAMES, CITIES,
+                                                                           strict=True)])
+    assert all(model.score(docs))

@@ -5,10 +5,18 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from altool.hashing import task_hash
 from altool.ner_model import NerModel, resume_ner_model
-from altool.ner_teach import NerLearner, NerWorkerConfig, PatternStats, _interleave
+from altool.ner_teach import (
+    NerLearner,
+    NerWorkerConfig,
+    PatternStats,
+    _interleave,
+    calibration_answers,
+    model_suggestions,
+)
 from altool.patterns import Pattern, PatternMatcher
 from altool.sources import ensure_source
 from altool.spans import blank_nlp, tokenize
@@ -74,11 +82,15 @@ def test_learning_from_answers_then_model_suggestions_mixed_with_patterns():
         answers.append({**t, "answer": "accept" if ok else "reject"})
     assert learner.fit(answers) == len({a["_input_hash"] for a in answers})
     assert model.ready and model.version == 1
-    tasks = learner.choose(examples, 8, {a["_task_hash"] for a in answers})
-    assert tasks
+    skip = {a["_task_hash"] for a in answers}
+    tasks = learner.choose(examples, 8, skip)
+    assert len(tasks) == 8
     scored = [t for t in tasks if "score" in t["meta"]]
     assert scored and all(0.0 <= t["meta"]["score"] <= 1.0 for t in scored)
-    assert len([t for t in tasks if "pattern" in t["meta"]]) <= 2  # 25% of 8
+    # 25% of 8 are pattern matches; more only when the model has too few suggestions left
+    available = sum(len(s) for s in model_suggestions(model, examples, ["PER"], skip))
+    n_patterns = len([t for t in tasks if "pattern" in t["meta"]])
+    assert n_patterns == max(2, 8 - available)
 
 
 def test_interleave():
@@ -118,3 +130,24 @@ def test_worker_learns_in_the_background_and_saves(store, home, tmp_path):
     assert saved.version >= 1 and saved.ready
     assert np.isfinite([s.score for s in saved.score(saved.make_docs([{"text": TEXTS[0]}]))[0]]
                        ).all()
+
+
+def test_calibration_is_fitted_on_answers_to_model_suggestions_and_shown():
+    nlp = blank_nlp("en")
+    model = NerModel(["PER"], epochs=2, seed=0)
+    learner = NerLearner(model, _matcher(nlp), seed=0)
+    examples = _examples(nlp)
+    suggestion = {"_view_id": "ner", "meta": {"score": 0.9, "raw_score": 0.9}}
+    answers = [{**examples[i], **suggestion, "answer": "reject",
+                "spans": [{"start": 0, "end": 4, "label": "PER"}]} for i in range(4)]
+    answers.append({**examples[4], "_view_id": "ner", "meta": {"pattern": "names"},
+                    "answer": "accept", "spans": [{"start": 0, "end": 4, "label": "PER"}]})
+    answers.append({**examples[5], "answer": "accept", "spans": []})  # manual: not a suggestion
+    assert calibration_answers(answers) == ([0.9] * 4, [0.0] * 4)
+    learner.fit(answers)
+    assert model.calibration.n == 4 and model.calibration(np.array([0.9]))[0] < 0.8
+    shown = [t for t in learner.choose(examples, 20) if "raw_score" in t["meta"]]
+    assert shown
+    for t in shown:  # meta.score is the calibrated p of the beam's raw_score
+        expected = model.calibration(np.array([t["meta"]["raw_score"]]))[0]
+        assert t["meta"]["score"] == pytest.approx(expected, abs=1e-3)

@@ -58,6 +58,10 @@ def test_simulation_curves_and_perfect_annotator(tmp_path):
         assert [p[0] for p in curve.points] == [10, 20]
         assert all(0.0 <= p[1] <= 1.0 for p in curve.points)
     assert result.curves["manual"].accepted == 1.0
+    assert all(c.last_fit_s > 0 for c in result.curves.values())
+    # the default run's calibration was fitted on its binary answers, the manual run has none
+    assert result.models["default"].calibration.n == 10
+    assert result.models["manual"].calibration.n == 0
     # the gold answers themselves score F1 1 with the gold model's spans
     model = result.models["manual"]
     assert 0.0 <= entity_f1(model, gold[:5], result.labels) <= 1.0
