@@ -176,8 +176,12 @@ def _manual_prompt(session: Session, state: NerViewState) -> list[Line]:
 def _binary_prompt(task: dict[str, Any]) -> list[Line]:
     spans = task.get("spans") or []
     label = spans[0]["label"] if spans else task.get("label", "")
-    score = (task.get("meta") or {}).get("score")
-    score_txt = f"model score {score:.2f}" if isinstance(score, int | float) else "no model yet"
+    meta = task.get("meta") or {}
+    score = meta.get("score")
+    if isinstance(score, int | float):
+        score_txt = f"model score {score:.2f}"
+    else:  # a pattern match (its file and line show under the text), or no model yet
+        score_txt = "pattern match" if meta.get("pattern") else "no model yet"
     return [[("Is the highlighted span ", "bold"), (f" {label} ", "bold reverse magenta"),
              ("?   ", "bold"), (score_txt, "dim")]]
 

@@ -196,6 +196,14 @@ def test_binary_ner_view_highlights_the_suggestion_and_stores_it_unchanged(nlp, 
     assert eg["answer"] == "reject" and eg["spans"] == task["spans"]
 
 
+def test_binary_ner_view_says_a_pattern_match_is_one(nlp, store, monkeypatch):
+    task = tokenize(nlp, {"text": TEXT, "spans": [{"start": 28, "end": 34, "label": "LOC"}],
+                          "meta": {"pattern": "patterns.jsonl:3"}})
+    lines = press(make_app(store, monkeypatch, [task], view="ner"))
+    prompt = next(line for line in lines if line.startswith("Is the highlighted span"))
+    assert "pattern match" in prompt and "no model" not in prompt
+
+
 def test_other_views_keep_the_classic_app(store, monkeypatch):
     monkeypatch.setattr(TeachApp, "_build", lambda self: None)
     session = Session(store, "ds", [{"text": "x", "label": "A"}], view="binary")
