@@ -66,6 +66,22 @@ CREATE TABLE IF NOT EXISTS claims (
 """
 
 ANSWERS = ("accept", "reject", "ignore")
+# Accepted labels per dataset (``stats``): a binary question's ``label``, a choice question's
+# ``accept`` list, else the ``label`` of each span (NER)
+_ACCEPTED_LABELS = (
+    "SELECT json_extract(content, '$.label'), COUNT(*) FROM answers "
+    "WHERE dataset_id = ? AND answer = 'accept' AND json_type(content, '$.accept') IS NULL "
+    "AND json_extract(content, '$.label') IS NOT NULL GROUP BY 1",
+    "SELECT j.value, COUNT(*) FROM answers, json_each(answers.content, '$.accept') j "
+    "WHERE dataset_id = ? AND answer = 'accept' "
+    "AND json_type(answers.content, '$.accept') = 'array' GROUP BY 1",
+    "SELECT json_extract(j.value, '$.label'), COUNT(*) FROM answers, "
+    "json_each(answers.content, '$.spans') j WHERE dataset_id = ? AND answer = 'accept' "
+    "AND json_type(answers.content, '$.spans') = 'array' "
+    "AND json_extract(answers.content, '$.label') IS NULL "
+    "AND json_type(answers.content, '$.accept') IS NULL "
+    "AND json_extract(j.value, '$.label') IS NOT NULL GROUP BY 1",
+)
 
 
 @dataclass
@@ -631,21 +647,9 @@ class Store:
             ):
                 answers[ans] = n
             labels: dict[str, int] = {}
-            for label, n in self.conn.execute(
-                "SELECT json_extract(content, '$.label'), COUNT(*) FROM answers "
-                "WHERE dataset_id = ? AND answer = 'accept' "
-                "AND json_type(content, '$.accept') IS NULL "
-                "AND json_extract(content, '$.label') IS NOT NULL GROUP BY 1",
-                (dataset_id,),
-            ):
-                labels[str(label)] = labels.get(str(label), 0) + n
-            for label, n in self.conn.execute(
-                "SELECT j.value, COUNT(*) FROM answers, json_each(answers.content, '$.accept') j "
-                "WHERE dataset_id = ? AND answer = 'accept' "
-                "AND json_type(answers.content, '$.accept') = 'array' GROUP BY 1",
-                (dataset_id,),
-            ):
-                labels[str(label)] = labels.get(str(label), 0) + n
+            for query in _ACCEPTED_LABELS:
+                for label, n in self.conn.execute(query, (dataset_id,)):
+                    labels[str(label)] = labels.get(str(label), 0) + n
             sessions, last = self.conn.execute(
                 "SELECT COUNT(DISTINCT session_id), MAX(timestamp) FROM answers "
                 "WHERE dataset_id = ?",

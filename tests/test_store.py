@@ -203,8 +203,16 @@ def test_stats_shape_and_counts(store):
         answer("h", "reject", options=opts, accept=[]),
         answer("i", "accept", options=opts, accept=[]),
     ])
+    span = {"start": 0, "end": 1, "token_start": 0, "token_end": 0}
+    store.add_answers("ner", [
+        answer("j", "accept", spans=[{**span, "label": "ORG"}, {**span, "label": "PER"}]),
+        answer("k", "accept", spans=[{**span, "label": "ORG"}]),
+        answer("l", "reject", spans=[{**span, "label": "PER"}]),
+    ])
     stats = store.stats()
     assert set(stats) == {"datasets", "sources"}
+    assert stats["datasets"]["ner"]["labels"] == {"ORG": 2, "PER": 1}  # spans of accepts
+    del stats["datasets"]["ner"]
     assert set(stats["datasets"]) == {"bin", "choice"}
     bin_stats = stats["datasets"]["bin"]
     assert {"total", "answers", "labels"} <= set(bin_stats)
