@@ -9,6 +9,7 @@ seconds from the key press to the finished redraw.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
@@ -432,6 +433,13 @@ class TeachApp:
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
             self.app.run()
+        except OSError as err:
+            if err.errno != errno.EIO:
+                raise
+            # the terminal went away and a read or the exit's redraw failed before its SIGHUP
+            # arrived: the same as a hang-up (the answers are stored; on_exit saves the model)
+            _detach_output()
+            hung_up.append(signal.SIGHUP)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
