@@ -195,9 +195,7 @@ def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
     for model_name in models:
         with threadpool_limits(1):
             model = make_model(model_name, labels)
-            t0 = time.time()
-            X = model.featurize(texts)
-            featurize_s = time.time() - t0
+            X, featurize_s, cached = pool_features(model, texts)
             learner = Learner(model, get_strategy("default"), view="choice", seed=0)
             fit_ms, score_ms, total_ms = [], [], []
             for n in steps:
@@ -210,11 +208,26 @@ def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
                 score_ms.append((t2 - t1) * 1e3)
                 total_ms.append((t2 - t0) * 1e3)
         out[model_name] = {"pool": len(texts), "labels": len(labels), "steps": steps,
-                           "featurize_s": round(featurize_s, 1), "fit_ms": fit_ms,
+                           "featurize_s": round(featurize_s, 1), "cached": cached,
+                           "fit_ms": fit_ms,
                            "score_ms": score_ms, "total_ms": total_ms}
-        log(f"timing [{model_name}]: pool {len(texts):,}, featurize {featurize_s:.1f}s; "
+        log(f"timing [{model_name}]: pool {len(texts):,}, featurize {featurize_s:.1f}s"
+            f"{' (cache read)' if cached else ''}; "
             f"update+rescore p50 {pct(total_ms, 50):.0f} ms, p99 {pct(total_ms, 99):.0f} ms")
     return out
+
+
+def pool_features(model: Any, texts: list[str]) -> tuple[Any, float, bool]:
+    """Features of the timing pool, the seconds they took, and whether they all came from the
+    embedding cache: a cacheable model (embed) goes through altool's cache under
+    ``ALTOOL_HOME/cache``, so the 100,000 texts are encoded once, not on every run."""
+    from altool.embeddings import feature_cache
+
+    t0 = time.time()
+    with feature_cache(model) as featurize:
+        X = featurize(texts)
+    encoded = getattr(featurize, "encoded", None)  # texts the cache lacked (None: no cache)
+    return X, time.time() - t0, encoded == 0
 
 
 def timing_rows(n_pool: int) -> tuple[list[str], list[str], list[str]]:
@@ -261,10 +274,8 @@ def time_queries(models: list[str], n_pool: int, strategies: list[str], n_answer
     hashes = [hash_text(t) for t in texts]
     out: dict[str, dict[str, float]] = {}
     for model_name in models:
-        if model_name != "sklearn":  # embedding 100,000 texts takes most of an hour here
-            continue
         with threadpool_limits(1):
-            X = make_model(model_name, labels).featurize(texts)
+            X = pool_features(make_model(model_name, labels), texts)[0]
             out[model_name] = {}
             for name in strategies:
                 learner = Learner(make_model(model_name, labels), name, view="choice", seed=0)
@@ -297,6 +308,21 @@ def merge_results(results: list[dict], other: list[dict]) -> None:
                 continue
             for k, s in m["strategies"].items():
                 mine["models"][model]["strategies"].setdefault(k, s)
+
+
+def merge_timing(saved: dict, other: dict) -> None:
+    """Add to the run ``saved`` the models ``other`` timed that it lacks: update + rescore,
+    and query time per batch (only on the same pool and number of answers)."""
+    saved["timing"] = {**(other.get("timing") or {}), **(saved.get("timing") or {})}
+    theirs, mine = other["meta"].get("query_timing"), saved["meta"].get("query_timing")
+    if not theirs or not mine:
+        saved["meta"]["query_timing"] = mine or theirs
+        return
+    if (mine["pool"], mine["answers"]) != (theirs["pool"], theirs["answers"]):
+        raise SystemExit(f"can't merge query timings of different pools or answers "
+                         f"({mine['pool']}/{mine['answers']} vs "
+                         f"{theirs['pool']}/{theirs['answers']})")
+    mine["ms"] = {**theirs["ms"], **mine["ms"]}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -522,7 +548,8 @@ def lines_with_details(lines: list[str], results: list[dict], timing: dict | Non
                 f"| {model} | {t['pool']:,} | {t['labels']} | {pct(t['fit_ms'], 50):.0f} / "
                 f"{pct(t['fit_ms'], 99):.0f} ms | {pct(t['score_ms'], 50):.0f} / "
                 f"{pct(t['score_ms'], 99):.0f} ms | {pct(t['total_ms'], 50):.0f} / "
-                f"{pct(t['total_ms'], 99):.0f} ms | {t['featurize_s']:.0f} s |")
+                f"{pct(t['total_ms'], 99):.0f} ms | {t['featurize_s']:.0f} s"
+                f"{' (cache read)' if t.get('cached') else ''} |")
     notes = list(meta.get("notes", []))
     for d in results:
         for k, e in d.get("peer_failures", {}).items():
@@ -666,9 +693,8 @@ def main(argv: list[str] | None = None) -> int:
         for extra in args.merge:
             other = json.loads(Path(extra).read_text())
             merge_results(saved["results"], other["results"])
+            merge_timing(saved, other)
             saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
-            if other["meta"].get("query_timing"):
-                saved["meta"]["query_timing"] = other["meta"]["query_timing"]
         if args.merge:
             for d in saved["results"]:
                 plot(d)
@@ -721,6 +747,8 @@ def main(argv: list[str] | None = None) -> int:
         log("(subsets for speed; the issue's full protocol is --full: budget 1000, 5 repeats)")
     t_start = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
+    # embed's vector cache (altool.embeddings.feature_cache) for every run, not ~/.altool
+    os.environ.setdefault("ALTOOL_HOME", str(HERE / ".work" / "altool-home"))
     timing, query_timing, results = None, None, []
     if args.resume and (WORK / "run.json").exists():
         saved = json.loads((WORK / "run.json").read_text())
