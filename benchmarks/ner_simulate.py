@@ -17,7 +17,6 @@ used to pick questions; greedy, the trained model's output). Writes its section 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -29,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from resultsfile import machine, write_section  # noqa: E402
+from resultsfile import machine, smoke_or_full, write_section  # noqa: E402
 
 from altool.calibration import PlattScaling, brier, expected_calibration_error  # noqa: E402
 from altool.ner_data import NerAnnotation  # noqa: E402
@@ -190,10 +189,7 @@ def report(result: Any, extra: dict[str, Any], ref: float, cfg: dict[str, Any],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
-    args = parser.parse_args()
-    cfg = SMOKE if args.smoke else DEFAULTS
+    cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
     from threadpoolctl import threadpool_limits
 
     t0 = time.perf_counter()
@@ -201,7 +197,7 @@ def main() -> None:
     test = read_ner_gold(str(DATA / "wnut17.test.jsonl"))
     test = [test[int(i)] for i in np.random.default_rng(1).choice(
         len(test), min(cfg["max_test"], len(test)), replace=False)]
-    if args.smoke:
+    if smoke:
         gold = gold[:200]
     with threadpool_limits(1):
         result = simulate_ner(
@@ -221,7 +217,7 @@ def main() -> None:
         speed = throughput(result.models["manual"], test)
         ref = reference_f1(gold, test, result.labels, cfg["reference"], cfg["epochs"])
     text = report(result, extra, ref, cfg, calib, speed, time.perf_counter() - t0)
-    if not args.smoke:
+    if not smoke:
         write_section(START, END, text)
     print(text)
 

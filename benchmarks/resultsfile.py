@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = ("# Benchmark results\n\nEach benchmark script owns one section, between its markers; "
@@ -43,3 +45,13 @@ def write_section(start: str, end: str, text: str) -> None:
     else:
         new = current.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
     RESULTS.write_text(new, encoding="utf-8")
+
+
+def smoke_or_full(doc: str, full: dict[str, Any], smoke: dict[str, Any]
+                  ) -> tuple[dict[str, Any], bool]:
+    """Parse a benchmark's command line (``--smoke``: a tiny run that writes no files); the
+    configuration to run and whether it is the smoke run. ``doc``'s first line is the help."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
+    is_smoke = parser.parse_args().smoke
+    return (smoke if is_smoke else full), is_smoke

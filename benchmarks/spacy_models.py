@@ -14,7 +14,6 @@ model, the worker's work per batch. Writes its section of ``benchmarks/RESULTS.m
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from resultsfile import machine, write_section  # noqa: E402
+from resultsfile import machine, smoke_or_full, write_section  # noqa: E402
 
 from altool.models import make_model, register_model, targets_from_answers  # noqa: E402
 from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
@@ -128,18 +127,15 @@ def report(rows: list[dict[str, Any]], timing: dict[str, dict[str, float]],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
-    args = parser.parse_args()
-    cfg = SMOKE if args.smoke else DEFAULTS
+    cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        datasets = DATASETS[:1] if args.smoke else DATASETS
+        datasets = DATASETS[:1] if smoke else DATASETS
         rows = [row for name in datasets for row in run_curves(name, cfg)]
         timing = {m: time_update("ag_news", cfg, m) for m in MODELS}
     text = report(rows, timing, cfg)
-    if args.smoke:
+    if smoke:
         print(text)
     else:
         write_section(START, END, text)

@@ -17,7 +17,6 @@ run seeds 0-2; see ``altool/stopping.py``): this is the held-out check. Writes i
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from resultsfile import busy_note, machine, write_section  # noqa: E402
+from resultsfile import busy_note, machine, smoke_or_full, write_section  # noqa: E402
 
 from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
 from altool.stopping import DEFAULT_HORIZON, DEFAULT_THRESHOLD, DEFAULT_WINDOW  # noqa: E402
@@ -99,17 +98,14 @@ def report(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
-    args = parser.parse_args()
-    cfg = SMOKE if args.smoke else DEFAULTS
+    cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
     from threadpoolctl import threadpool_limits
 
     t0 = time.perf_counter()
     with threadpool_limits(1):
         rows = [row for name in cfg["datasets"] if (row := run(name, cfg)) is not None]
     text = report(rows, cfg, (time.perf_counter() - t0) / 60)
-    if not args.smoke:
+    if not smoke:
         write_section(START, END, text)
     print(text)
 
