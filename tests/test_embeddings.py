@@ -276,3 +276,19 @@ def test_simulate_embeds_once_and_caches(embed, home, monkeypatch):
                          seed_size=4, batch_size=2)
     assert sum(encoded) == 0  # everything came from the cache
     assert again.full_score == result.full_score
+
+
+def test_train_reads_and_fills_the_stores_embedding_cache(embed, store):
+    from altool.hashing import hash_text, set_hashes
+    from altool.training import train
+
+    answers = [set_hashes({"text": t, "label": label, "answer": "accept"})
+               for texts, label in ((SPORT, "sport"), (FOOD, "food")) for t in texts]
+    store.add_answers("topics", answers)
+    stages: list[tuple[str, int, int]] = []
+    result = train(store, ["topics"], model_name="embed", eval_split=0.25, seed=0,
+                   progress=lambda *a: stages.append(a))
+    cached = store.get_embeddings(embed.ENCODER_NAME, [hash_text(a["text"]) for a in answers])
+    assert len(cached) == len(answers)  # what teach will find next time
+    assert ("featurizing", len(result.evalset.train), len(result.evalset.train)) in stages
+    assert result.scores.macro_f1 > 0.5
