@@ -556,7 +556,8 @@ def lines_with_details(lines: list[str], results: list[dict], timing: dict | Non
             notes.append(f"{d['dataset']}: peer {k} failed: {e}")
     if notes:
         lines += ["", "### Notes", ""] + [f"- {n}" for n in dict.fromkeys(notes)]
-    lines += ["", "Curves: " + ", ".join(f"[{d['dataset']}](curves/{d['dataset']}.png)"
+    section = meta.get("section", SECTION)
+    lines += ["", "Curves: " + ", ".join(f"[{d['dataset']}](curves/{curve_file(d, section)})"
                                          for d in results) + ".", end]
     return "\n".join(lines) + "\n"
 
@@ -603,7 +604,12 @@ def strategy_matrix(results: list[dict], query_timing: dict | None) -> list[str]
     return lines
 
 
-def plot(d: dict) -> Path | None:
+def curve_file(d: dict, section: str = SECTION) -> str:
+    """The PNG of a dataset's curves for a RESULTS.md section (sections don't share files)."""
+    return f"{d['dataset']}.png" if section == SECTION else f"{section}-{d['dataset']}.png"
+
+
+def plot(d: dict, section: str = SECTION) -> Path | None:
     try:
         import matplotlib
 
@@ -639,7 +645,7 @@ def plot(d: dict) -> Path | None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    path = CURVES / f"{d['dataset']}.png"
+    path = CURVES / curve_file(d, section)
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -669,8 +675,9 @@ def main(argv: list[str] | None = None) -> int:
                     "budget 60, 1 repeat; writes nothing unless --write")
     ap.add_argument("--write", action="store_true", help="write RESULTS.md and curves (the "
                     "default unless --smoke)")
-    ap.add_argument("--no-results", action="store_true", help="save JSON and curves but leave "
-                    "RESULTS.md alone (e.g. for a second process on other datasets)")
+    ap.add_argument("--no-results", action="store_true", help="save the JSON only; leave "
+                    "RESULTS.md and the curves alone (e.g. for a second process on other "
+                    "datasets; --report --merge then writes both)")
     ap.add_argument("--merge", action="append", default=[], help="with --report: also take the "
                     "datasets, models and strategies of this run.json that the last run lacks")
     ap.add_argument("--report", action="store_true", help="only rebuild RESULTS.md from the "
@@ -695,9 +702,8 @@ def main(argv: list[str] | None = None) -> int:
             merge_results(saved["results"], other["results"])
             merge_timing(saved, other)
             saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
-        if args.merge:
-            for d in saved["results"]:
-                plot(d)
+        for d in saved["results"]:
+            plot(d, args.section)
         order = {n: i for i, n in enumerate(DATASETS)}
         saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
         write_section(*markers(args.section),
@@ -782,7 +788,7 @@ def main(argv: list[str] | None = None) -> int:
         if d is None:
             continue
         results.append(d)
-        if write:
+        if write and not args.no_results:
             plot(d)
         save(results, final=False)
     text = save(results, final=True)
