@@ -314,3 +314,25 @@ def test_learner_binary_scores_are_label_probabilities():
     P = model.predict_proba(X)
     for p in learner.choose(X, hashes, 6):
         assert p.score == pytest.approx(P[p.row, p.label])
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64", "sparse"])
+def test_per_label_probabilities_in_one_product_match_each_classifier(kind):
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    from altool.models import fit_per_label, predict_per_label
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20)).astype(np.float64 if kind == "float64" else np.float32)
+    if kind == "sparse":
+        X = sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0).astype(np.float32))
+    Y = np.eye(3)[rng.integers(0, 3, 300)]
+    Y[:, 2] = np.nan  # a label without answers: its prior
+    binary, priors = fit_per_label(X, Y, lambda: LogisticRegression(solver="liblinear"))
+    binary[1] = DecisionTreeClassifier(max_depth=2).fit(X, Y[:, 1].astype(int))  # not linear
+    P = predict_per_label(X, binary, priors, exclusive=False)
+    assert np.allclose(P[:, 0], binary[0].predict_proba(X)[:, 1], atol=1e-5)
+    assert np.allclose(P[:, 1], binary[1].predict_proba(X)[:, 1])
+    assert np.allclose(P[:, 2], priors[2])
