@@ -311,9 +311,10 @@ def merge_results(results: list[dict], other: list[dict]) -> None:
 
 
 def merge_timing(saved: dict, other: dict) -> None:
-    """Add to the run ``saved`` the models ``other`` timed that it lacks: update + rescore,
-    and query time per batch (only on the same pool and number of answers)."""
-    saved["timing"] = {**(other.get("timing") or {}), **(saved.get("timing") or {})}
+    """Add to the run ``saved`` the models ``other`` timed: update + rescore, and query time
+    per batch (only on the same pool and number of answers). A model timed in both keeps
+    ``other``'s (later) numbers, so one timing run can time every model side by side."""
+    saved["timing"] = {**(saved.get("timing") or {}), **(other.get("timing") or {})}
     theirs, mine = other["meta"].get("query_timing"), saved["meta"].get("query_timing")
     if not theirs or not mine:
         saved["meta"]["query_timing"] = mine or theirs
@@ -322,7 +323,7 @@ def merge_timing(saved: dict, other: dict) -> None:
         raise SystemExit(f"can't merge query timings of different pools or answers "
                          f"({mine['pool']}/{mine['answers']} vs "
                          f"{theirs['pool']}/{theirs['answers']})")
-    mine["ms"] = {**theirs["ms"], **mine["ms"]}
+    mine["ms"] = {**mine["ms"], **theirs["ms"]}
 
 
 def pct(values: list[float], q: float) -> float:
