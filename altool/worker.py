@@ -417,14 +417,18 @@ def log_path() -> Path:
     return log_dir() / "worker.log"
 
 
-def log_error(what: str) -> Path:
-    """Append the current exception's traceback to the worker log; return the log's path."""
+def log_note(text: str, detail: str = "") -> Path:
+    """Append one dated line (and ``detail``) to the worker log; return the log's path."""
     log = log_path()
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {what}\n")
-            fh.write(traceback.format_exc())
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n{detail}")
     except OSError:
-        pass  # nowhere to log: the warning in the status line still tells the user
+        pass  # nowhere to log: the warning on screen still tells the user
     return log
+
+
+def log_error(what: str) -> Path:
+    """Append the current exception's traceback to the worker log; return the log's path."""
+    return log_note(what, traceback.format_exc())

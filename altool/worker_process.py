@@ -27,7 +27,14 @@ from typing import Any
 
 from .store import Store
 from .taskqueue import Question, TaskQueue
-from .worker import WorkerStatus, default_queue_size, log_error, log_path, random_questions
+from .worker import (
+    WorkerStatus,
+    default_queue_size,
+    log_error,
+    log_note,
+    log_path,
+    random_questions,
+)
 
 WORKER_NICENESS = 5  # added to the worker process's nice value (lower CPU priority)
 
@@ -168,18 +175,6 @@ def _quiet_output() -> None:
     sys.stdout = sys.stderr = open(fd, "w", buffering=1, closefd=False)  # noqa: SIM115
 
 
-def _log_note(text: str) -> Path:
-    """Append one dated line to the worker log; return the log's path."""
-    log = log_path()
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
-    except OSError:
-        pass  # nowhere to log: the warning on screen still tells the user
-    return log
-
-
 def _short(path: Path) -> str:
     """``path`` with the home folder written as ``~`` (keeps the warning on one line)."""
     try:
@@ -259,7 +254,7 @@ class WorkerProcess:
         if self._proc is not None:
             self._proc.join(1)  # the pipe can close a moment before the child is reaped
         code = self._proc.exitcode if self._proc is not None else None
-        log = _log_note(f"the worker process ended (exit code {code}); asking in random order")
+        log = log_note(f"the worker process ended (exit code {code}); asking in random order")
         self.status.warning = f"model worker stopped; random order now. Log: {_short(log)}"
         try:
             with Store(self.config.db_path) as store:
