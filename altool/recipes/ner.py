@@ -15,6 +15,7 @@ from ..taskqueue import TaskQueue
 from . import recipe
 from .manual import LoaderOption, SourceArgument, open_source
 from .ner_manual import DatasetArgument, LabelOption, entity_labels
+from .textcat import BatchSizeOption, ExcludeOption
 
 
 @recipe("ner.teach")
@@ -28,12 +29,8 @@ def ner_teach(
                                  "stops being shown.")
     ] = None,
     lang: Annotated[str, typer.Option(help="Language of the blank spaCy pipeline.")] = "en",
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Answers per model update.")
-    ] = 10,
-    exclude: Annotated[
-        str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
-    ] = "",
+    batch_size: BatchSizeOption = 10,
+    exclude: ExcludeOption = "",
     loader: LoaderOption = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
 ) -> dict[str, Any]:

@@ -24,6 +24,13 @@ from ..taskqueue import TaskQueue
 from ..worker_process import WorkerConfig, WorkerProcess
 from . import recipe
 
+BatchSizeOption = Annotated[
+    int, typer.Option("--batch-size", min=1, help="Answers per model update.")
+]
+ExcludeOption = Annotated[
+    str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
+]
+
 
 def split_labels(value: str) -> list[str]:
     labels = [part.strip() for part in value.split(",") if part.strip()]
@@ -81,12 +88,8 @@ def textcat_teach(
     qbc_measure: QbcMeasureOption = "vote",
     like: LikeOption = None,
     mix: MixOption = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Answers per model update.")
-    ] = 10,
-    exclude: Annotated[
-        str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
-    ] = "",
+    batch_size: BatchSizeOption = 10,
+    exclude: ExcludeOption = "",
     multilabel: Annotated[
         bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
     ] = False,
