@@ -4,12 +4,16 @@ declarations and their validation, in one place."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .errors import AltoolError
-from .strategies import QBC_MEASURES, StrategyOptions, parse_mix, read_like
+
+if TYPE_CHECKING:  # the strategies import numpy: not at start-up of every command
+    from .strategies import StrategyOptions
+
+QBC_MEASURE_NAMES = ("vote", "kl")  # strategies.QBC_MEASURES, for --help (a test keeps them equal)
 
 CommitteeSizeOption = Annotated[
     int, typer.Option("--committee-size", help="Committee members for qbc and bald "
@@ -17,7 +21,7 @@ CommitteeSizeOption = Annotated[
 ]
 QbcMeasureOption = Annotated[
     str, typer.Option("--qbc-measure", help=f"How qbc scores disagreement: "
-                      f"{' or '.join(QBC_MEASURES)} (vote entropy or mean KL divergence from "
+                      f"{' or '.join(QBC_MEASURE_NAMES)} (vote entropy or mean KL divergence from "
                       "the consensus).")
 ]
 LikeOption = Annotated[
@@ -56,5 +60,7 @@ def check_model_support(strategy: str, model: str, like: bool) -> None:
 def strategy_settings(committee_size: int = 5, qbc_measure: str = "vote",
                       like: str | None = None, mix: str | None = None) -> StrategySettings:
     """Validate the options (clear :class:`~altool.errors.AltoolError` on bad values)."""
+    from .strategies import StrategyOptions, parse_mix, read_like
+
     return StrategySettings(StrategyOptions(committee_size, qbc_measure), parse_mix(mix),
                             read_like(like))

@@ -388,3 +388,21 @@ def test_load_real_sms_spam(cli, datasets_dir):
     ok(res)
     assert f"added {len(texts):,} examples" in res.stderr
     assert db_stats()["sources"]["sms"]["total"] == len(texts)
+
+
+def test_command_start_up_does_not_import_numpy():
+    """numpy and the models load on first use: ``altool --help`` or ``db-out`` don't pay for it."""
+    import subprocess
+    import sys
+
+    code = "import sys, altool.cli; print(sorted(m for m in ('numpy', 'sklearn', 'spacy') " \
+           "if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_qbc_measures_in_help_match_the_strategies():
+    from altool.strategies import QBC_MEASURES
+    from altool.strategy_options import QBC_MEASURE_NAMES
+
+    assert QBC_MEASURE_NAMES == QBC_MEASURES
