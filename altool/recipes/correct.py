@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import AltoolError
 from ..hashing import set_hashes
-from ..learner import options_for
-from ..models import TextModel, load_model
 from ..sources import stored_examples
 from ..taskqueue import Question
 from . import recipe
 from .manual import LoaderOption, SourceArgument, open_source
 from .textcat import split_labels
+
+if TYPE_CHECKING:  # the model code (and numpy) loads when the recipe runs, not with every command
+    from ..models import TextModel
 
 BATCH = 64  # texts scored per model call
 
@@ -43,6 +44,7 @@ def predicted_tasks(
 
 def _score(model: TextModel, chunk: list[dict[str, Any]],
            labels: Sequence[str]) -> Iterator[Question]:
+    from ..learner import options_for
     from ..training import predictions
 
     P = model.predict_proba(model.featurize([eg["text"] for eg in chunk]))
@@ -75,6 +77,8 @@ def textcat_correct(
     if not path.exists():
         raise AltoolError(f"{model}: no such model; give the folder written by altool train "
                           "or a saved model file")
+    from ..models import load_model
+
     trained = load_model(path)
     labels = split_labels(label) if label else list(trained.labels)
     if set(labels) != set(trained.labels):

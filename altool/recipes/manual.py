@@ -10,7 +10,6 @@ import typer
 from ..context import open_store
 from ..errors import AltoolError
 from ..hashing import set_hashes
-from ..learner import options_for
 from ..sources import ensure_source, stored_examples
 from . import recipe
 from .textcat import split_labels
@@ -59,6 +58,8 @@ def textcat_manual(
     if view == "binary":
         stream = with_fields(stored_examples(name), label=labels[0])
     else:
+        from ..learner import options_for  # here, not at the top: the learner loads numpy
+
         stream = with_fields(stored_examples(name), options=options_for(labels))
     return {
         "dataset": dataset,

@@ -11,8 +11,9 @@ from ..context import db_path, open_store
 from ..errors import AltoolError
 from ..paths import model_state_path
 from ..sources import ensure_source
-from ..strategies import DEFAULT_STRATEGY, STRATEGIES, get_strategy
 from ..strategy_options import (
+    BUILTIN_STRATEGY_NAMES,
+    DEFAULT_STRATEGY_NAME,
     CommitteeSizeOption,
     LikeOption,
     MixOption,
@@ -21,7 +22,6 @@ from ..strategy_options import (
     strategy_settings,
 )
 from ..taskqueue import TaskQueue
-from ..worker_process import WorkerConfig, WorkerProcess
 from . import recipe
 
 BatchSizeOption = Annotated[
@@ -81,8 +81,8 @@ def textcat_teach(
                                  "(default en).")
     ] = None,
     strategy: Annotated[
-        str, typer.Option(help=f"Query strategy: {', '.join(STRATEGIES)} (default: "
-                          f"{DEFAULT_STRATEGY}; see README, Which strategy?).")
+        str, typer.Option(help=f"Query strategy: {', '.join(BUILTIN_STRATEGY_NAMES)} (default: "
+                          f"{DEFAULT_STRATEGY_NAME}; see README, Which strategy?).")
     ] = "default",
     committee_size: CommitteeSizeOption = 5,
     qbc_measure: QbcMeasureOption = "vote",
@@ -107,6 +107,10 @@ def textcat_teach(
     seed: Annotated[int | None, typer.Option(help="Random seed (cold start, ties).")] = None,
 ) -> dict[str, Any]:
     """Label texts with a model in the loop that asks about what it is least sure of."""
+    # here, not at the top: they load numpy, which every other command would pay for
+    from ..strategies import get_strategy
+    from ..worker_process import WorkerConfig, WorkerProcess
+
     labels = split_labels(label)
     view = view or ("binary" if len(labels) == 1 else "choice")
     if view not in ("binary", "choice"):
