@@ -249,8 +249,8 @@ class WorkerProcess:
             self._fall_back()
 
     def _fall_back(self) -> None:
-        """The child died: keep the UI going with random questions and say so."""
-        self.status.state = "failed"
+        """The child died: keep the UI going with random questions and say so. The state
+        turns "failed" last, once the warning and the questions are in place."""
         if self._proc is not None:
             self._proc.join(1)  # the pipe can close a moment before the child is reaped
         code = self._proc.exitcode if self._proc is not None else None
@@ -263,6 +263,7 @@ class WorkerProcess:
                     store, skip | self.queue.asked(), 200))
         except Exception:  # the UI must survive even this
             log_error("fallback questions failed")
+        self.status.state = "failed"
 
     def stop(self, timeout: float = 20.0) -> None:
         """Ask the child to save its model and exit; wait up to ``timeout`` seconds."""
