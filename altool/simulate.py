@@ -150,17 +150,23 @@ class StopResult:
     labels: float | None  # mean labels at which it fired (repeats that fired); None if none did
     fired: int  # repeats in which it fired within the budget
     gap: float | None  # mean (best score within the budget - score when it fired), in points
+    gaps: list[float] = field(default_factory=list)  # that gap in each repeat that fired
 
     @classmethod
     def from_runs(cls, fired_at: list[tuple[int, float, float]]) -> StopResult:
         """From ``(labels, score at the stop, best score within the budget)`` per fired run."""
         if not fired_at:
             return cls(None, 0, None)
+        gaps = [100.0 * (best - at) for _, at, best in fired_at]
         return cls(float(np.mean([n for n, _, _ in fired_at])), len(fired_at),
-                   float(np.mean([100.0 * (best - at) for _, at, best in fired_at])))
+                   float(np.mean(gaps)), gaps)
+
+    def short_of(self, points: float) -> int:
+        """Repeats in which it fired more than ``points`` below the best score."""
+        return sum(g > points + 1e-9 for g in self.gaps)
 
     def to_json(self) -> dict[str, Any]:
-        return {"labels": self.labels, "fired": self.fired, "gap": self.gap}
+        return {"labels": self.labels, "fired": self.fired, "gap": self.gap, "gaps": self.gaps}
 
 
 @dataclass

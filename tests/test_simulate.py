@@ -87,7 +87,7 @@ def test_simulate_json_shape_and_learning():
     assert set(data["strategies"]) == {"margin", "random"}
     for s in data["strategies"].values():
         assert set(s) == {"points", "aulc", "labels_to", "stop"}
-        assert set(s["stop"]) == {"labels", "fired", "gap"}
+        assert set(s["stop"]) == {"labels", "fired", "gap", "gaps"}
         assert set(s["labels_to"]) == {"0.9", "0.95", "0.98"}
         assert all(len(p) == 3 for p in s["points"])
         xs = [p[0] for p in s["points"]]
@@ -118,7 +118,7 @@ def test_stop_criterion_is_reported_per_strategy():
     never = simulate(gold, test, ["margin"], budget=60, repeats=1, seed_size=10,
                      batch_size=10, stop_threshold=1.01)
     assert never.to_json()["strategies"]["margin"]["stop"] == {
-        "labels": None, "fired": 0, "gap": None}
+        "labels": None, "fired": 0, "gap": None, "gaps": []}
 
 
 def test_stop_gap_is_best_minus_score_at_the_stop():
@@ -127,7 +127,9 @@ def test_stop_gap_is_best_minus_score_at_the_stop():
     stop = StopResult.from_runs([(100, 0.80, 0.85), (200, 0.90, 0.90)])
     assert stop.labels == pytest.approx(150) and stop.fired == 2
     assert stop.gap == pytest.approx(2.5)  # (5 + 0) / 2 points
-    assert StopResult.from_runs([]).to_json() == {"labels": None, "fired": 0, "gap": None}
+    assert stop.gaps == pytest.approx([5.0, 0.0]) and stop.short_of(3) == 1
+    assert StopResult.from_runs([]).to_json() == {"labels": None, "fired": 0, "gap": None,
+                                                  "gaps": []}
 
 
 def test_random_continues_past_budget_to_reach_thresholds():

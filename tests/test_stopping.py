@@ -8,6 +8,7 @@ import pytest
 from altool.stopping import (
     StabilizingPredictions,
     agreement,
+    changed_share,
     cohen_kappa,
     measure_for,
     predictions_from_probs,
@@ -70,7 +71,7 @@ def test_predictions_from_probs():
 
 # -- the criterion ---------------------------------------------------------------------------
 def test_fires_after_window_stable_checks_and_latches():
-    stop = StabilizingPredictions(threshold=0.99, window=3)
+    stop = StabilizingPredictions(threshold=0.99, window=3, lookback=0)
     seq = [flip(BASE, 300), flip(BASE, 200), flip(BASE, 100), BASE, BASE, BASE, BASE, BASE]
     fired = [stop.update(p, at=10 * (i + 1)) for i, p in enumerate(seq)]
     # comparisons 4->5, 5->6, 6->7 agree fully: it fires on the 7th update (70 labels)
@@ -90,13 +91,13 @@ def unsettled(stop: StabilizingPredictions, updates: int) -> None:
 
 
 def test_the_stable_run_must_cover_the_last_tenth_of_the_checks():
-    stop = StabilizingPredictions(threshold=0.99, window=3)  # default horizon 0.1
+    stop = StabilizingPredictions(threshold=0.99, window=3, lookback=0)  # default horizon 0.1
     unsettled(stop, 61)  # 60 unstable comparisons
     assert stop.streak == 0 and stop.needed == 6
     fired = [stop.update(BASE) for _ in range(10)]  # the first still differs from the last flip
     # comparison 60 + k (k-th BASE) has k - 1 stable ones in a row and needs ceil(6 + k / 10)
     assert fired.index(True) + 1 == 8 and stop.needed == 7
-    paper = StabilizingPredictions(threshold=0.99, window=3, horizon=0.0)  # window alone
+    paper = StabilizingPredictions(threshold=0.99, window=3, horizon=0.0, lookback=0)  # the paper
     unsettled(paper, 61)
     assert [paper.update(BASE) for _ in range(4)] == [False, False, False, True]
     with pytest.raises(ValueError, match="horizon"):
@@ -104,7 +105,7 @@ def test_the_stable_run_must_cover_the_last_tenth_of_the_checks():
 
 
 def test_an_unstable_check_resets_the_streak():
-    stop = StabilizingPredictions(threshold=0.99, window=3)
+    stop = StabilizingPredictions(threshold=0.99, window=3, lookback=0)
     seq = [BASE, BASE, BASE, flip(BASE, 100), flip(BASE, 100), flip(BASE, 100)]
     assert not any(stop.update(p) for p in seq)
     assert stop.streak == 2
@@ -115,9 +116,9 @@ def test_an_unstable_check_resets_the_streak():
 def test_threshold_is_inclusive_and_small_changes_pass():
     # 3 flips in 1000 predictions over 3 classes: kappa ~0.995 >= 0.99
     seq = [BASE, flip(BASE, 3), BASE, flip(BASE, 3)]
-    stop = StabilizingPredictions(threshold=0.99, window=3)
+    stop = StabilizingPredictions(threshold=0.99, window=3, lookback=0)
     assert [stop.update(p) for p in seq] == [False, False, False, True]
-    exact = StabilizingPredictions(threshold=1.0, window=1)
+    exact = StabilizingPredictions(threshold=1.0, window=1, lookback=0)
     exact.update(BASE)
     assert exact.update(BASE.copy())
 
@@ -138,6 +139,8 @@ def test_stop_set_must_not_change_size_and_bad_arguments():
         StabilizingPredictions(window=0)
     with pytest.raises(ValueError):
         StabilizingPredictions(measure="f1")
+    with pytest.raises(ValueError, match="lookback"):
+        StabilizingPredictions(max_change=2.0)
     stop.reset()
     assert stop.updates == 0 and not stop.fired and stop.update(BASE[:10]) is False
 
@@ -149,9 +152,56 @@ def test_single_label_agreement_measure():
     b = a.copy()
     b[:2] = 0
     assert cohen_kappa(a, b) < 0.8
-    stop = StabilizingPredictions(window=1, measure="agreement")
+    stop = StabilizingPredictions(window=1, measure="agreement", lookback=0)
     stop.update(a)
     assert stop.update(b)
+
+
+def creeping(updates: int, per_update: int) -> list[np.ndarray]:
+    """Predictions that change ``per_update`` more rows (never the same ones) at every update."""
+    return [flip(BASE, per_update * i) for i in range(updates)]
+
+
+def test_slow_drift_that_each_update_hides_does_not_fire():
+    # 5 of 1,000 rows change at every update: kappa ~0.993 between successive models, so the
+    # kappa run alone fires; but over 100 labels (10 updates) 5% of the predictions changed
+    seq = creeping(40, 5)
+    kappa_only = StabilizingPredictions(lookback=0)
+    assert any(kappa_only.update(p, at=10 * (i + 1)) for i, p in enumerate(seq))
+    stop = StabilizingPredictions()  # default: at most 2.5% changed over the last 100 labels
+    assert not any(stop.update(p, at=10 * (i + 1)) for i, p in enumerate(seq))
+    assert stop.streak >= stop.needed and stop.change == pytest.approx(0.05)
+
+
+def test_fires_once_the_last_hundred_labels_changed_little():
+    # 2 rows per update: 2% over 10 updates (100 labels) passes, from the first update that has
+    # a model 100 labels older to compare with
+    stop = StabilizingPredictions(window=3)
+    fired = [stop.update(p, at=10 * (i + 1)) for i, p in enumerate(creeping(15, 2))]
+    assert stop.fired_at == 110  # 100 labels after the first model, at 10 labels
+    assert fired.index(True) == 10 and stop.change == pytest.approx(0.02)
+    # no model that old yet: never fires, however stable
+    young = StabilizingPredictions(window=1)
+    assert not any(young.update(BASE, at=at) for at in (10, 20, 50, 90))
+    assert young.change is None and young.update(BASE, at=110)
+
+
+def test_look_back_keeps_only_what_it_needs():
+    stop = StabilizingPredictions(lookback=100)
+    for i in range(200):
+        stop.update(BASE, at=10 * (i + 1))
+    assert len(stop._past) <= 12  # the updates of the last 100 labels, and one older
+
+
+def test_changed_share_counts_examples_not_labels():
+    a = np.zeros((4, 3), dtype=np.int8)
+    b = a.copy()
+    b[0, :] = 1  # one example, three labels changed
+    b[1, 2] = 1
+    assert changed_share(a, b) == pytest.approx(0.5)
+    assert changed_share(BASE, flip(BASE, 10)) == pytest.approx(0.01)
+    with pytest.raises(ValueError):
+        changed_share(BASE, BASE[:5])
 
 
 # -- ema (Prodigy's prefer_uncertain) --------------------------------------------------------
@@ -247,12 +297,21 @@ def test_worker_reports_can_stop_once_refits_stop_changing(store, home):
                     queue=Sink())
     assert worker.stopping.measure == "agreement"  # a single label
     assert WorkerStatus().can_stop is False and WorkerStatus().stop_agreement is None
-    seen = []
-    window = worker.stopping.window
-    for _ in range(window + 1):  # the same answers: every refit predicts the same
+    seen, trained = [], []
+    for step in range(12):  # 10 more answers like the first ones before every refit
+        if step:
+            for i in range(5):
+                n = 100 + 10 * step + i
+                store.add_answer("ds", {"text": f"WIN a FREE cash prize {n}, call now",
+                                        "label": "spam", "answer": "accept"})
+                store.add_answer("ds", {"text": f"see you at lunch tomorrow {n}",
+                                        "label": "spam", "answer": "reject"})
         worker._fit(store)
         seen.append(worker.status.can_stop)
-    assert seen == [False] * window + [True]  # fires on the window-th comparison
+        trained.append(worker.status.trained_on)
+    # the predictions never change, but it waits for a model 100 labels older to compare with
+    assert trained[:3] == [10, 20, 30]
+    assert seen.index(True) == trained.index(110)
     assert worker.status.stop_agreement == pytest.approx(1.0)
     assert worker._stop_X.shape[0] == 60  # the stop set: the whole (small) source
 
