@@ -63,5 +63,6 @@ def test_stop_signal_smoke():
     row = re.search(r"^\| trec \| 6 \| ([\d.]+) \| ([\d.]+) \| (\d)/1 \|", out.stdout, re.M)
     assert row, out.stdout[-2000:]
     assert 0.3 <= float(row[1]) <= 1.0 and 0.0 <= float(row[2]) <= 1.0
-    assert re.search(r"Target \(within 3 points on at least 5 of 6 datasets\): \*\*(met|MISSED)",
-                     out.stdout)
+    assert re.search(r"Target \(within 3 points on at least 5 of 6 datasets, firing in every "
+                     r"run\): \*\*(met|MISSED)", out.stdout)
+    assert re.search(r"Per run: \d+ of 1 stopped within 3 points", out.stdout)
