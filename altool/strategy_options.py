@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # the strategies import numpy: not at start-up of every comma
 QBC_MEASURE_NAMES = ("vote", "kl")  # strategies.QBC_MEASURES, for --help (a test keeps them equal)
 # strategies.STRATEGIES's built-in names and DEFAULT_STRATEGY, for --help (a test keeps them equal)
 BUILTIN_STRATEGY_NAMES = ("margin", "entropy", "least-confidence", "random", "diverse", "ema",
-                          "qbc", "egl", "bald", "coreset", "badge", "stream")
-DEFAULT_STRATEGY_NAME = "diverse"
+                          "qbc", "egl", "bald", "coreset", "badge", "stream", "spread")
+DEFAULT_STRATEGY_NAME = "spread"
 
 CommitteeSizeOption = Annotated[
     int, typer.Option("--committee-size", help="Committee members for qbc and bald "

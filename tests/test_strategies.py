@@ -17,6 +17,7 @@ from altool.strategies import (
     least_confidence_scores,
     margin,
     margin_scores,
+    spread,
 )
 
 # strategies that take a QueryContext are run with one in tests/test_strategies_family.py
@@ -159,6 +160,46 @@ def three_clusters(per: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     centres = np.eye(3, 8) * 10
     X = np.vstack([c + rng.normal(scale=0.05, size=(per, 8)) for c in centres])
     return normalised(X), np.repeat(np.arange(3), per)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_spread_covers_the_uncertain_clusters_that_margin_piles_into_one(seed):
+    # 60 rows in 3 tight clusters; the 10 most uncertain rows all lie in cluster 0, the next
+    # 20 are split over clusters 1 and 2, the rest are confident
+    X, cluster = three_clusters()
+    margin_gap = np.concatenate([np.linspace(0.00, 0.05, 20), np.linspace(0.06, 0.2, 20),
+                                 np.linspace(0.07, 0.21, 20)])
+    margin_gap[10:20] = 0.9  # cluster 0's other rows are confident
+    probs = np.column_stack([(1 + margin_gap) / 2, (1 - margin_gap) / 2])
+    rng = np.random.default_rng(seed)
+    picked = spread(probs, 3, rng=rng, features=X)
+    assert len(set(picked.tolist())) == 3
+    assert sorted(cluster[picked].tolist()) == [0, 1, 2]
+    assert set(picked.tolist()) <= set(np.argsort(margin_scores(probs))[::-1][:30].tolist())
+    assert cluster[margin(probs, 3, rng=np.random.default_rng(seed))].tolist() == [0, 0, 0]
+
+
+def test_spread_never_repeats_a_text_while_others_are_left():
+    # the binary view asks one question per (text, label): copies of a row share its features
+    X = normalised(np.repeat(np.eye(4, 6), 3, axis=0))  # 4 texts x 3 labels
+    probs = random_probs(12, 2, seed=5)
+    for seed in range(20):
+        picked = spread(probs, 4, rng=np.random.default_rng(seed), features=X)
+        assert len({int(i) // 3 for i in picked}) == 4
+
+
+def test_spread_is_margin_without_features_or_for_one_pick_and_is_the_default():
+    probs = random_probs(30, 3)
+    a = spread(probs, 5, rng=np.random.default_rng(3))
+    b = margin(probs, 5, rng=np.random.default_rng(3))
+    assert a.tolist() == b.tolist()
+    X = normalised(np.random.default_rng(0).normal(size=(30, 4)))
+    one = spread(probs, 1, rng=np.random.default_rng(3), features=X)
+    assert one.tolist() == margin(probs, 1, rng=np.random.default_rng(3)).tolist()
+    assert get_strategy("default") is spread
+    # fewer candidates than asked for: all of them, most uncertain first
+    few = spread(probs[:4], 10, rng=np.random.default_rng(3), features=X[:4])
+    assert sorted(few.tolist()) == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("seed", range(10))

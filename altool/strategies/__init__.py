@@ -8,7 +8,7 @@ the labelled data (committees, core-set) or keep state (stream) also take ``cont
 rng)`` for before the model is ready; the default is k-means++ seeding (:func:`cold_start`).
 
 Modules: :mod:`.uncertainty` (margin, entropy, least-confidence, expected gradient length,
-random), :mod:`.diversity` (diverse, cold start, core-set, BADGE), :mod:`.committee` (qbc,
+random), :mod:`.diversity` (spread, diverse, cold start, core-set, BADGE), :mod:`.committee` (qbc,
 bald), :mod:`.stream` (ema, stream), :mod:`.mixing` (``--mix``, ``--like``).
 """
 
@@ -25,7 +25,7 @@ from .base import (
     uses_context,
 )
 from .committee import bald, mean_kl, mutual_information, qbc, vote_entropy
-from .diversity import badge, cold_start, coreset, diverse, low_dim
+from .diversity import badge, cold_start, coreset, diverse, low_dim, spread
 from .mixing import (
     LIKE_SHARE,
     compose,
@@ -62,9 +62,10 @@ STRATEGIES: dict[str, Strategy] = {
     "coreset": coreset,
     "badge": badge,
     "stream": stream,
+    "spread": spread,
 }
 
-DEFAULT_STRATEGY = "diverse"
+DEFAULT_STRATEGY = "spread"
 
 
 def register_strategy(name: str, fn: Strategy) -> Strategy:
@@ -99,6 +100,6 @@ __all__ = [
     "entropy_scores", "expected_gradient_lengths", "get_strategy", "least_confidence",
     "least_confidence_scores", "like_first", "low_dim", "margin", "margin_scores", "mean_kl",
     "mutual_information", "parse_mix", "qbc", "random_order", "random_start", "read_like",
-    "register_strategy", "similarities", "stream", "stream_start",
+    "register_strategy", "similarities", "spread", "stream", "stream_start",
     "strategy_name", "top", "uses_context", "vote_entropy", "with_random_share",
 ]

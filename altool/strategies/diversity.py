@@ -1,5 +1,6 @@
-"""Diversity-aware strategies: near-duplicate-free margin sampling (``diverse``), the k-means++
-cold start, core-set (k-center greedy) and BADGE (k-means++ on gradient embeddings).
+"""Diversity-aware strategies: margin sampling spread over the batch by k-means++ (``spread``,
+the default), near-duplicate-free margin sampling (``diverse``), the k-means++ cold start,
+core-set (k-center greedy) and BADGE (k-means++ on gradient embeddings).
 
 Core-set and BADGE measure distances in a low-dimensional space: dense features of at most
 :data:`PROJECTION_DIM` * 4 columns (sentence embeddings) are used as they are; hashed n-gram
@@ -60,6 +61,28 @@ def diverse(
         chosen.append(int(i))
     chosen += skipped[: n - len(chosen)]
     return np.asarray(chosen, dtype=int)
+
+
+def spread(
+    probs: np.ndarray,
+    n: int,
+    *,
+    rng: np.random.Generator,
+    features: Any = None,
+    prefilter: int = 10,
+    scorer: Callable[[np.ndarray], np.ndarray] = margin_scores,
+) -> np.ndarray:
+    """Margin sampling spread over the batch: k-means++ seeding among the most uncertain rows.
+
+    Takes the ``n * prefilter`` most uncertain rows and picks ``n`` of them with k-means++
+    seeding (:func:`cold_start`: each pick drawn with probability proportional to its squared
+    distance from the picks so far), so one batch covers several uncertain regions instead of
+    ten near-copies of one; a row identical to a picked one is never drawn while others are
+    left. Zhdanov (2019) and Citovsky et al. (2021) do the same with full clustering."""
+    ranked = top(scorer(probs), n * prefilter, rng)
+    if features is None or n <= 1 or len(ranked) <= n:
+        return ranked[:n]
+    return ranked[cold_start(features[ranked], n, rng=rng)]
 
 
 def cold_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarray:
