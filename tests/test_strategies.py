@@ -179,6 +179,24 @@ def test_spread_covers_the_uncertain_clusters_that_margin_piles_into_one(seed):
     assert cluster[margin(probs, 3, rng=np.random.default_rng(seed))].tolist() == [0, 0, 0]
 
 
+def test_sparse_rows_keep_their_dot_products_in_the_compact_columns():
+    from altool.strategies.diversity import _used_columns
+
+    rng = np.random.default_rng(0)
+    X = sp.random(40, 2**21, density=2e-5, format="csr", random_state=1, dtype=np.float32)
+    small = _used_columns(X)
+    assert small.shape[0] == 40 and small.shape[1] <= X.nnz
+    np.testing.assert_allclose((small @ small.T).toarray(), (X @ X.T).toarray(), rtol=1e-6)
+    dense = rng.normal(size=(5, 3))
+    assert _used_columns(dense) is dense
+    # the same picks as on the full-width rows
+    Xn = sp.csr_matrix(normalised(X.toarray()[:, np.unique(X.indices)]))
+    for seed in range(5):
+        assert cold_start(X.multiply(1 / np.maximum(sp.linalg.norm(X, axis=1), 1e-9)[:, None])
+                          .tocsr(), 5, rng=np.random.default_rng(seed)).tolist() == \
+            cold_start(Xn, 5, rng=np.random.default_rng(seed)).tolist()
+
+
 def test_spread_never_repeats_a_text_while_others_are_left():
     # the binary view asks one question per (text, label): copies of a row share its features
     X = normalised(np.repeat(np.eye(4, 6), 3, axis=0))  # 4 texts x 3 labels
