@@ -17,7 +17,7 @@ QBC_MEASURE_NAMES = ("vote", "kl")  # strategies.QBC_MEASURES, for --help (a tes
 # strategies.STRATEGIES's built-in names and DEFAULT_STRATEGY, for --help (a test keeps them equal)
 BUILTIN_STRATEGY_NAMES = ("margin", "entropy", "least-confidence", "random", "diverse", "ema",
                           "qbc", "egl", "bald", "coreset", "badge", "stream", "spread")
-DEFAULT_STRATEGY_NAME = "spread"
+DEFAULT_STRATEGY_NAME = "diverse"
 
 CommitteeSizeOption = Annotated[
     int, typer.Option("--committee-size", help="Committee members for qbc and bald "

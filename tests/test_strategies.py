@@ -206,7 +206,7 @@ def test_spread_never_repeats_a_text_while_others_are_left():
         assert len({int(i) // 3 for i in picked}) == 4
 
 
-def test_spread_is_margin_without_features_or_for_one_pick_and_is_the_default():
+def test_spread_is_margin_without_features_or_for_one_pick():
     probs = random_probs(30, 3)
     a = spread(probs, 5, rng=np.random.default_rng(3))
     b = margin(probs, 5, rng=np.random.default_rng(3))
@@ -214,7 +214,6 @@ def test_spread_is_margin_without_features_or_for_one_pick_and_is_the_default():
     X = normalised(np.random.default_rng(0).normal(size=(30, 4)))
     one = spread(probs, 1, rng=np.random.default_rng(3), features=X)
     assert one.tolist() == margin(probs, 1, rng=np.random.default_rng(3)).tolist()
-    assert get_strategy("default") is spread
     # fewer candidates than asked for: all of them, most uncertain first
     few = spread(probs[:4], 10, rng=np.random.default_rng(3), features=X[:4])
     assert sorted(few.tolist()) == [0, 1, 2, 3]

@@ -65,7 +65,7 @@ STRATEGIES: dict[str, Strategy] = {
     "spread": spread,
 }
 
-DEFAULT_STRATEGY = "spread"
+DEFAULT_STRATEGY = "diverse"
 
 
 def register_strategy(name: str, fn: Strategy) -> Strategy:

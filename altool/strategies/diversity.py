@@ -1,5 +1,5 @@
-"""Diversity-aware strategies: margin sampling spread over the batch by k-means++ (``spread``,
-the default), near-duplicate-free margin sampling (``diverse``), the k-means++ cold start,
+"""Diversity-aware strategies: near-duplicate-free margin sampling (``diverse``, the default),
+margin sampling spread over the batch by k-means++ (``spread``), the k-means++ cold start,
 core-set (k-center greedy) and BADGE (k-means++ on gradient embeddings).
 
 Core-set and BADGE measure distances in a low-dimensional space: dense features of at most
