@@ -66,3 +66,17 @@ def test_stop_signal_smoke():
     assert re.search(r"Target \(within 3 points on at least 5 of 6 datasets, firing in every "
                      r"run\): \*\*(met|MISSED)", out.stdout)
     assert re.search(r"Per run: \d+ of 1 stopped within 3 points", out.stdout)
+
+
+@pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
+                    reason=f"benchmark datasets not found under {DATA}")
+def test_heldout_strategies_smoke():
+    script = ROOT / "benchmarks" / "heldout_strategies.py"
+    out = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[0] == \
+        "| dataset | spread | diverse | margin | least-confidence | random |"
+    row = re.search(r"^\| trec \|((?: [\d.]+ ± [\d.]+ \|){5})$", out.stdout, re.M)
+    assert row, out.stdout[-2000:]
+    assert all(0.0 <= float(v) <= 1.0 for v in re.findall(r"([\d.]+) ±", row[1]))
