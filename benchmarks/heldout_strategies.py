@@ -6,10 +6,11 @@
 label_efficiency.py compares strategies on GOLD subsets drawn with seed 0; a strategy picked
 because it won there may have won on those pools only. This script runs
 :func:`altool.simulate.simulate` (choice view, batch 10, budget 500, 3 repeats) on 2,000-row
-pools drawn with seed 101 (TEST: 1,000 rows, seed 102; run seed 10) for ``spread``,
-``diverse`` (the default), ``margin``, ``least-confidence`` and ``random``, and prints the
-AULC (mean ± std over the repeats) per dataset. It writes nothing: the figures are quoted in
-the notes of benchmarks/RESULTS.md ("default vs random vs peers") and the README.
+pools drawn with stop_signal.py's held-out seeds (pool 101, TEST 102: 1,000 rows; run 10)
+for ``spread``, ``diverse`` (the default), ``margin``, ``least-confidence`` and ``random``,
+and prints the AULC (mean ± std over the repeats) per dataset. It writes nothing: the
+figures are quoted in the notes of benchmarks/RESULTS.md ("default vs random vs peers") and
+the README.
 """
 
 from __future__ import annotations
@@ -22,15 +23,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from resultsfile import smoke_or_full  # noqa: E402
+from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
 
-from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
+from altool.simulate import simulate  # noqa: E402
 
-DATA = HERE.parents[1] / "shared" / "datasets" / "jsonl"
 STRATEGIES = ("spread", "diverse", "margin", "least-confidence", "random")
 FULL = dict(datasets=("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150"),
             max_gold=2000, max_test=1000, budget=500, repeats=3)
 SMOKE = dict(datasets=("trec",), max_gold=300, max_test=100, budget=60, repeats=1)
-POOL_SEED, TEST_SEED, RUN_SEED = 101, 102, 10
 
 
 def main() -> None:
@@ -41,12 +41,10 @@ def main() -> None:
     print("|---|" + "---:|" * len(STRATEGIES))
     with threadpool_limits(1):
         for name in cfg["datasets"]:
-            train, test = DATA / f"{name}.train.jsonl", DATA / f"{name}.test.jsonl"
-            if not train.exists():
-                print(f"{name}: not found under {DATA}, skipped", file=sys.stderr)
+            pools = heldout_pools(name, cfg["max_gold"], cfg["max_test"])
+            if pools is None:
                 continue
-            gold = subsample(read_labelled(str(train)), cfg["max_gold"], seed=POOL_SEED)
-            rows = subsample(read_labelled(str(test)), cfg["max_test"], seed=TEST_SEED)
+            gold, rows = pools
             t0 = time.perf_counter()
             result = simulate(gold, rows, STRATEGIES, budget=cfg["budget"],
                               repeats=cfg["repeats"], seed=RUN_SEED, extend_baseline=False)

@@ -46,13 +46,22 @@ POOL_SEED, TEST_SEED, RUN_SEED = 101, 102, 10  # not the calibration's (0, 1, 0)
 TARGET_POINTS, TARGET_DATASETS = 3.0, 5
 
 
-def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
+def heldout_pools(name: str, max_gold: int, max_test: int) -> tuple[list, list] | None:
+    """GOLD and TEST rows of ``name`` drawn with the held-out seeds (None if it is missing):
+    pools no setting of the criterion or the default strategy was chosen on."""
     train, test = DATA / f"{name}.train.jsonl", DATA / f"{name}.test.jsonl"
     if not train.exists():
         print(f"{name}: not found under {DATA}, skipped", file=sys.stderr)
         return None
-    gold = subsample(read_labelled(str(train)), cfg["max_gold"], seed=POOL_SEED)
-    test_rows = subsample(read_labelled(str(test)), cfg["max_test"], seed=TEST_SEED)
+    return (subsample(read_labelled(str(train)), max_gold, seed=POOL_SEED),
+            subsample(read_labelled(str(test)), max_test, seed=TEST_SEED))
+
+
+def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
+    pools = heldout_pools(name, cfg["max_gold"], cfg["max_test"])
+    if pools is None:
+        return None
+    gold, test_rows = pools
     t0 = time.perf_counter()
     result = simulate(gold, test_rows, ("default",), budget=cfg["budget"],
                       repeats=cfg["repeats"], seed=RUN_SEED, extend_baseline=False)

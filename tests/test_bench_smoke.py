@@ -14,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "label_efficiency.py"
 DATA = ROOT.parent / "shared" / "datasets" / "jsonl"
+needs_data = pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
+                                reason=f"benchmark datasets not found under {DATA}")
 
 
 def _has(module: str) -> bool:
@@ -23,8 +25,7 @@ def _has(module: str) -> bool:
         return False
 
 
-@pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
-                    reason=f"benchmark datasets not found under {DATA}")
+@needs_data
 def test_label_efficiency_smoke():
     with_peers = _has("modAL") and _has("small_text")
     argv = [sys.executable, str(SCRIPT), "--smoke"] + ([] if with_peers else ["--peers", "none"])
@@ -53,30 +54,30 @@ def test_label_efficiency_smoke():
     assert re.search(r"update\+rescore p50 [\d.]+ ms", text)
 
 
-@pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
-                    reason=f"benchmark datasets not found under {DATA}")
-def test_stop_signal_smoke():
-    script = ROOT / "benchmarks" / "stop_signal.py"
-    out = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
+def smoke_output(script: str) -> str:
+    """stdout of ``benchmarks/SCRIPT --smoke``, which must exit 0."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--smoke"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
-    row = re.search(r"^\| trec \| 6 \| ([\d.]+) \| ([\d.]+) \| (\d)/1 \|", out.stdout, re.M)
-    assert row, out.stdout[-2000:]
+    return out.stdout
+
+
+@needs_data
+def test_stop_signal_smoke():
+    out = smoke_output("stop_signal.py")
+    row = re.search(r"^\| trec \| 6 \| ([\d.]+) \| ([\d.]+) \| (\d)/1 \|", out, re.M)
+    assert row, out[-2000:]
     assert 0.3 <= float(row[1]) <= 1.0 and 0.0 <= float(row[2]) <= 1.0
     assert re.search(r"Target \(within 3 points on at least 5 of 6 datasets, firing in every "
-                     r"run\): \*\*(met|MISSED)", out.stdout)
-    assert re.search(r"Per run: \d+ of 1 stopped within 3 points", out.stdout)
+                     r"run\): \*\*(met|MISSED)", out)
+    assert re.search(r"Per run: \d+ of 1 stopped within 3 points", out)
 
 
-@pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
-                    reason=f"benchmark datasets not found under {DATA}")
+@needs_data
 def test_heldout_strategies_smoke():
-    script = ROOT / "benchmarks" / "heldout_strategies.py"
-    out = subprocess.run([sys.executable, str(script), "--smoke"], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.splitlines()[0] == \
+    out = smoke_output("heldout_strategies.py")
+    assert out.splitlines()[0] == \
         "| dataset | spread | diverse | margin | least-confidence | random |"
-    row = re.search(r"^\| trec \|((?: [\d.]+ ± [\d.]+ \|){5})$", out.stdout, re.M)
-    assert row, out.stdout[-2000:]
+    row = re.search(r"^\| trec \|((?: [\d.]+ ± [\d.]+ \|){5})$", out, re.M)
+    assert row, out[-2000:]
     assert all(0.0 <= float(v) <= 1.0 for v in re.findall(r"([\d.]+) ±", row[1]))
