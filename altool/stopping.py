@@ -152,19 +152,21 @@ class StabilizingPredictions:
         self.updates = 0
         # the share of predictions changed since ``lookback`` ago (None: no update that old)
         self.change: float | None = None
-        self._previous: np.ndarray | None = None
-        self._past: deque[tuple[float, np.ndarray]] = deque()  # (at, predictions), oldest first
+        # (at, predictions) of the latest update and, with a look-back, of those since the
+        # newest one at least ``lookback`` before it; oldest first
+        self._past: deque[tuple[float, np.ndarray]] = deque()
 
     def update(self, predictions: Any, at: int | None = None) -> bool:
         """Record the current model's predictions on the stop set; return :attr:`fired`."""
         current = np.asarray(predictions)
         self.updates += 1
         now = self.updates if at is None else at
-        if self._previous is not None:
-            if self._previous.shape != current.shape:
+        if self._past:
+            previous = self._past[-1][1]
+            if previous.shape != current.shape:
                 raise ValueError("the stop set changed size: predictions must be on the same "
-                                 f"examples ({self._previous.shape} != {current.shape})")
-            self.last = agreement(self._previous, current, self.measure)
+                                 f"examples ({previous.shape} != {current.shape})")
+            self.last = agreement(previous, current, self.measure)
             self.history.append(self.last)
             self.streak = self.streak + 1 if self.last >= self.threshold - 1e-12 else 0
         if self.lookback:
@@ -172,9 +174,10 @@ class StabilizingPredictions:
         if not self.fired and self.history and self.streak >= self.needed and self.settled:
             self.fired = True
             self.fired_at = now
-        self._previous = current.copy()
-        if self.lookback:
-            self._past.append((now, self._previous))
+        self._past.append((now, current.copy()))
+        if not self.lookback:
+            while len(self._past) > 1:  # only the latest is compared with
+                self._past.popleft()
         return self.fired
 
     @property
