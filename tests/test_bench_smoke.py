@@ -81,3 +81,15 @@ def test_heldout_strategies_smoke():
     row = re.search(r"^\| trec \|((?: [\d.]+ ± [\d.]+ \|){5})$", out, re.M)
     assert row, out[-2000:]
     assert all(0.0 <= float(v) <= 1.0 for v in re.findall(r"([\d.]+) ±", row[1]))
+
+
+@needs_data
+def test_model_levers_smoke():
+    out = smoke_output("model_levers.py")
+    rows = re.findall(r"^\| trec \| (sklearn(?:\+nb)?) \| ([\d.]+) \| ([\d.]+) ± [\d.]+ \| "
+                      r"([\d.]+) ± [\d.]+ \| ([+-][\d.]+) \|", out, re.M)
+    assert [r[0] for r in rows] == ["sklearn", "sklearn+nb"], out[-2000:]
+    for _, full, default, random, diff in rows:
+        assert 0.3 <= float(full) <= 1.0 and 0.0 <= float(default) <= 1.0
+        assert abs(float(default) - float(random) - float(diff)) < 0.0015
+    assert re.search(r"`sklearn\+nb` AULC >= `sklearn` on [01] of 1 datasets", out)
