@@ -38,7 +38,7 @@ from resultsfile import busy_note, machine, write_section  # noqa: E402
 from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
 
 from altool.models import SklearnModel, register_model  # noqa: E402
-from altool.simulate import BASELINE, labels_to_reach, simulate  # noqa: E402
+from altool.simulate import BASELINE, simulate  # noqa: E402
 from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
 
 MODELS = ("sklearn", "sklearn+nb")
@@ -102,15 +102,16 @@ def run(name: str, cfg: dict[str, Any], heldout: bool) -> dict[str, Any] | None:
     return out
 
 
-def at(points: list, n: int) -> str:
+def score_at(points: list, n: int) -> str:
     hit = [p[1] for p in points if p[0] == n]
     return f"{hit[0]:.3f}" if hit else "-"
 
 
 def l95(js: dict, strategy: str) -> str:
-    points = js["strategies"][strategy]["points"]
-    n = labels_to_reach([(p[0], p[1]) for p in points], 0.95 * js["full_score"])
-    return f"{n:,}" if n is not None else f">{max(p[0] for p in points):,}"
+    """simulate's labels to 95% of the full-data score, or ``>n`` (n = the last label count)."""
+    st = js["strategies"][strategy]
+    n = st["labels_to"]["0.95"]
+    return f"{n:,}" if n is not None else f">{max(p[0] for p in st['points']):,}"
 
 
 def stop_cell(js: dict, strategy: str, repeats: int) -> str:
@@ -155,8 +156,8 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float,
                 f"| {r['dataset']} | {model} | {js['full_score']:.3f} | {s[d]['aulc']:.3f} ± "
                 f"{std[d]:.3f} | {s[b]['aulc']:.3f} ± {std[b]:.3f} | "
                 f"{s[d]['aulc'] - s[b]['aulc']:+.3f} | "
-                + " / ".join(at(s[d]["points"], n) for n in AT) + " | "
-                + " / ".join(at(s[b]["points"], n) for n in AT)
+                + " / ".join(score_at(s[d]["points"], n) for n in AT) + " | "
+                + " / ".join(score_at(s[b]["points"], n) for n in AT)
                 + f" | {l95(js, d)} / {l95(js, b)} | {stop_cell(js, d, cfg['repeats'])} |")
         for k in wins:
             wins[k] += r["sklearn+nb"]["strategies"][k]["aulc"] >= r["sklearn"]["strategies"][k][
