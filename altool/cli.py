@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -282,6 +283,39 @@ def list_recipes(recipe_files: RecipeFileOption = None) -> None:
     Console().print(table)
 
 
+def simulation_tables(result: Any, metric: str, test: str, repeats: int) -> list[Table]:
+    """``simulate``'s report as two tables narrow enough for an 80-column terminal: the
+    learning curve (mean score at each checkpoint, the std below it) and the summary (AULC,
+    labels to each threshold, saving against random, where the stop signal fired)."""
+    from . import simulate as sim
+
+    style = dict(title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                 collapse_padding=True)
+    curve = Table(title=f"{metric} on {escape(test)} ({result.n_test:,}) by labels; all "
+                  f"{result.n_gold:,} labels: {result.full_score:.3f}; mean of {repeats} "
+                  "repeats, std below", **style)
+    summary = Table(title="AULC; labels to reach 90/95/98% of the full-data score; saving "
+                    "against random at 95%; stop signal: mean labels (runs fired), gap to the "
+                    "best score", **style)
+    cps = sim.table_checkpoints(result)
+    curve.add_column("strategy", no_wrap=True)
+    summary.add_column("strategy", no_wrap=True)
+    for c in cps:
+        curve.add_column(f"@{c}", justify="right")
+    for header in ["AULC", *(f"to {t:.0%}" for t in sim.THRESHOLDS), "saving", "stop at",
+                   "gap"]:
+        summary.add_column(header, justify="right", no_wrap=True)
+    for name, r in result.strategies.items():
+        at = {p[0]: p for p in r.points}
+        curve.add_row(name, *(f"{at[c][1]:.3f}\n[dim]±{at[c][2]:.3f}[/]" if c in at else "-"
+                              for c in cps))
+        summary.add_row(name, f"{r.aulc:.3f}",
+                        *(str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS),
+                        "" if name == sim.BASELINE else sim.format_saving(result.saving(name)),
+                        *sim.format_stop(r.stop, repeats))
+    return [curve, summary]
+
+
 def simulate_command(
     gold: Annotated[str, typer.Argument(help="Labelled JSONL/CSV: the pool the learner asks "
                                         "about (its labels answer).")],
@@ -362,29 +396,11 @@ def simulate_command(
             progress=progress, on_featurize=on_featurize, options=chosen.options,
             random_share=chosen.random_share, like=chosen.like,
         )
-    cps = sim.table_checkpoints(result)
-    table = Table(title=f"{metric} on {test} ({result.n_test:,}); all {result.n_gold:,} "
-                  f"labels: {result.full_score:.3f}; {repeats} repeats, mean ± std",
-                  title_justify="left")
-    table.add_column("strategy")
-    for c in cps:
-        table.add_column(f"@{c}", justify="right")
-    table.add_column("AULC", justify="right")
-    for t in sim.THRESHOLDS:
-        table.add_column(f"to {t:.0%}", justify="right")
-    table.add_column("saving @95%", justify="right")
-    table.add_column("stop at", justify="right")
-    table.add_column("gap", justify="right")
-    for name, r in result.strategies.items():
-        at = {p[0]: p for p in r.points}
-        row = [name] + [f"{at[c][1]:.3f}±{at[c][2]:.3f}" if c in at else "-" for c in cps]
-        row.append(f"{r.aulc:.3f}")
-        row += [str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS]
-        row.append("" if name == sim.BASELINE else sim.format_saving(result.saving(name)))
-        row += sim.format_stop(r.stop, repeats)
-        table.add_row(*row)
+    tables = simulation_tables(result, metric, test, repeats)
     # with --output - the JSON is the data on stdout, so the table goes to stderr
-    (err_console if output == "-" else Console(highlight=False)).print(table)
+    console = err_console if output == "-" else Console(highlight=False)
+    for table in tables:
+        console.print(table)
     for name, r in result.strategies.items():
         if r.skipped is not None:
             err_console.print(f"{name}: skipped {r.skipped:.0%} of the stream it looked at")

@@ -275,3 +275,30 @@ def test_seed_sets_are_the_rows_of_each_first_step():
     again = simulate(gold, test, ["diverse"], budget=40, repeats=1, seed_size=15,
                      batch_size=10, extend_baseline=False)
     assert again.strategies["diverse"].seed_sets[0] == result.strategies["diverse"].seed_sets[0]
+
+
+def test_cli_tables_fit_an_80_column_terminal():
+    """The report at the issue's budget (six checkpoints, a long strategy name, a stop that
+    fired) prints every number whole in 80 columns: nothing cut to an ellipsis."""
+    from rich.console import Console
+
+    from altool.cli import simulation_tables
+    from altool.simulate import SimulationResult, StopResult, StrategyResult
+
+    grid = [20, 50, 100, 200, 500, 1000]
+    result = SimulationResult("accuracy", 0.9, 1000, ["A", "B"], 5381, 500, 5)
+    for k, name in enumerate(("least-confidence", "diverse", "random")):
+        points = [(n, 0.5 + n / 4000 + k / 100, 0.0215) for n in grid]
+        result.strategies[name] = StrategyResult(
+            name, points, aulc=0.731 + k / 1000, aulc_std=0.01,
+            labels_to={"0.9": 650, "0.95": 950 + k, "0.98": None},
+            stop=StopResult(980.0, 1, 0.6, [0.6]) if name != "random" else None)
+    console = Console(width=80, record=True)
+    for table in simulation_tables(result, "accuracy", "../data/trec.test.jsonl", 5):
+        console.print(table)
+    text = console.export_text()
+    assert "…" not in text, text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for value in ("least-confidence", "0.770", "±0.021", "0.733", "950", "952", "980 (1/5)",
+                  "0.6 pts", "- (0/5)", "@1000"):
+        assert value in text, (value, text)
