@@ -283,20 +283,17 @@ def list_recipes(recipe_files: RecipeFileOption = None) -> None:
     Console().print(table)
 
 
-def simulation_tables(result: Any, metric: str, test: str, repeats: int) -> list[Table]:
-    """``simulate``'s report as two tables narrow enough for an 80-column terminal: the
-    learning curve (mean score at each checkpoint, the std below it) and the summary (AULC,
-    labels to each threshold, saving against random, where the stop signal fired)."""
+def simulation_tables(result: Any, metric: str, test: str, repeats: int) -> list[Any]:
+    """``simulate``'s report, narrow enough for an 80-column terminal: a heading line and the
+    learning curve (mean score at each checkpoint, the std below it), then a heading line and
+    the summary (AULC, labels to each threshold, saving against random, where the stop signal
+    fired). Headings are lines of their own, so they wrap at the terminal, not the table."""
+    from rich.text import Text
+
     from . import simulate as sim
 
-    style = dict(title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                 collapse_padding=True)
-    curve = Table(title=f"{metric} on {escape(test)} ({result.n_test:,}) by labels; all "
-                  f"{result.n_gold:,} labels: {result.full_score:.3f}; mean of {repeats} "
-                  "repeats, std below", **style)
-    summary = Table(title="AULC; labels to reach 90/95/98% of the full-data score; saving "
-                    "against random at 95%; stop signal: mean labels (runs fired), gap to the "
-                    "best score", **style)
+    style = dict(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    curve, summary = Table(**style), Table(**style)
     cps = sim.table_checkpoints(result)
     curve.add_column("strategy", no_wrap=True)
     summary.add_column("strategy", no_wrap=True)
@@ -313,7 +310,12 @@ def simulation_tables(result: Any, metric: str, test: str, repeats: int) -> list
                         *(str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS),
                         "" if name == sim.BASELINE else sim.format_saving(result.saving(name)),
                         *sim.format_stop(r.stop, repeats))
-    return [curve, summary]
+    return [Text(f"{metric} on {test} ({result.n_test:,}) by labels; all {result.n_gold:,} "
+                 f"labels: {result.full_score:.3f}; mean of {repeats} repeats, std below",
+                 style="italic"), curve,
+            Text("AULC; labels to reach 90/95/98% of the full-data score; saving against random "
+                 "at 95%; stop signal: mean labels (runs fired), gap to the best score",
+                 style="italic"), summary]
 
 
 def simulate_command(
@@ -396,11 +398,10 @@ def simulate_command(
             progress=progress, on_featurize=on_featurize, options=chosen.options,
             random_share=chosen.random_share, like=chosen.like,
         )
-    tables = simulation_tables(result, metric, test, repeats)
-    # with --output - the JSON is the data on stdout, so the table goes to stderr
+    # with --output - the JSON is the data on stdout, so the tables go to stderr
     console = err_console if output == "-" else Console(highlight=False)
-    for table in tables:
-        console.print(table)
+    for part in simulation_tables(result, metric, test, repeats):
+        console.print(part)
     for name, r in result.strategies.items():
         if r.skipped is not None:
             err_console.print(f"{name}: skipped {r.skipped:.0%} of the stream it looked at")
