@@ -310,8 +310,9 @@ def simulation_tables(result: Any, metric: str, test: str, repeats: int) -> list
                         *(str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS),
                         "" if name == sim.BASELINE else sim.format_saving(result.saving(name)),
                         *sim.format_stop(r.stop, repeats))
+    runs = f"{repeats} repeat{'s' * (repeats != 1)}"
     return [Text(f"{metric} on {test} ({result.n_test:,}) by labels; all {result.n_gold:,} "
-                 f"labels: {result.full_score:.3f}; mean of {repeats} repeats, std below",
+                 f"labels: {result.full_score:.3f}; mean of {runs}, std below",
                  style="italic"), curve,
             Text("AULC; labels to reach 90/95/98% of the full-data score; saving against random "
                  "at 95%; stop signal: mean labels (runs fired), gap to the best score",
