@@ -174,10 +174,9 @@ class StabilizingPredictions:
         if not self.fired and self.history and self.streak >= self.needed and self.settled:
             self.fired = True
             self.fired_at = now
-        self._past.append((now, current.copy()))
         if not self.lookback:
-            while len(self._past) > 1:  # only the latest is compared with
-                self._past.popleft()
+            self._past.clear()  # only the latest is compared with
+        self._past.append((now, current.copy()))
         return self.fired
 
     @property

@@ -37,7 +37,7 @@ from label_efficiency import load  # noqa: E402
 from resultsfile import busy_note, machine, write_section  # noqa: E402
 from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
 
-from altool.models import SklearnModel, register_model  # noqa: E402
+from altool.models import SklearnModel, predict_per_label, register_model  # noqa: E402
 from altool.simulate import BASELINE, simulate  # noqa: E402
 from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
 
@@ -73,11 +73,12 @@ class NaiveBayesBlend(SklearnModel):
             self._nb = ComplementNB(alpha=0.1).fit(features[one_class][:, self._cols], classes)
 
     def predict_proba(self, features: Any) -> np.ndarray:
-        P = super().predict_proba(features)
         if self._nb is None:
-            return P
+            return super().predict_proba(features)
+        X = self._predict_space(features)  # the fitted columns, sliced once for both models
+        P = predict_per_label(X, self._binary, self._priors, self.exclusive)
         Q = np.zeros_like(P)
-        Q[:, self._nb.classes_] = self._nb.predict_proba(features[:, self._cols])
+        Q[:, self._nb.classes_] = self._nb.predict_proba(X)
         return 0.5 * P + 0.5 * Q
 
 
