@@ -2,7 +2,8 @@
 
 The worker replaces the queue's contents whenever the model improves; the UI pops from the
 front without ever waiting on the model. Task hashes handed out this session are remembered,
-so the worker never queues a question the UI has already shown.
+so the worker never queues a question the UI has already shown. Questions the UI hands back
+(undo) wait in their own line ahead of the ranking, so a refresh cannot push them back.
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ class TaskQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: deque[Question] = deque()
+        self._returned: deque[Question] = deque()  # handed back by undo: asked first, in order
         self._asked: set[int] = set()
         self._done = False
         self.generation = 0
 
     def replace(self, questions: Iterable[Question]) -> None:
-        """Swap in a new ranked list (drops anything the UI has already taken)."""
+        """Swap in a new ranked list (drops anything the UI has already taken; questions
+        handed back by undo stay ahead of it)."""
         with self._lock:
             self._items = deque(q for q in questions if q.task_hash not in self._asked)
             self._done = False
@@ -66,19 +69,20 @@ class TaskQueue:
 
     def poll(self) -> Question | _Signal:
         with self._lock:
-            while self._items:
-                q = self._items.popleft()
-                if q.task_hash in self._asked:
-                    continue
-                self._asked.add(q.task_hash)
-                return q
+            for line in (self._returned, self._items):
+                while line:
+                    q = line.popleft()
+                    if q.task_hash in self._asked:
+                        continue
+                    self._asked.add(q.task_hash)
+                    return q
             return END if self._done else WAIT
 
     def push_front(self, question: Question) -> None:
-        """Put a question back (undo): it is shown next."""
+        """Put a question back (undo): it is shown next, whatever the worker queues later."""
         with self._lock:
             self._asked.discard(question.task_hash)
-            self._items.appendleft(question)
+            self._returned.appendleft(question)
 
     def asked(self) -> set[int]:
         with self._lock:
@@ -86,4 +90,4 @@ class TaskQueue:
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._items)
+            return len(self._returned) + len(self._items)

@@ -279,6 +279,19 @@ def test_task_queue_never_hands_out_a_question_twice():
     assert queue.asked() == {a.task_hash, b.task_hash}
 
 
+def test_questions_handed_back_by_undo_stay_ahead_of_a_refresh():
+    queue = TaskQueue()
+    a, b, c, d = (question(t, None) for t in "abcd")
+    queue.replace([a, b, c])
+    assert [queue.poll(), queue.poll()] == [a, b]
+    queue.push_front(b)
+    queue.push_front(a)  # undone twice: a is asked again first, then b
+    queue.replace([d, c, b])  # the model improved while the user was undoing
+    assert len(queue) == 5
+    assert [queue.poll() for _ in range(4)] == [a, b, d, c]  # b is not asked twice
+    assert queue.poll() is WAIT
+
+
 def test_undo_history_is_bounded(store, monkeypatch):
     import altool.session as session_module
 
