@@ -316,6 +316,111 @@ def test_learner_binary_scores_are_label_probabilities():
         assert p.score == pytest.approx(P[p.row, p.label])
 
 
+FOUR = ["spam", "ham", "news", "chat"]
+
+
+def spam_only_learner(strategy: str = "margin", exclusive: bool = True) -> Learner:
+    """Four labels, but only "spam" has answers: "ham", "news" and "chat" are flat priors."""
+    answers = [ans(t, "accept", label="spam") for t in SPAM]
+    answers += [ans(t, "reject", label="spam") for t in HAM]
+    model = SklearnModel(FOUR, exclusive=exclusive, n_features=2**16)
+    learner = Learner(model, STRATEGIES[strategy], view="binary", seed=0)
+    learner.fit(answers)
+    return learner
+
+
+@pytest.mark.parametrize("strategy", ["margin", "diverse", "entropy"])
+def test_binary_exclusive_labels_each_get_a_share_of_the_batch(strategy):
+    # one ranking over all (row, label) questions asked only about "spam" (the one label whose
+    # p is near 0.5) and stalled; each label's questions are now ranked on their own
+    learner = spam_only_learner(strategy)
+    X, hashes = pool_features(learner.model)
+    picks = learner.choose(X, hashes, 8)
+    assert sorted(p.label for p in picks) == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert len({p.row for p in picks}) == 8  # one question per row: an accept answers them all
+    assert [p.label for p in picks[:4]] == [0, 1, 2, 3]  # interleaved, not label by label
+    # "spam" has a classifier: the strategy ranks its questions; the other three have only
+    # negatives (other labels' accepts), so their shares are a cold start
+    assert {p.kind for p in picks if p.label == 0} == {strategy}
+    assert {p.kind for p in picks if p.label != 0} == {"cold-start"}
+    if strategy == "margin":
+        P = learner.model.predict_proba(X)
+        distances = [abs(P[p.row, 0] - 0.5) for p in picks if p.label == 0]
+        assert distances == sorted(distances)
+        assert distances[-1] <= np.sort(np.abs(P[:, 0] - 0.5))[1]  # the two most uncertain
+
+
+def test_binary_label_with_accepts_and_rejects_is_ranked_by_the_strategy():
+    learner = spam_only_learner()
+    answers = [ans(t, "accept", label="spam") for t in SPAM]
+    answers += [ans(t, "accept", label="ham") for t in HAM[:3]]
+    answers += [ans(t, "reject", label="ham") for t in HAM[3:]]
+    learner.fit(answers)
+    X, hashes = pool_features(learner.model)
+    kinds = {p.label: p.kind for p in learner.choose(X, hashes, 4)}
+    assert kinds == {0: "margin", 1: "margin", 2: "cold-start", 3: "cold-start"}
+
+
+def test_binary_label_shares_rotate_between_batches():
+    learner = spam_only_learner()
+    X, hashes = pool_features(learner.model)
+    firsts = [[p.label for p in learner.choose(X, hashes, 2)] for _ in range(3)]
+    assert firsts == [[0, 1], [2, 3], [0, 1]]
+
+
+def test_binary_label_shares_fill_up_when_rows_run_out():
+    learner = spam_only_learner()
+    X, hashes = pool_features(learner.model)
+    picks = learner.choose(X, hashes, 4 * len(POOL))  # every question: rows must repeat
+    assert len({(p.row, p.label) for p in picks}) == 4 * len(POOL)
+    first = picks[: len(POOL)]
+    assert len({p.row for p in first}) == len(POOL)  # new rows before a second label of a row
+
+
+@pytest.mark.parametrize("strategy", ["random", "ema"])
+def test_binary_random_and_stream_strategies_keep_their_one_order(strategy):
+    learner = spam_only_learner(strategy)
+    X, hashes = pool_features(learner.model)
+    picks = learner.choose(X, hashes, 20)
+    # one order over all (row, label) questions: rows come up again in a batch, which the
+    # label shares never do while the pool (28 rows) has new rows
+    assert len({p.row for p in picks}) < 20
+
+
+def test_binary_non_exclusive_labels_keep_one_ranking():
+    # independent labels are independent questions: one margin ranking over all of them
+    learner = spam_only_learner("margin", exclusive=False)
+    X, hashes = pool_features(learner.model)
+    P = learner.model.predict_proba(X)
+    picks = learner.choose(X, hashes, 20)
+    distances = [abs(P[p.row, p.label] - 0.5) for p in picks]
+    assert distances == sorted(distances)
+    assert len({p.row for p in picks}) < 20
+
+
+def test_keeps_order_marks_random_and_stream_strategies():
+    from altool.strategies import with_random_share
+
+    marked = {name for name, fn in STRATEGIES.items() if getattr(fn, "keeps_order", False)}
+    assert marked == {"random", "ema", "stream"}
+    assert with_random_share(STRATEGIES["random"], 0.2).keeps_order
+    assert not getattr(with_random_share(STRATEGIES["margin"], 0.2), "keeps_order", False)
+
+
+def test_binary_label_shares_keep_the_kinds_a_strategy_records():
+    from altool.strategies import with_random_share
+
+    learner = spam_only_learner()
+    learner.strategy = with_random_share(STRATEGIES["margin"], 0.5)
+    texts = SPAM + HAM  # every label gets an accept and a reject: all four are ranked
+    learner.fit([ans(t, "accept" if i % 2 else "reject", label=FOUR[i // 3])
+                 for i, t in enumerate(texts)])
+    X, hashes = pool_features(learner.model)
+    picks = learner.choose(X, hashes, 8)
+    kinds = [p.kind for p in picks]
+    assert kinds.count("random") == 4 and kinds.count("margin") == 4
+
+
 @pytest.mark.parametrize("kind", ["float32", "float64", "sparse"])
 def test_per_label_probabilities_in_one_product_match_each_classifier(kind):
     import scipy.sparse as sp

@@ -21,6 +21,7 @@ from .base import (
     Strategy,
     StrategyOptions,
     call_strategy,
+    keeps_order,
     top,
     uses_context,
 )
@@ -94,12 +95,12 @@ def strategy_name(strategy: Strategy) -> str:
 
 
 __all__ = [
-    "DEFAULT_STRATEGY", "EMA_ALPHA", "LIKE_SHARE", "QBC_MEASURES", "STRATEGIES",
-    "QueryContext", "Strategy", "StrategyOptions", "bald", "badge", "call_strategy",
-    "cold_start", "compose", "coreset", "diverse", "egl", "ema", "ema_emitted", "entropy",
-    "entropy_scores", "expected_gradient_lengths", "get_strategy", "least_confidence",
+    "DEFAULT_STRATEGY", "EMA_ALPHA", "LIKE_SHARE", "QBC_MEASURES", "STRATEGIES", "QueryContext",
+    "Strategy", "StrategyOptions", "bald", "badge", "call_strategy", "cold_start", "compose",
+    "coreset", "diverse", "egl", "ema", "ema_emitted", "entropy", "entropy_scores",
+    "expected_gradient_lengths", "get_strategy", "keeps_order", "least_confidence",
     "least_confidence_scores", "like_first", "low_dim", "margin", "margin_scores", "mean_kl",
     "mutual_information", "parse_mix", "qbc", "random_order", "random_start", "read_like",
-    "register_strategy", "similarities", "spread", "stream", "stream_start",
-    "strategy_name", "top", "uses_context", "vote_entropy", "with_random_share",
+    "register_strategy", "similarities", "spread", "stream", "stream_start", "strategy_name",
+    "top", "uses_context", "vote_entropy", "with_random_share",
 ]

@@ -8,6 +8,7 @@ matrix, one row per candidate, L2-normalised) is used by the diversity-aware str
 Strategies that need more than probabilities (a committee needs the labelled data, core-set
 the labelled features, stream-based selection its own state) are marked with
 :func:`uses_context`; the learner then also passes ``context``, a :class:`QueryContext`.
+Strategies whose order is the point (random, stream) are marked with :func:`keeps_order`.
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ class QueryContext:
 def uses_context(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """Mark ``fn`` as wanting the ``context`` keyword (a :class:`QueryContext`)."""
     fn.uses_context = True  # type: ignore[attr-defined]
+    return fn
+
+
+def keeps_order(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """Mark ``fn`` as an order that must not be split per label. In the binary view with
+    several exclusive labels the learner ranks each label's questions separately and gives
+    every label a share of the batch (:meth:`altool.learner.Learner.choose`); random order and
+    the stream strategies keep their one order over all candidates instead."""
+    fn.keeps_order = True  # type: ignore[attr-defined]
     return fn
 
 

@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import AltoolError
-from .base import QueryContext, Strategy, call_strategy, column, top, uses_context
+from .base import (
+    QueryContext,
+    Strategy,
+    call_strategy,
+    column,
+    keeps_order,
+    top,
+    uses_context,
+)
 
 LIKE_SHARE = 0.5  # of each batch, for the candidates most like the --like texts
 
@@ -130,4 +138,6 @@ def with_random_share(base: Strategy, share: float) -> Strategy:
     strategy.__doc__ = f"{base.__name__} with {share:.0%} of each batch at random."
     if hasattr(base, "cold_start"):
         strategy.cold_start = base.cold_start  # type: ignore[attr-defined]
+    if getattr(base, "keeps_order", False):
+        keeps_order(strategy)
     return strategy

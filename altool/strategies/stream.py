@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import QueryContext, top, uses_context
+from .base import QueryContext, keeps_order, top, uses_context
 from .uncertainty import margin_scores
 
 EMA_ALPHA = 0.1
@@ -45,6 +45,7 @@ def _fill(scores: np.ndarray, emitted: list[int], n: int, rng: np.random.Generat
     return out
 
 
+@keeps_order
 def ema(
     probs: np.ndarray,
     n: int,
@@ -82,6 +83,7 @@ def stream_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarr
 ema.cold_start = stream_start  # type: ignore[attr-defined]
 
 
+@keeps_order
 @uses_context
 def stream(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,

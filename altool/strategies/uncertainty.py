@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import QueryContext, Strategy, row_norms, top, uses_context
+from .base import QueryContext, Strategy, keeps_order, row_norms, top, uses_context
 
 
 # -- scorers ---------------------------------------------------------------------------------
@@ -112,6 +112,7 @@ def egl(
 
 
 # -- random ----------------------------------------------------------------------------------
+@keeps_order
 def random_order(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None
 ) -> np.ndarray:
