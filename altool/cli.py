@@ -325,7 +325,8 @@ def simulate_command(
     test: Annotated[str, typer.Option("--test", help="Labelled JSONL/CSV to score on.")],
     label_field: Annotated[str, typer.Option("--label-field", help="Field with the gold "
                                              "label.")] = "label",
-    model: Annotated[str, typer.Option(help="Model in the loop: sklearn, embed (sentence "
+    model: Annotated[str, typer.Option(help="Model in the loop: sklearn, sklearn-lr (without "
+                                       "the Naive Bayes blend), embed (sentence "
                                        "embeddings; needs altool[embed]), spacy (blank spaCy "
                                        "text classifier) or spacy:NAME_OR_PATH.")] = "sklearn",
     strategy: Annotated[str, typer.Option(help="Comma-separated strategies to compare "

@@ -5,7 +5,8 @@ Each peer (modAL, small-text) runs its own query strategies and its own loop, bu
 - the SAME features: altool's ``SklearnModel.featurize`` output (HashedFeatures), computed once;
 - the SAME classifier: :class:`AltoolLogReg`, a scikit-learn estimator around altool's
   ``SklearnModel`` (one liblinear ``LogisticRegression`` per label, C=10, balanced, one-vs-rest,
-  probabilities normalised across labels), so only the query strategy differs;
+  probabilities normalised across labels and averaged with a ``ComplementNB``'s), so only the
+  query strategy differs;
 - the SAME seed set: in each repeat, the 20 pool rows altool's default strategy answered in its
   first (cold-start) step (:attr:`altool.simulate.StrategyResult.seed_sets`), or 20 random rows
   when none are given; then batches of 10, scored on the same TEST rows at the same

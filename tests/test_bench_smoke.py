@@ -86,10 +86,21 @@ def test_heldout_strategies_smoke():
 @needs_data
 def test_model_levers_smoke():
     out = smoke_output("model_levers.py")
-    rows = re.findall(r"^\| trec \| (sklearn(?:\+nb)?) \| ([\d.]+) \| ([\d.]+) ± [\d.]+ \| "
+    rows = re.findall(r"^\| trec \| (sklearn(?:-lr)?) \| ([\d.]+) \| ([\d.]+) ± [\d.]+ \| "
                       r"([\d.]+) ± [\d.]+ \| ([+-][\d.]+) \|", out, re.M)
-    assert [r[0] for r in rows] == ["sklearn", "sklearn+nb"], out[-2000:]
+    assert [r[0] for r in rows] == ["sklearn-lr", "sklearn"], out[-2000:]
     for _, full, default, random, diff in rows:
         assert 0.3 <= float(full) <= 1.0 and 0.0 <= float(default) <= 1.0
         assert abs(float(default) - float(random) - float(diff)) < 0.0015
-    assert re.search(r"`sklearn\+nb` AULC >= `sklearn` on [01] of 1 datasets", out)
+    assert re.search(r"`sklearn` AULC >= `sklearn-lr` on [01] of 1 datasets", out)
+
+
+@needs_data
+def test_binary_view_smoke():
+    out = smoke_output("binary_view.py")
+    row = re.search(r"^\| trec \| (\d+) \|((?: [\d.]+ ± [\d.]+ \|){3}) ([+-][\d.]+) \|", out, re.M)
+    assert row, out[-2000:]
+    default, margin, random = (float(v) for v in re.findall(r"([\d.]+) ±", row[2]))
+    assert int(row[1]) >= 2 and all(0.0 <= v <= 1.0 for v in (default, margin, random))
+    assert abs(default - random - float(row[3])) < 0.0015
+    assert re.search(r"AULC >= random's on [01] of 1 datasets in the binary view", out)

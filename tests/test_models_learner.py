@@ -192,6 +192,50 @@ def test_save_and_load(tmp_path):
         make_model(str(path), ["x", "y"])
 
 
+def test_exclusive_model_averages_logistic_regression_and_naive_bayes():
+    from altool.models import NB_WEIGHT, predict_per_label
+
+    texts = SPAM + HAM
+    blend = fit_model(["spam", "ham"], spam_answers())
+    alone = SklearnModel(["spam", "ham"], n_features=2**16, nb_weight=0.0)
+    hashes, _, Y = targets_from_answers(spam_answers(), ["spam", "ham"], True)
+    alone.fit(alone.featurize(texts), Y)
+    X = blend.featurize(["free prize, call now", "lunch at noon?"])
+    P_lr = alone.predict_proba(X)
+    np.testing.assert_allclose(  # the logistic half is exactly sklearn-lr's model
+        predict_per_label(blend._predict_space(X), blend._binary, blend._priors, True), P_lr)
+    P_nb = blend._nb.predict_proba(blend._predict_space(X))
+    np.testing.assert_allclose(blend.predict_proba(X),
+                               (1 - NB_WEIGHT) * P_lr + NB_WEIGHT * P_nb)
+    np.testing.assert_allclose(blend.predict_proba(X).sum(axis=1), 1.0)
+    assert blend.predict_proba(X).argmax(axis=1).tolist() == [0, 1]
+
+
+def test_naive_bayes_needs_two_known_classes_and_exclusive_labels():
+    one_class = fit_model(["spam", "ham"], [ans(t, "accept", label="spam") for t in SPAM]
+                          + [ans(t, "reject", label="spam") for t in HAM])
+    assert one_class.ready and one_class._nb is None  # rejects say no class: LR alone
+    multi = fit_model(["spam", "ham"], spam_answers(exclusive=False), exclusive=False)
+    assert multi.ready and multi._nb is None
+    assert make_model("sklearn-lr", ["a", "b"]).nb_weight == 0.0
+    assert make_model("sklearn", ["a", "b"]).nb_weight > 0
+
+
+def test_model_saved_before_the_blend_still_predicts(tmp_path):
+    model = fit_model(["spam", "ham"], spam_answers())
+    del model._nb, model.nb_weight  # as pickled by an altool without the blend
+    path = tmp_path / "old.joblib"
+    model.save(path)
+    loaded = load_model(path)
+    X = loaded.featurize(["free prize", "lunch at noon"])
+    from altool.models import predict_per_label
+
+    lr_alone = predict_per_label(model._predict_space(X), model._binary, model._priors, True)
+    np.testing.assert_allclose(loaded.predict_proba(X), lr_alone)
+    loaded.fit(X, np.array([[1.0, 0.0], [0.0, 1.0]]))  # refitted in a new session: blends
+    assert loaded._nb is not None and loaded.predict_proba(X).argmax(axis=1).tolist() == [0, 1]
+
+
 def test_load_model_of_garbage(tmp_path):
     path = tmp_path / "bad.joblib"
     path.write_text("not a model")

@@ -71,7 +71,8 @@ def textcat_teach(
         str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")
     ],
     model: Annotated[
-        str, typer.Option(help="Model in the loop: sklearn, embed (sentence embeddings; "
+        str, typer.Option(help="Model in the loop: sklearn, sklearn-lr (without the Naive "
+                          "Bayes blend), embed (sentence embeddings; "
                           "needs altool[embed]), spacy (a blank spaCy pipeline with a text "
                           "classifier), spacy:NAME_OR_PATH (start from an installed spaCy "
                           "pipeline), or the path of a saved model.")
