@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from label_efficiency import load  # noqa: E402
-from resultsfile import busy_note, machine, smoke_or_full, write_section  # noqa: E402
+from resultsfile import busy_note, machine, run_datasets  # noqa: E402
 
 from altool.simulate import BASELINE, simulate  # noqa: E402
 from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
@@ -94,16 +94,8 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> 
 
 
 def main() -> None:
-    cfg, is_smoke = smoke_or_full(__doc__, FULL, SMOKE)
-    from threadpoolctl import threadpool_limits
-
-    t0 = time.perf_counter()
-    with threadpool_limits(1):
-        rows = [row for name in cfg["datasets"] if (row := run(name, cfg)) is not None]
-    text = section(rows, cfg, (time.perf_counter() - t0) / 60)
-    print(text)
-    if not is_smoke:
-        write_section(f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->", text)
+    run_datasets(__doc__, FULL, SMOKE, run, section, f"<!-- {SECTION}:start -->",
+                 f"<!-- {SECTION}:end -->")
 
 
 if __name__ == "__main__":

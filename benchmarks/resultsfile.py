@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +57,22 @@ def smoke_or_full(doc: str, full: dict[str, Any], smoke: dict[str, Any]
     parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
     is_smoke = parser.parse_args().smoke
     return (smoke if is_smoke else full), is_smoke
+
+
+def run_datasets(doc: str, full: dict[str, Any], smoke: dict[str, Any],
+                 run: Callable[[str, dict[str, Any]], dict[str, Any] | None],
+                 report: Callable[[list[dict[str, Any]], dict[str, Any], float], str],
+                 start: str, end: str) -> None:
+    """A benchmark's main: the configuration (``--smoke`` or full), ``run(name, cfg)`` per
+    dataset in ``cfg["datasets"]`` (None: skipped) with BLAS at one thread, then
+    ``report(rows, cfg, minutes)`` printed and, unless smoke, written between the markers."""
+    cfg, is_smoke = smoke_or_full(doc, full, smoke)
+    from threadpoolctl import threadpool_limits
+
+    t0 = time.perf_counter()
+    with threadpool_limits(1):
+        rows = [row for name in cfg["datasets"] if (row := run(name, cfg)) is not None]
+    text = report(rows, cfg, (time.perf_counter() - t0) / 60)
+    if not is_smoke:
+        write_section(start, end, text)
+    print(text)

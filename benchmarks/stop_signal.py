@@ -26,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from resultsfile import busy_note, machine, smoke_or_full, write_section  # noqa: E402
+from resultsfile import busy_note, machine, run_datasets  # noqa: E402
 
 from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
 from altool.stopping import (  # noqa: E402
@@ -124,16 +124,7 @@ def report(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> s
 
 
 def main() -> None:
-    cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
-    from threadpoolctl import threadpool_limits
-
-    t0 = time.perf_counter()
-    with threadpool_limits(1):
-        rows = [row for name in cfg["datasets"] if (row := run(name, cfg)) is not None]
-    text = report(rows, cfg, (time.perf_counter() - t0) / 60)
-    if not smoke:
-        write_section(START, END, text)
-    print(text)
+    run_datasets(__doc__, DEFAULTS, SMOKE, run, report, START, END)
 
 
 if __name__ == "__main__":
