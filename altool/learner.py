@@ -296,9 +296,10 @@ class Learner:
         return np.asarray(order, dtype=int)
 
     def _learned_labels(self) -> np.ndarray:
-        """Per label: do the answers the model was fitted on hold both a yes and a no?"""
+        """Per label: do the answers the model was fitted on hold both a yes and a no? (A
+        model that came ready, saved or pretrained, before any fit here: every label.)"""
         if self._train is None:
-            return np.zeros(len(self.labels), dtype=bool)
+            return np.full(len(self.labels), self.model.ready)
         Y = self._train[1]
         return (Y == 1).any(axis=0) & (Y == 0).any(axis=0)
 

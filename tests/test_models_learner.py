@@ -405,6 +405,13 @@ def test_binary_label_with_accepts_and_rejects_is_ranked_by_the_strategy():
     assert kinds == {0: "margin", 1: "margin", 2: "cold-start", 3: "cold-start"}
 
 
+def test_binary_label_shares_rank_every_label_of_a_model_that_came_trained():
+    fitted = spam_only_learner().model  # e.g. a saved model given to --model
+    learner = Learner(fitted, STRATEGIES["margin"], view="binary", seed=0)
+    X, hashes = pool_features(fitted)
+    assert {p.kind for p in learner.choose(X, hashes, 8)} == {"margin"}
+
+
 def test_binary_label_shares_rotate_between_batches():
     learner = spam_only_learner()
     X, hashes = pool_features(learner.model)
