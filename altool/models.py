@@ -412,8 +412,8 @@ def resume_model(
         saved = load_model(state)
     except AltoolError:
         return fresh
-    same_kind = getattr(saved, "kind", None) == fresh.kind and \
-        getattr(saved, "base", None) == getattr(fresh, "base", None)
+    same_kind = all(getattr(saved, key, None) == getattr(fresh, key, None)
+                    for key in ("kind", "base", "nb_weight"))  # sklearn-lr: no NB half
     if same_kind and list(saved.labels) == list(labels) and saved.exclusive == fresh.exclusive:
         return saved
     return fresh

@@ -56,6 +56,7 @@ def test_first_questions_at_once_then_the_child_learns_saves_and_resumes(store, 
     resumed = resume_model(path, "sklearn", ["spam"], exclusive=True)
     assert resumed.ready and resumed.version >= 1
     assert not resume_model(path, "sklearn", ["ham", "spam"], exclusive=True).ready
+    assert not resume_model(path, "sklearn-lr", ["spam"], exclusive=True).ready  # other model
     path.write_bytes(b"not a model")
     assert not resume_model(path, "sklearn", ["spam"], exclusive=True).ready
 
