@@ -322,13 +322,13 @@ def _spacy_model(labels: Sequence[str], exclusive: bool = True, **kwargs: Any) -
     return make_spacy_model(labels, exclusive=exclusive, **kwargs)
 
 
-ModelFactory = Callable[..., TextModel]
 def _logistic_only(labels: Sequence[str], exclusive: bool = True, **kwargs: Any) -> TextModel:
     """``--model sklearn-lr``: the n-gram logistic regressions without the Naive Bayes blend
     (altool's default model before the blend)."""
     return SklearnModel(labels, exclusive=exclusive, nb_weight=0.0, **kwargs)
 
 
+ModelFactory = Callable[..., TextModel]
 MODELS: dict[str, ModelFactory] = {
     "sklearn": SklearnModel, "sklearn-lr": _logistic_only, "embed": _embed_model,
     "spacy": _spacy_model,
