@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -283,42 +282,6 @@ def list_recipes(recipe_files: RecipeFileOption = None) -> None:
     Console().print(table)
 
 
-def simulation_tables(result: Any, metric: str, test: str, repeats: int) -> list[Any]:
-    """``simulate``'s report, narrow enough for an 80-column terminal: a heading line and the
-    learning curve (mean score at each checkpoint, the std below it), then a heading line and
-    the summary (AULC, labels to each threshold, saving against random, where the stop signal
-    fired). Headings are lines of their own, so they wrap at the terminal, not the table."""
-    from rich.text import Text
-
-    from . import simulate as sim
-
-    style = dict(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    curve, summary = Table(**style), Table(**style)
-    cps = sim.table_checkpoints(result)
-    curve.add_column("strategy", no_wrap=True)
-    summary.add_column("strategy", no_wrap=True)
-    for c in cps:
-        curve.add_column(f"@{c}", justify="right")
-    for header in ["AULC", *(f"to {t:.0%}" for t in sim.THRESHOLDS), "saving", "stop at",
-                   "gap"]:
-        summary.add_column(header, justify="right", no_wrap=True)
-    for name, r in result.strategies.items():
-        at = {p[0]: p for p in r.points}
-        curve.add_row(name, *(f"{at[c][1]:.3f}\n[dim]±{at[c][2]:.3f}[/]" if c in at else "-"
-                              for c in cps))
-        summary.add_row(name, f"{r.aulc:.3f}",
-                        *(str(r.labels_to[f"{t:g}"] or "-") for t in sim.THRESHOLDS),
-                        "" if name == sim.BASELINE else sim.format_saving(result.saving(name)),
-                        *sim.format_stop(r.stop, repeats))
-    runs = f"{repeats} repeat{'s' * (repeats != 1)}"
-    return [Text(f"{metric} on {test} ({result.n_test:,}) by labels; all {result.n_gold:,} "
-                 f"labels: {result.full_score:.3f}; mean of {runs}, std below",
-                 style="italic"), curve,
-            Text("AULC; labels to reach 90/95/98% of the full-data score; saving against random "
-                 "at 95%; stop signal: mean labels (runs fired), gap to the best score",
-                 style="italic"), summary]
-
-
 def simulate_command(
     gold: Annotated[str, typer.Argument(help="Labelled JSONL/CSV: the pool the learner asks "
                                         "about (its labels answer).")],
@@ -402,7 +365,7 @@ def simulate_command(
         )
     # with --output - the JSON is the data on stdout, so the tables go to stderr
     console = err_console if output == "-" else Console(highlight=False)
-    for part in simulation_tables(result, metric, test, repeats):
+    for part in sim.report_tables(result, metric, test, repeats):
         console.print(part)
     for name, r in result.strategies.items():
         if r.skipped is not None:

@@ -523,6 +523,42 @@ def format_stop(stop: StopResult | None, repeats: int) -> list[str]:
     return [f"{stop.labels:.0f} ({stop.fired}/{repeats})", f"{stop.gap:.1f} pts"]
 
 
+def report_tables(result: SimulationResult, metric: str, test: str, repeats: int) -> list[Any]:
+    """``simulate``'s report, narrow enough for an 80-column terminal: a heading line and the
+    learning curve (mean score at each checkpoint, the std below it), then a heading line and
+    the summary (AULC, labels to each threshold, saving against random, where the stop signal
+    fired). Headings are lines of their own, so they wrap at the terminal, not the table."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    style = dict(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    curve, summary = Table(**style), Table(**style)
+    cps = table_checkpoints(result)
+    curve.add_column("strategy", no_wrap=True)
+    summary.add_column("strategy", no_wrap=True)
+    for c in cps:
+        curve.add_column(f"@{c}", justify="right")
+    for header in ["AULC", *(f"to {t:.0%}" for t in THRESHOLDS), "saving", "stop at",
+                   "gap"]:
+        summary.add_column(header, justify="right", no_wrap=True)
+    for name, r in result.strategies.items():
+        at = {p[0]: p for p in r.points}
+        curve.add_row(name, *(f"{at[c][1]:.3f}\n[dim]±{at[c][2]:.3f}[/]" if c in at else "-"
+                              for c in cps))
+        summary.add_row(name, f"{r.aulc:.3f}",
+                        *(str(r.labels_to[f"{t:g}"] or "-") for t in THRESHOLDS),
+                        "" if name == BASELINE else format_saving(result.saving(name)),
+                        *format_stop(r.stop, repeats))
+    runs = f"{repeats} repeat{'s' * (repeats != 1)}"
+    return [Text(f"{metric} on {test} ({result.n_test:,}) by labels; all {result.n_gold:,} "
+                 f"labels: {result.full_score:.3f}; mean of {runs}, std below",
+                 style="italic"), curve,
+            Text("AULC; labels to reach 90/95/98% of the full-data score; saving against random "
+                 "at 95%; stop signal: mean labels (runs fired), gap to the best score",
+                 style="italic"), summary]
+
+
 def plot(result: SimulationResult, path: str) -> None:
     """Write a PNG learning curve (needs matplotlib: ``pip install altool[plot]``)."""
     plt = require_matplotlib()

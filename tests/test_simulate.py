@@ -282,8 +282,7 @@ def test_cli_tables_fit_an_80_column_terminal():
     fired) prints every number whole in 80 columns: nothing cut to an ellipsis."""
     from rich.console import Console
 
-    from altool.cli import simulation_tables
-    from altool.simulate import SimulationResult, StopResult, StrategyResult
+    from altool.simulate import SimulationResult, StopResult, StrategyResult, report_tables
 
     grid = [20, 50, 100, 200, 500, 1000]
     result = SimulationResult("accuracy", 0.9, 1000, ["A", "B"], 5381, 500, 5)
@@ -294,7 +293,7 @@ def test_cli_tables_fit_an_80_column_terminal():
             labels_to={"0.9": 650, "0.95": 950 + k, "0.98": None},
             stop=StopResult(980.0, 1, 0.6, [0.6]) if name != "random" else None)
     console = Console(width=80, record=True)
-    for part in simulation_tables(result, "accuracy", "../data/[v2]/trec.test.jsonl", 5):
+    for part in report_tables(result, "accuracy", "../data/[v2]/trec.test.jsonl", 5):
         console.print(part)
     text = console.export_text()
     assert "…" not in text, text
