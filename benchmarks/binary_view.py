@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from label_efficiency import load  # noqa: E402
-from resultsfile import busy_note, machine, run_datasets  # noqa: E402
+from resultsfile import busy_note, machine, run_datasets, score_at  # noqa: E402
 
 from altool.simulate import BASELINE, simulate  # noqa: E402
 from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
@@ -52,11 +52,6 @@ def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
     print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return {"dataset": name, "labels": len({g["label"] for g in gold}),
             "binary": binary.strategies, "choice": choice.strategies[DEFAULT_STRATEGY]}
-
-
-def score_at(result: Any, n: int) -> str:
-    hit = [mean for labels, mean, _ in result.points if labels == n]
-    return f"{hit[0]:.3f}" if hit else "-"
 
 
 def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> str:
@@ -86,8 +81,8 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> 
         lines.append(
             f"| {r['dataset']} | {r['labels']} | "
             + " | ".join(f"{s[k].aulc:.3f} ± {s[k].aulc_std:.3f}" for k in STRATEGIES)
-            + f" | {diff:+.3f} | " + " / ".join(score_at(s[d], n) for n in at) + " | "
-            + " / ".join(score_at(s[b], n) for n in at) + f" | {r['choice'].aulc:.3f} |")
+            + f" | {diff:+.3f} | " + " / ".join(score_at(s[d].points, n) for n in at) + " | "
+            + " / ".join(score_at(s[b].points, n) for n in at) + f" | {r['choice'].aulc:.3f} |")
     lines += ["", f"`{d}` AULC >= random's on {ahead} of {len(rows)} datasets in the binary "
               "view.", f"<!-- {SECTION}:end -->"]
     return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from label_efficiency import load  # noqa: E402
-from resultsfile import busy_note, machine, write_section  # noqa: E402
+from resultsfile import busy_note, machine, score_at, write_section  # noqa: E402
 from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
 
 from altool.simulate import BASELINE, simulate  # noqa: E402
@@ -64,11 +64,6 @@ def run(name: str, cfg: dict[str, Any], heldout: bool) -> dict[str, Any] | None:
                           aulc_std={k: r.aulc_std for k, r in res.strategies.items()})
         print(f"{name} [{model}]: {out[model]['seconds']:.0f} s", file=sys.stderr, flush=True)
     return out
-
-
-def score_at(points: list, n: int) -> str:
-    hit = [p[1] for p in points if p[0] == n]
-    return f"{hit[0]:.3f}" if hit else "-"
 
 
 def l95(js: dict, strategy: str) -> str:

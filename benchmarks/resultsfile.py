@@ -49,6 +49,12 @@ def write_section(start: str, end: str, text: str) -> None:
     RESULTS.write_text(new, encoding="utf-8")
 
 
+def score_at(points: Any, n: int) -> str:
+    """The mean score at ``n`` labels of a curve's ``(labels, mean, std)`` points, or "-"."""
+    hit = [p[1] for p in points if p[0] == n]
+    return f"{hit[0]:.3f}" if hit else "-"
+
+
 def smoke_or_full(doc: str, full: dict[str, Any], smoke: dict[str, Any]
                   ) -> tuple[dict[str, Any], bool]:
     """Parse a benchmark's command line (``--smoke``: a tiny run that writes no files); the
