@@ -370,7 +370,7 @@ def simulate(
 
     ``options``, ``random_share`` (``--mix random=SHARE``) and ``like`` (``--like``) go to
     every run's :class:`~altool.learner.Learner`, as in ``textcat.teach``."""
-    from threadpoolctl import threadpool_limits
+    from .threads import one_thread
 
     if view not in VIEWS:
         raise AltoolError(f"--view must be one of {', '.join(VIEWS)}, got {view!r}")
@@ -399,7 +399,7 @@ def simulate(
             y.append(index[str(eg["label"])])
     y_test = np.array([index.get(str(eg["label"]), -1) for eg in test])
 
-    with threadpool_limits(1):
+    with one_thread():
         featurizer = make_model(model, labels, exclusive=True)
         # a slow (embedding) model's vectors are cached by text hash: repeated runs are fast
         with feature_cache(featurizer) as featurize:

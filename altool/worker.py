@@ -132,9 +132,9 @@ class Worker(threading.Thread):
 
     # -- the thread --------------------------------------------------------------------------
     def run(self) -> None:
-        from threadpoolctl import threadpool_limits
+        from .threads import one_thread
 
-        with threadpool_limits(1):
+        with one_thread():
             store = Store(self.db_path)
             self._featurize = featurizer_for(self.learner.model, store)
             self.learner.featurizer = self._featurize  # answered texts: cached vectors too

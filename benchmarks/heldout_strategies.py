@@ -35,11 +35,11 @@ SMOKE = dict(datasets=("trec",), max_gold=300, max_test=100, budget=60, repeats=
 
 def main() -> None:
     cfg, _smoke = smoke_or_full(__doc__, FULL, SMOKE)
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
     print("| dataset | " + " | ".join(STRATEGIES) + " |")
     print("|---|" + "---:|" * len(STRATEGIES))
-    with threadpool_limits(1):
+    with one_thread():
         for name in cfg["datasets"]:
             pools = heldout_pools(name, cfg["max_gold"], cfg["max_test"])
             if pools is None:

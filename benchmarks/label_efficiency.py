@@ -152,10 +152,10 @@ def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats
                  inits: list[list[int]] | None = None) -> tuple[dict, dict]:
     """Peer curves; ``inits[r]``: the seed set of repeat ``r`` (the default strategy's own
     cold-start rows, so peers and altool start from the same labels)."""
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
     index = {label: j for j, label in enumerate(labels)}
-    with threadpool_limits(1):
+    with one_thread():
         featurizer = make_model("sklearn", labels)
         X = featurizer.featurize([eg["text"] for eg in gold])
         X_test = featurizer.featurize([eg["text"] for eg in test])
@@ -184,16 +184,15 @@ def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats
 def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
     """Per-batch ``learner.fit(answers)`` + ``model.predict_proba(pool)`` on an ``n_pool``
     pool (features computed once), for growing answer sets; labels = the text's corpus."""
-    from threadpoolctl import threadpool_limits
-
     from altool.learner import Learner
     from altool.strategies import get_strategy
+    from altool.threads import one_thread
 
     texts, corpus, labels = timing_rows(n_pool)
     answers = timing_answers(texts, corpus, labels, max(steps))
     out = {}
     for model_name in models:
-        with threadpool_limits(1):
+        with one_thread():
             model = make_model(model_name, labels)
             X, featurize_s, cached = pool_features(model, texts)
             learner = Learner(model, get_strategy("default"), view="choice", seed=0)
@@ -264,17 +263,16 @@ def time_queries(models: list[str], n_pool: int, strategies: list[str], n_answer
     """Query time per batch: ``learner.choose(pool, n=10)`` on an ``n_pool`` pool (scoring
     the pool, the strategy, building the picks) after fitting on ``n_answers`` answers; the
     median of ``rounds`` calls per strategy (features computed once, not timed)."""
-    from threadpoolctl import threadpool_limits
-
     from altool.hashing import hash_text
     from altool.learner import Learner
+    from altool.threads import one_thread
 
     texts, corpus, labels = timing_rows(n_pool)
     answers = timing_answers(texts, corpus, labels, n_answers)
     hashes = [hash_text(t) for t in texts]
     out: dict[str, dict[str, float]] = {}
     for model_name in models:
-        with threadpool_limits(1):
+        with one_thread():
             X = pool_features(make_model(model_name, labels), texts)[0]
             out[model_name] = {}
             for name in strategies:

@@ -139,11 +139,11 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
     args = parser.parse_args()
     cfg = SMOKE if args.smoke else FULL
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
     t0 = time.perf_counter()
     rows = []
-    with threadpool_limits(1):
+    with one_thread():
         for name in cfg["datasets"]:
             row = run(name, cfg, args.heldout)
             if row is not None:

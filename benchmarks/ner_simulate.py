@@ -190,7 +190,7 @@ def report(result: Any, extra: dict[str, Any], ref: float, cfg: dict[str, Any],
 
 def main() -> None:
     cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
     t0 = time.perf_counter()
     gold = read_ner_gold(str(DATA / "wnut17.train.jsonl"))
@@ -199,7 +199,7 @@ def main() -> None:
         len(test), min(cfg["max_test"], len(test)), replace=False)]
     if smoke:
         gold = gold[:200]
-    with threadpool_limits(1):
+    with one_thread():
         result = simulate_ner(
             gold, test, STRATEGIES, budget=cfg["budget"], batch_size=cfg["batch"],
             repeats=cfg["repeats"],

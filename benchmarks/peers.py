@@ -180,7 +180,7 @@ def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes:
     seed set of repeat ``r`` (default: :func:`seed_rows`)."""
     import time
 
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
     status = available()
     jobs: list[tuple[str, Callable]] = []
@@ -196,7 +196,7 @@ def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes:
         jobs = [(k, f) for k, f in jobs if k in only or k.split(":")[0] in only]
     out: dict[str, dict] = {}
     failed: dict[str, str] = {f"{p}:*": e for p, e in status.items() if e is not None}
-    with threadpool_limits(1):
+    with one_thread():
         for key, job in jobs:
             t0 = time.time()
             try:

@@ -73,10 +73,10 @@ def run_datasets(doc: str, full: dict[str, Any], smoke: dict[str, Any],
     dataset in ``cfg["datasets"]`` (None: skipped) with BLAS at one thread, then
     ``report(rows, cfg, minutes)`` printed and, unless smoke, written between the markers."""
     cfg, is_smoke = smoke_or_full(doc, full, smoke)
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
     t0 = time.perf_counter()
-    with threadpool_limits(1):
+    with one_thread():
         rows = [row for name in cfg["datasets"] if (row := run(name, cfg)) is not None]
     text = report(rows, cfg, (time.perf_counter() - t0) / 60)
     if not is_smoke:

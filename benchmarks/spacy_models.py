@@ -128,9 +128,9 @@ def report(rows: list[dict[str, Any]], timing: dict[str, dict[str, float]],
 
 def main() -> None:
     cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
-    from threadpoolctl import threadpool_limits
+    from altool.threads import one_thread
 
-    with threadpool_limits(1):
+    with one_thread():
         datasets = DATASETS[:1] if smoke else DATASETS
         rows = [row for name in datasets for row in run_curves(name, cfg)]
         timing = {m: time_update("ag_news", cfg, m) for m in MODELS}
