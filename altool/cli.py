@@ -304,6 +304,11 @@ def simulate_command(
     repeats: Annotated[int, typer.Option(min=1, help="Runs per strategy (seeds).")] = 5,
     metric: Annotated[str, typer.Option(help="accuracy or macro-f1.")] = "accuracy",
     seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
+    extend: Annotated[str, typer.Option(help="Comma-separated strategies that keep going past "
+                                        "--budget (up to 10x) until they reach 95% of the "
+                                        "full-data score (random: 98%), so labels-to and "
+                                        "saving are measured, not '-': all, none, or names.")
+                      ] = "random",
     output: Annotated[str | None, typer.Option(help="Write the curves as JSON here (- for "
                                                "stdout).")] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG learning curve here "
@@ -360,8 +365,8 @@ def simulate_command(
         result = sim.simulate(
             gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,
             batch_size=batch_size, budget=budget, repeats=repeats, metric=metric, seed=seed,
-            progress=progress, on_featurize=on_featurize, options=chosen.options,
-            random_share=chosen.random_share, like=chosen.like,
+            extend=extend.split(","), progress=progress, on_featurize=on_featurize,
+            options=chosen.options, random_share=chosen.random_share, like=chosen.like,
         )
     # with --output - the JSON is the data on stdout, so the tables go to stderr
     console = err_console if output == "-" else Console(highlight=False)

@@ -46,7 +46,7 @@ def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
         return None
     gold, test = data
     t0 = time.perf_counter()
-    common = dict(budget=cfg["budget"], repeats=cfg["repeats"], seed=0, extend_baseline=False)
+    common = dict(budget=cfg["budget"], repeats=cfg["repeats"], seed=0, extend=())
     binary = simulate(gold, test, STRATEGIES, view="binary", **common)
     choice = simulate(gold, test, (DEFAULT_STRATEGY,), view="choice", **common)
     print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)

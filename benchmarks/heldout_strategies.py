@@ -47,7 +47,7 @@ def main() -> None:
             gold, rows = pools
             t0 = time.perf_counter()
             result = simulate(gold, rows, STRATEGIES, budget=cfg["budget"],
-                              repeats=cfg["repeats"], seed=RUN_SEED, extend_baseline=False)
+                              repeats=cfg["repeats"], seed=RUN_SEED, extend=())
             cells = [f"{result.strategies[s].aulc:.3f} ± {result.strategies[s].aulc_std:.3f}"
                      for s in STRATEGIES]
             print(f"| {name} | " + " | ".join(cells) + " |", flush=True)

@@ -53,7 +53,7 @@ def run_curves(name: str, cfg: dict[str, Any]) -> list[dict[str, Any]]:
     for model in models:
         t0 = time.perf_counter()
         result = simulate(gold, test, ("default", "random"), model=model, budget=cfg["budget"],
-                          repeats=cfg["repeats"], extend_baseline=False)
+                          repeats=cfg["repeats"], extend=())
         seconds = time.perf_counter() - t0
         for strategy, r in result.strategies.items():
             final = r.points[-1]

@@ -64,7 +64,7 @@ def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
     gold, test_rows = pools
     t0 = time.perf_counter()
     result = simulate(gold, test_rows, ("default",), budget=cfg["budget"],
-                      repeats=cfg["repeats"], seed=RUN_SEED, extend_baseline=False)
+                      repeats=cfg["repeats"], seed=RUN_SEED, extend=())
     r = next(iter(result.strategies.values()))  # the default, under its own name
     row = dict(dataset=name, labels=len(result.labels), pool=result.n_gold, test=result.n_test,
                full=result.full_score, best=max(p[1] for p in r.points),

@@ -17,6 +17,7 @@ from altool.simulate import (
     checkpoint_grid,
     labels_to_reach,
     read_labelled,
+    resolve_extend,
     simulate,
     subsample,
 )
@@ -143,6 +144,42 @@ def test_random_continues_past_budget_to_reach_thresholds():
         aulc([(p[0], p[1]) for p in result.strategies["random"].points if p[0] <= 12]))
 
 
+def test_extend_chooses_which_strategies_run_past_the_budget():
+    gold, test = synthetic(300, 3), synthetic(60, 4)
+
+    def last_x(result, name):
+        return result.strategies[name].points[-1][0]
+
+    # a budget of just the seed set: no strategy reaches 98% of the full-data score in it
+    common = dict(budget=6, repeats=1, seed_size=6, batch_size=3)
+    by_default = simulate(gold, test, ["margin", "random"], **common)
+    assert last_x(by_default, "margin") == 6 and last_x(by_default, "random") > 6
+    every = simulate(gold, test, ["margin", "random"], extend=["all"], **common)
+    assert last_x(every, "margin") > 6 and last_x(every, "random") > 6
+    # the margin run past the budget is the same run as within it, continued
+    assert every.strategies["margin"].points[:1] == by_default.strategies["margin"].points
+    assert every.strategies["margin"].aulc == by_default.strategies["margin"].aulc
+    # labels-to is measured on the longer curve: no longer open once the mark is reached
+    reached = labels_to_reach([(p[0], p[1]) for p in every.strategies["margin"].points],
+                              0.95 * every.full_score)
+    assert every.strategies["margin"].labels_to["0.95"] == reached
+    assert reached is not None and reached > 6
+    none = simulate(gold, test, ["margin", "random"], extend=["none"], **common)
+    assert last_x(none, "margin") == 6 and last_x(none, "random") == 6
+
+
+def test_resolve_extend():
+    names = ["diverse", "random"]
+    assert resolve_extend(["random"], names) == {"random"}
+    assert resolve_extend(["default"], names) == {"diverse"}
+    assert resolve_extend(["all"], names) == {"diverse", "random"}
+    assert resolve_extend(["none"], names) == set()
+    assert resolve_extend([], names) == set()
+    assert resolve_extend(["margin"], names) == set()  # not among the runs: nothing to extend
+    with pytest.raises(AltoolError, match="unknown|Unknown"):
+        resolve_extend(["bogus"], names)
+
+
 def test_binary_view_and_macro_f1():
     gold, test = synthetic(90, 5), synthetic(30, 6)
     result = simulate(gold, test, ["default"], view="binary", budget=30, repeats=1,
@@ -184,7 +221,7 @@ def test_margin_beats_random_on_imbalanced_sms_spam():
     gold = subsample(read_labelled(str(SMS)), 1500, seed=0)
     test = subsample(read_labelled(str(SMS_TEST)), 500, seed=0)
     result = simulate(gold, test, ["margin", "random"], budget=60, repeats=3,
-                      extend_baseline=False)
+                      extend=())
     margin, rand = result.strategies["margin"], result.strategies["random"]
     assert margin.aulc > rand.aulc
     assert margin.points[-1][1] >= rand.points[-1][1] - 0.01
@@ -212,6 +249,21 @@ def test_cli_writes_table_and_json(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert set(data) == {"metric", "full_score", "strategies"}
     assert list(data["strategies"]) == ["margin", "random"]
+
+
+def test_cli_extend_all_and_a_bad_name(tmp_path, capsys):
+    gold = write_jsonl(tmp_path / "gold.jsonl", synthetic(150, 7))
+    test = write_jsonl(tmp_path / "test.jsonl", synthetic(30, 8))
+    out = tmp_path / "curves.json"
+    args = ["simulate", str(gold), "--test", str(test), "--strategy", "margin,random",
+            "--budget", "6", "--repeats", "1", "--seed-size", "6", "--batch-size", "3"]
+    assert run_cli([*args, "--extend", "all", "--output", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert max(p[0] for p in data["strategies"]["margin"]["points"]) > 6
+    capsys.readouterr()
+    assert run_cli([*args, "--extend", "bogus"]) != 0
+    err = capsys.readouterr().err
+    assert "bogus" in err and "Traceback" not in err
 
 
 def test_cli_table_shows_the_stop_columns(tmp_path, capsys, monkeypatch):
@@ -263,7 +315,7 @@ def test_seed_sets_are_the_rows_of_each_first_step():
     """The benchmark hands these rows to the peer libraries as their seed set."""
     gold, test = synthetic(300, 1), synthetic(60, 2)
     result = simulate(gold, test, ["diverse", "random"], budget=40, repeats=2, seed_size=15,
-                      batch_size=10, extend_baseline=False)
+                      batch_size=10, extend=())
     for name in ("diverse", "random"):
         sets = result.strategies[name].seed_sets
         assert len(sets) == 2
@@ -273,7 +325,7 @@ def test_seed_sets_are_the_rows_of_each_first_step():
         assert sets[0] != sets[1]  # each repeat has its own seed
     # the same seed reproduces the same seed set
     again = simulate(gold, test, ["diverse"], budget=40, repeats=1, seed_size=15,
-                     batch_size=10, extend_baseline=False)
+                     batch_size=10, extend=())
     assert again.strategies["diverse"].seed_sets[0] == result.strategies["diverse"].seed_sets[0]
 
 

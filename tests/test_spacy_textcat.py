@@ -120,7 +120,7 @@ def test_simulate_with_spacy_model():
     gold = [{"text": t, "label": "sport"} for t in SPORT] + \
         [{"text": t, "label": "food"} for t in FOOD]
     result = simulate(gold * 3, gold, ["default"], model="spacy", seed_size=4, batch_size=4,
-                      budget=12, repeats=1, extend_baseline=False)
+                      budget=12, repeats=1, extend=())
     (curve,) = result.strategies.values()
     assert curve.points[-1][0] == 12
 
