@@ -233,9 +233,8 @@ def bench_latency() -> dict:
     con.close()
     lat = [float(x) * 1000 for x in log.read_text().split()]
     ext = [x * 1000 for x in external]
-    model = re.search(r"\bv(\d+)(?:, (\d+) ex)?\b", final)
-    if model is None:
-        print("no model version on the final screen:\n" + final, flush=True)
+    # the status line says where the model is (it shrinks its details when the line is long)
+    status = next((line.strip() for line in final.splitlines() if "this session" in line), "")
     res = {
         "keys_sent": sent,
         "keys_lost": sent - stored,
@@ -256,8 +255,7 @@ def bench_latency() -> dict:
         "ext_p50_ms": pct(ext, 50) if ext else None,
         "ext_p90_ms": pct(ext, 90) if ext else None,
         "ext_max_ms": max(ext) if ext else None,
-        "model_version": int(model.group(1)) if model else None,
-        "model_trained_on": int(model.group(2)) if model and model.group(2) else None,
+        "final_status": status,
     }
     print(json.dumps(res, indent=2))
     return res
@@ -391,7 +389,7 @@ would, so every timed key is an answer.
 | keys sent / keys that found no question up | {r['keys_sent']} / {r['keys_lost']} |
 | stalls: times the queue ran dry and the annotator waited for a question | {r['stalls']} \
 (total {r['stall_total_s']:.1f} s, longest {r['stall_max_s']:.1f} s) |
-| model at the end | v{r['model_version']} trained on {r['model_trained_on']} examples |
+| final status line | `{r.get('final_status') or '(not on the final screen)'}` |
 | wall time for the answers | {r['duration_s']:.1f} s |
 
 The external cross-check times every 10th key from `tmux send-keys` until `capture-pane`
