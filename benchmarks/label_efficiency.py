@@ -338,6 +338,20 @@ def l95(s: dict) -> int | None:
     return s["labels_to"].get("0.95")
 
 
+def crossing(points: list, mark: float) -> float | None:
+    """Labels where the mean curve crosses ``mark``, interpolated linearly between the
+    checkpoints around it (the checkpoint rule, ``labels_to``, takes the later one)."""
+    before = None
+    for n, mean, *_ in points:
+        if mean >= mark:
+            if before is None:
+                return float(n)
+            n0, m0 = before
+            return n0 + (n - n0) * (mark - m0) / (mean - m0)
+        before = (n, mean)
+    return None
+
+
 def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
     """(name, met?, detail) for the issue's targets, on the sklearn model."""
     rows = [d for d in results if "sklearn" in d["models"]]
@@ -355,13 +369,16 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
             detail.append(f"{d['dataset']} {a:.3f} vs {b:.3f}")
     out.append(("no regret: default AULC >= random on every dataset", ok, "; ".join(detail)))
     # (2) savings: labels to 95% for default <= half of random's, median over datasets
-    ratios, detail = [], []
+    ratios, detail, between = [], [], []
     for d in rows:
         m = d["models"]["sklearn"]
         s = m["strategies"]
         if dflt not in s or BASELINE not in s:
             continue
         a, b = l95(s[dflt]), l95(s[BASELINE])
+        ca, cb = (crossing(s[k]["points"], 0.95 * m["full_score"]) for k in (dflt, BASELINE))
+        if ca is not None and cb is not None:
+            between.append(ca / cb)
         reached = max(p[0] for p in s[BASELINE]["points"])
         if a is None:
             ratios.append(float("inf"))
@@ -375,6 +392,10 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
             detail.append(f"{d['dataset']} {a} vs {b} ({a / b:.2f})")
     if ratios:
         med = statistics.median(ratios)
+        if len(between) == len(ratios):  # the same, with crossings between checkpoints
+            detail.append(f"interpolated between checkpoints: median "
+                          f"{statistics.median(between):.2f} ("
+                          + ", ".join(f"{r:.2f}" for r in between) + ")")
         out.append((f"savings: median labels-to-95% ratio default/random <= 0.5 "
                     f"(median {med:.2f})", med <= 0.5, "; ".join(detail)))
     # (3) ahead of peers on >= 5 of 6
@@ -396,7 +417,8 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
         out.append((f"ahead of peers: default >= best modAL and best small-text on >= 5 of 6 "
                     f"({wins} of {have})", wins >= need, "; ".join(detail)))
     else:
-        out.append(("ahead of peers", None, "no peer results (bench extra missing?)"))
+        out.append(("ahead of peers", None, "no peer results in this run (--peers none, or the "
+                    "bench extra is not installed)"))
     # (4) stop signal gap, if simulate reports one
     gaps, detail = [], []
     for d in rows:

@@ -104,3 +104,29 @@ def test_binary_view_smoke():
     assert int(row[1]) >= 2 and all(0.0 <= v <= 1.0 for v in (default, margin, random))
     assert abs(default - random - float(row[3])) < 0.0015
     assert re.search(r"AULC >= random's on [01] of 1 datasets in the binary view", out)
+
+
+def test_savings_target_reads_crossings_between_checkpoints():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import label_efficiency as le
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    assert le.crossing([(10, 0.5, 0.0), (20, 0.7, 0.0)], 0.6) == pytest.approx(15.0)
+    assert le.crossing([(10, 0.8, 0.0), (20, 0.9, 0.0)], 0.6) == 10.0
+    assert le.crossing([(10, 0.5, 0.0), (20, 0.55, 0.0)], 0.6) is None
+
+    def result(points_default, points_random):
+        return {"dataset": "x", "config": {"repeats": 1}, "models": {"sklearn": {
+            "full_score": 1.0, "budget": 20, "strategies": {
+                le.DEFAULT_STRATEGY: {"aulc": 0.6, "points": points_default,
+                                      "labels_to": {"0.95": 20}},
+                le.BASELINE: {"aulc": 0.5, "points": points_random,
+                              "labels_to": {"0.95": 40}}}}}}
+
+    # checkpoints say 20 vs 40 (0.50, met); the curves cross 0.95 at 15 and 40: 0.38
+    rows = [result([(10, 0.9, 0), (20, 1.0, 0)], [(20, 0.9, 0), (40, 0.95, 0)])]
+    name, met, detail = next(t for t in le.targets(rows) if t[0].startswith("savings"))
+    assert met and "median 0.50" in name
+    between = re.search(r"interpolated between checkpoints: median ([\d.]+)", detail)
+    assert between and float(between.group(1)) == pytest.approx(0.375, abs=0.006)
