@@ -41,6 +41,7 @@ from altool.simulate import (  # noqa: E402
     BASELINE,
     aulc,
     checkpoint_grid,
+    format_saving,
     labels_to_reach,
     read_labelled,
     simulate,
@@ -379,11 +380,10 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
         ca, cb = (crossing(s[k]["points"], 0.95 * m["full_score"]) for k in (dflt, BASELINE))
         if ca is not None and cb is not None:
             between.append(ca / cb)
-        reached = max(p[0] for p in s[BASELINE]["points"])
+        reached = last_labels(s[BASELINE])
         if a is None:
             ratios.append(float("inf"))
-            detail.append(f"{d['dataset']} default not within "
-                          f"{max(p[0] for p in s[dflt]['points'])}")
+            detail.append(f"{d['dataset']} default not within {last_labels(s[dflt])}")
         elif b is None:  # random never got there: the ratio is at most a / what it tried
             ratios.append(a / reached)
             detail.append(f"{d['dataset']} {a} vs >{reached} (< {a / reached:.2f})")
@@ -452,16 +452,15 @@ def stop_gap(stop: Any, full_score: float) -> float | None:
 
 
 # -- presentation ----------------------------------------------------------------------------
-def fmt_l95(s: dict, budget: int) -> str:
+def last_labels(s: dict) -> int:
+    """The label count of a strategy's last point (past the budget if it ran on)."""
+    return max(p[0] for p in s["points"])
+
+
+def fmt_l95(s: dict) -> str:
+    """Labels to 95% of the full-data score, or ``>n`` (n = the last label count)."""
     n = l95(s)
-    if n is not None:
-        return f"{n:,}"
-    reached = max(p[0] for p in s["points"])
-    return f">{reached:,}"
-
-
-def fmt_saving(v: float | None) -> str:
-    return "-" if v is None else f"{v:+.0%}"
+    return f"{n:,}" if n is not None else f">{last_labels(s):,}"
 
 
 def extended(cfg: dict) -> str:
@@ -531,8 +530,8 @@ def summary_and_targets(results: list[dict]) -> list[str]:
         lines.append(
             f"| {d['dataset']} | {m['n_labels']} | {d['n_gold']:,} / {d['n_test']:,} | "
             f"{m['full_score']:.3f} | {s[dflt]['aulc']:.3f} | {s[BASELINE]['aulc']:.3f} | "
-            f"{peer_cell(bm)} | {peer_cell(bs)} | {fmt_l95(s[dflt], m['budget'])} / "
-            f"{fmt_l95(s[BASELINE], m['budget'])} |")
+            f"{peer_cell(bm)} | {peer_cell(bs)} | {fmt_l95(s[dflt])} / "
+            f"{fmt_l95(s[BASELINE])} |")
     lines += ["", "### Targets", ""]
     for name, ok, detail in targets(results):
         verdict = "not evaluated" if ok is None else ("**met**" if ok else "**MISSED**")
@@ -543,7 +542,7 @@ def summary_and_targets(results: list[dict]) -> list[str]:
 def lines_with_details(lines: list[str], results: list[dict], timing: dict | None, meta: dict,
                        end: str) -> str:
     """``lines`` followed by the table of every strategy, timing, notes and curve links."""
-    dflt, cfg = DEFAULT_STRATEGY, meta["config"]
+    dflt = DEFAULT_STRATEGY
     # full table
     lines += ["", "### All strategies", "",
               "| dataset | model | strategy | AULC ± std | labels to 95% | saving vs random |",
@@ -555,16 +554,16 @@ def lines_with_details(lines: list[str], results: list[dict], timing: dict | Non
                 if s.get("skipped") is not None:
                     label += f" (skipped {s['skipped']:.0%} of the stream)"
                 lines.append(f"| {d['dataset']} | {model} | {label} | {s['aulc']:.3f} ± "
-                             f"{s.get('aulc_std', 0):.3f} | {fmt_l95(s, m['budget'])} | "
-                             f"{fmt_saving(s.get('saving'))} |")
+                             f"{s.get('aulc_std', 0):.3f} | {fmt_l95(s)} | "
+                             f"{format_saving(s.get('saving'))} |")
         base = d["models"].get("sklearn", {}).get("strategies", {}).get(BASELINE)
         for k, s in sorted(d.get("peers", {}).items()):
             sv = None
             if base is not None and l95(s) is not None and l95(base) is not None:
                 sv = 1 - l95(s) / l95(base)
             lines.append(f"| {d['dataset']} | sklearn | {k} (peer) | {s['aulc']:.3f} ± "
-                         f"{s['aulc_std']:.3f} | {fmt_l95(s, cfg['budget'])} | "
-                         f"{fmt_saving(sv)} |")
+                         f"{s['aulc_std']:.3f} | {fmt_l95(s)} | "
+                         f"{format_saving(sv)} |")
     if timing:
         lines += ["", "### Update + rescore time per batch", "",
                   "One `learner.fit(answers)` (all answers so far, features of new answers "

@@ -33,7 +33,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from label_efficiency import load  # noqa: E402
+from label_efficiency import fmt_l95, load  # noqa: E402
 from resultsfile import busy_note, machine, score_at, write_section  # noqa: E402
 from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
 
@@ -64,13 +64,6 @@ def run(name: str, cfg: dict[str, Any], heldout: bool) -> dict[str, Any] | None:
                           aulc_std={k: r.aulc_std for k, r in res.strategies.items()})
         print(f"{name} [{model}]: {out[model]['seconds']:.0f} s", file=sys.stderr, flush=True)
     return out
-
-
-def l95(js: dict, strategy: str) -> str:
-    """simulate's labels to 95% of the full-data score, or ``>n`` (n = the last label count)."""
-    st = js["strategies"][strategy]
-    n = st["labels_to"]["0.95"]
-    return f"{n:,}" if n is not None else f">{max(p[0] for p in st['points']):,}"
 
 
 def stop_cell(js: dict, strategy: str, repeats: int) -> str:
@@ -118,7 +111,7 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float,
                 f"{s[d]['aulc'] - s[b]['aulc']:+.3f} | "
                 + " / ".join(score_at(s[d]["points"], n) for n in AT) + " | "
                 + " / ".join(score_at(s[b]["points"], n) for n in AT)
-                + f" | {l95(js, d)} / {l95(js, b)} | {stop_cell(js, d, cfg['repeats'])} |")
+                + f" | {fmt_l95(s[d])} / {fmt_l95(s[b])} | {stop_cell(js, d, cfg['repeats'])} |")
         for k in wins:
             wins[k] += r["sklearn"]["strategies"][k]["aulc"] >= r["sklearn-lr"]["strategies"][k][
                 "aulc"]
