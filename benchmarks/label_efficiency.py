@@ -464,11 +464,13 @@ def fmt_l95(s: dict) -> str:
 
 
 def extended(cfg: dict) -> str:
-    """Who ran on past the budget, in words (simulate's ``extend``)."""
+    """Who ran on past the budget and how far, in words (simulate's ``extend``)."""
     names = cfg.get("extend", [BASELINE])
-    if "all" in names:
-        return "every strategy keeps going, in its own batches (random's in one step per check)"
-    return ", ".join(names) + (" keeps" if len(names) == 1 else " keep") + " going"
+    if names == [BASELINE]:
+        return "random keeps going past the budget, up to 10x, until its mean curve reaches 98%"
+    who = "every strategy keeps" if "all" in names else ", ".join(names) + " keep"
+    return (f"{who} going past the budget, up to 10x, in its own batches, until its mean curve "
+            "reaches 95% (random, in one step per checkpoint: 98%)")
 
 
 def table(results: list[dict], timing: dict | None, meta: dict) -> str:
@@ -495,8 +497,7 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
              "strategy), as the issue's protocol asks. AULC = mean accuracy over the label range "
              f"{SEED_SIZE}..budget (`altool.simulate.aulc`, same checkpoints for all). "
              "Labels to 95% = first checkpoint where the mean curve reaches 95% of the "
-             f"full-data accuracy ({extended(cfg)} past the budget, up to 10x, "
-             "until the mean curve reaches 95%, random 98%; `>n` = not reached by n). "
+             f"full-data accuracy ({extended(cfg)}; `>n` = not reached by n). "
              "Saving = 1 - labels(strategy) / labels(random).", "",
              f"`{dflt}` is altool's default strategy.", ""]
     if meta.get("strategies_only"):
