@@ -40,6 +40,8 @@ SAVING_THRESHOLD = 0.95
 BASELINE = "random"
 COLD_SAMPLE = 2_000  # rows scored for the cold start, as the worker does (worker.COLD_SAMPLE)
 EXTEND_FACTOR = 10  # a strategy may run on up to 10x the budget to reach the thresholds
+# past the budget: (up to this multiple of the budget, a checkpoint every this share of it)
+EXTENSION_STEPS = ((2, 0.05), (5, 0.10), (EXTEND_FACTOR, 0.25))
 
 Progress = Callable[[str, int], None]  # (what is running, labels just added)
 FeatureProgress = Callable[[str, int, int], None]  # (GOLD or TEST, texts encoded, to encode)
@@ -114,11 +116,20 @@ def checkpoint_grid(budget: int, batch_size: int, seed_size: int) -> list[int]:
     return sorted(g for g in grid if 0 < g <= budget)
 
 
-def extension_grid(budget: int, limit: int) -> list[int]:
-    """Checkpoints beyond the budget (coarser than within it: a score per checkpoint)."""
-    factors = (1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9, EXTEND_FACTOR)
-    grid = sorted({min(int(round(budget * f)), limit) for f in factors})
-    return [g for g in grid if g > budget]
+def extension_grid(budget: int, limit: int, batch_size: int = 1) -> list[int]:
+    """Checkpoints beyond the budget, up to ``limit``: every 5% of the budget up to 2x, every
+    10% up to 5x, every 25% up to 10x, so consecutive checkpoints are at most 5% apart (labels
+    to a threshold read from them is within 5% of where the curve crosses it). Steps are
+    whole batches (at least one), so a strategy past the budget keeps its batch size."""
+    grid, n = [], budget
+    for factor, share in EXTENSION_STEPS:
+        step = batch_size * max(1, int(round(budget * share / batch_size)))
+        while n + step <= min(budget * factor, limit):
+            n += step
+            grid.append(n)
+    if budget < limit and (not grid or grid[-1] < limit):
+        grid.append(limit)
+    return grid
 
 
 def score(metric: str, y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> float:
@@ -496,7 +507,7 @@ def _extend(name: str, runs: list[_Run], pool: _Pool, points: list, full_score: 
         return []
     out = []
     tick = _ticker(progress, f"{name} past the budget")
-    for n in extension_grid(budget, min(len(pool), EXTEND_FACTOR * budget)):
+    for n in extension_grid(budget, min(len(pool), EXTEND_FACTOR * budget), batch_size):
         scores = []
         for run in runs:
             step = max(1, n - run.asked) if name == BASELINE else batch_size

@@ -15,6 +15,7 @@ from altool.models import SklearnModel
 from altool.simulate import (
     aulc,
     checkpoint_grid,
+    extension_grid,
     labels_to_reach,
     read_labelled,
     resolve_extend,
@@ -142,6 +143,18 @@ def test_random_continues_past_budget_to_reach_thresholds():
     # the AULC is computed within the budget only
     assert result.strategies["random"].aulc == pytest.approx(
         aulc([(p[0], p[1]) for p in result.strategies["random"].points if p[0] <= 12]))
+
+
+def test_extension_grid_is_fine_and_keeps_whole_batches():
+    grid = extension_grid(1000, 10_000, 10)
+    assert grid[:3] == [1050, 1100, 1150] and grid[-1] == 10_000
+    pairs = list(zip([1000, *grid[:-1]], grid, strict=True))
+    assert all((b - a) % 10 == 0 for a, b in pairs)
+    # consecutive checkpoints at most 5% apart: labels-to past the budget is read that finely
+    assert max(b / a for a, b in pairs) <= 1.05 + 1e-9
+    assert extension_grid(1000, 1234, 10)[-2:] == [1200, 1234]  # the pool ends first
+    assert extension_grid(300, 3000, 10)[:2] == [320, 340]  # 5% of 300 is 15: whole batches
+    assert extension_grid(1000, 1000, 10) == []
 
 
 def test_extend_chooses_which_strategies_run_past_the_budget():
