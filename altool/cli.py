@@ -349,6 +349,8 @@ def simulate_command(
         task = bar.add_task("", total=len(names) * repeats * min(budget, len(gold_rows)),
                             verb="simulating", unit="labels")
         embedding: dict[str, Any] = {}
+        # a bar of unknown length per strategy past the budget: [task, labels so far]
+        running_on: dict[str, list[Any]] = {}
 
         def on_featurize(what: str, done: int, total: int) -> None:
             if what not in embedding:
@@ -357,10 +359,17 @@ def simulate_command(
             bar.update(embedding[what], completed=done)
 
         def progress(what: str, n: int) -> None:
-            done = bar.tasks[0].completed + n
-            if done > (bar.tasks[0].total or 0):
-                bar.update(task, total=done)
-            bar.update(task, advance=n, description=what)
+            for other, (done_task, done) in running_on.items():
+                if other != what:  # that one has stopped: its length is known now
+                    bar.update(done_task, total=done)
+            if what.endswith(sim.PAST_BUDGET):
+                if what not in running_on:
+                    running_on[what] = [bar.add_task(what, total=None, verb="simulating",
+                                                     unit="labels"), 0]
+                running_on[what][1] += n
+                bar.update(running_on[what][0], advance=n)
+            else:
+                bar.update(task, advance=n, description=what)
 
         result = sim.simulate(
             gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,

@@ -44,6 +44,8 @@ EXTEND_FACTOR = 10  # a strategy may run on up to 10x the budget to reach the th
 EXTENSION_STEPS = ((2, 0.05), (5, 0.10), (EXTEND_FACTOR, 0.25))
 
 Progress = Callable[[str, int], None]  # (what is running, labels just added)
+# ends the ``what`` of a strategy running on past the budget (how far is not known in advance)
+PAST_BUDGET = "past the budget"
 FeatureProgress = Callable[[str, int, int], None]  # (GOLD or TEST, texts encoded, to encode)
 
 
@@ -506,7 +508,7 @@ def _extend(name: str, runs: list[_Run], pool: _Pool, points: list, full_score: 
     if labels_to_reach([(n, m) for n, m, _ in points], target) is not None:
         return []
     out = []
-    tick = _ticker(progress, f"{name} past the budget")
+    tick = _ticker(progress, f"{name} {PAST_BUDGET}")
     for n in extension_grid(budget, min(len(pool), EXTEND_FACTOR * budget), batch_size):
         scores = []
         for run in runs:
