@@ -652,15 +652,21 @@ def plot(d: dict, section: str = SECTION) -> Path | None:
     CURVES.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=80)
     full = None
+    ran_on = 0  # the budget a curve went on past (simulate's extend), or 0
     for model, m in d["models"].items():
         full = full or m["full_score"]
         for k, s in m["strategies"].items():
             pts = [p for p in s["points"] if p[0] <= m["budget"]]
+            past = [p for p in s["points"] if p[0] >= m["budget"]]
             style = "-" if k in (DEFAULT_STRATEGY, BASELINE) else ":"
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], style,
-                    linewidth=2 if k == DEFAULT_STRATEGY else 1,
-                    label=f"{k}{' (default)' if k == DEFAULT_STRATEGY else ''} [{model}] "
-                          f"{s['aulc']:.3f}")
+            width = 2 if k == DEFAULT_STRATEGY else 1
+            line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], style, linewidth=width,
+                            label=f"{k}{' (default)' if k == DEFAULT_STRATEGY else ''} "
+                                  f"[{model}] {s['aulc']:.3f}")
+            if len(past) > 1:
+                ran_on = m["budget"]
+                ax.plot([p[0] for p in past], [p[1] for p in past], ":", linewidth=width,
+                        color=line.get_color())
     for lib in ("modAL", "small-text"):
         bp = best_peer(d, lib)
         if bp:
@@ -670,6 +676,12 @@ def plot(d: dict, section: str = SECTION) -> Path | None:
     if full:
         ax.axhline(full, color="grey", linestyle="--", linewidth=0.8,
                    label=f"all {d['n_gold']:,} labels {full:.3f}")
+    if full and ran_on:
+        ax.axhline(0.95 * full, color="grey", linestyle=":", linewidth=0.8,
+                   label=f"95% of it {0.95 * full:.3f}")
+        ax.axvline(ran_on, color="grey", linewidth=0.6)
+        ax.text(ran_on, ax.get_ylim()[0], f" budget {ran_on:,}; dotted: past it", fontsize=7,
+                color="grey", va="bottom")
     ax.set_xlabel("labels")
     ax.set_ylabel("accuracy")
     ax.set_title(f"{d['dataset']}: learning curves (mean of {d['config']['repeats']}; "
