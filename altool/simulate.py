@@ -120,9 +120,10 @@ def checkpoint_grid(budget: int, batch_size: int, seed_size: int) -> list[int]:
 
 def extension_grid(budget: int, limit: int, batch_size: int = 1) -> list[int]:
     """Checkpoints beyond the budget, up to ``limit``: every 5% of the budget up to 2x, every
-    10% up to 5x, every 25% up to 10x, so consecutive checkpoints are at most 5% apart (labels
+    10% up to 5x, every 25% up to 10x, so consecutive checkpoints are 5% apart or less (labels
     to a threshold read from them is within 5% of where the curve crosses it). Steps are
-    whole batches (at least one), so a strategy past the budget keeps its batch size."""
+    rounded to whole batches (at least one), so a strategy past the budget keeps its batch
+    size; with a budget under 20 batches that makes them coarser than 5%."""
     grid, n = [], budget
     for factor, share in EXTENSION_STEPS:
         step = batch_size * max(1, int(round(budget * share / batch_size)))
