@@ -123,7 +123,7 @@ def extension_grid(budget: int, limit: int, batch_size: int = 1) -> list[int]:
     10% up to 5x, every 25% up to 10x, so consecutive checkpoints are 5% apart or less (labels
     to a threshold read from them is within 5% of where the curve crosses it). Steps are
     rounded to whole batches (at least one), so a strategy past the budget keeps its batch
-    size; with a budget under 20 batches that makes them coarser than 5%."""
+    size; that can make them a little coarser (budget 300, batch 10: every 20 labels)."""
     grid, n = [], budget
     for factor, share in EXTENSION_STEPS:
         step = batch_size * max(1, int(round(budget * share / batch_size)))
