@@ -349,8 +349,7 @@ def simulate_command(
         task = bar.add_task("", total=len(names) * repeats * min(budget, len(gold_rows)),
                             verb="simulating", unit="labels")
         embedding: dict[str, Any] = {}
-        # a bar of unknown length per strategy past the budget: [task, labels so far]
-        running_on: dict[str, list[Any]] = {}
+        running_on: dict[str, Any] = {}  # a bar of unknown length per strategy past the budget
 
         def on_featurize(what: str, done: int, total: int) -> None:
             if what not in embedding:
@@ -359,15 +358,14 @@ def simulate_command(
             bar.update(embedding[what], completed=done)
 
         def progress(what: str, n: int) -> None:
-            for other, (done_task, done) in running_on.items():
-                if other != what:  # that one has stopped: its length is known now
-                    bar.update(done_task, total=done)
+            for other in bar.tasks:
+                if other.total is None and other.description != what:
+                    bar.update(other.id, total=other.completed)  # it stopped: length known
             if what.endswith(sim.PAST_BUDGET):
                 if what not in running_on:
-                    running_on[what] = [bar.add_task(what, total=None, verb="simulating",
-                                                     unit="labels"), 0]
-                running_on[what][1] += n
-                bar.update(running_on[what][0], advance=n)
+                    running_on[what] = bar.add_task(what, total=None, verb="simulating",
+                                                    unit="labels")
+                bar.update(running_on[what], advance=n)
             else:
                 bar.update(task, advance=n, description=what)
 
