@@ -39,6 +39,9 @@ from resultsfile import machine, write_section  # noqa: E402
 from altool.models import make_model  # noqa: E402
 from altool.simulate import (  # noqa: E402
     BASELINE,
+    EXTEND_FACTOR,
+    SAVING_THRESHOLD,
+    THRESHOLDS,
     aulc,
     checkpoint_grid,
     format_saving,
@@ -340,17 +343,17 @@ def l95(s: dict) -> int | None:
 
 
 def crossing(points: list, mark: float) -> float | None:
-    """Labels where the mean curve crosses ``mark``, interpolated linearly between the
-    checkpoints around it (the checkpoint rule, ``labels_to``, takes the later one)."""
-    before = None
-    for n, mean, *_ in points:
-        if mean >= mark:
-            if before is None:
-                return float(n)
-            n0, m0 = before
-            return n0 + (n - n0) * (mark - m0) / (mean - m0)
-        before = (n, mean)
-    return None
+    """Labels where the mean curve crosses ``mark``, interpolated linearly back from the
+    checkpoint that reaches it (simulate's ``labels_to_reach``) to the one before."""
+    curve = sorted((p[0], p[1]) for p in points)
+    n = labels_to_reach(curve, mark)
+    if n is None:
+        return None
+    i = [x for x, _ in curve].index(n)
+    if i == 0:
+        return float(n)
+    (n0, m0), (_, m1) = curve[i - 1], curve[i]
+    return n0 + (n - n0) * (mark - m0) / (m1 - m0)
 
 
 def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
@@ -466,11 +469,14 @@ def fmt_l95(s: dict) -> str:
 def extended(cfg: dict) -> str:
     """Who ran on past the budget and how far, in words (simulate's ``extend``)."""
     names = cfg.get("extend", [BASELINE])
+    top = f"{max(THRESHOLDS):.0%}"
     if names == [BASELINE]:
-        return "random keeps going past the budget, up to 10x, until its mean curve reaches 98%"
+        return (f"random keeps going past the budget, up to {EXTEND_FACTOR}x, until its mean "
+                f"curve reaches {top}")
     who = "every strategy keeps" if "all" in names else ", ".join(names) + " keep"
-    return (f"{who} going past the budget, up to 10x, in its own batches, until its mean curve "
-            "reaches 95% (random, in one step per checkpoint: 98%)")
+    return (f"{who} going past the budget, up to {EXTEND_FACTOR}x, in its own batches, until "
+            f"its mean curve reaches {SAVING_THRESHOLD:.0%} (random, in one step per "
+            f"checkpoint: {top})")
 
 
 def table(results: list[dict], timing: dict | None, meta: dict) -> str:
@@ -652,12 +658,15 @@ def plot(d: dict, section: str = SECTION) -> Path | None:
     CURVES.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=80)
     full = None
-    ran_on = 0  # the budget a curve went on past (simulate's extend), or 0
+    ran_on = 0  # the budget the curves go on past, or 0
+    # past the budget only in runs where more than random ran on (random alone would squeeze
+    # the within-budget comparison into a corner of the chart)
+    show_past = d["config"].get("extend", [BASELINE]) != [BASELINE]
     for model, m in d["models"].items():
         full = full or m["full_score"]
         for k, s in m["strategies"].items():
             pts = [p for p in s["points"] if p[0] <= m["budget"]]
-            past = [p for p in s["points"] if p[0] >= m["budget"]]
+            past = [p for p in s["points"] if p[0] >= m["budget"]] if show_past else []
             style = "-" if k in (DEFAULT_STRATEGY, BASELINE) else ":"
             width = 2 if k == DEFAULT_STRATEGY else 1
             line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], style, linewidth=width,
