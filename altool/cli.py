@@ -346,8 +346,7 @@ def simulate_command(
     with Progress(TextColumn("[bold]{task.fields[verb]}[/] {task.description}"), BarColumn(),
                   MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), console=err_console,
                   transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("", total=len(names) * repeats * min(budget, len(gold_rows)),
-                            verb="simulating", unit="labels")
+        task = bar.add_task("", total=None, verb="simulating", unit="labels")
         embedding: dict[str, Any] = {}
         running_on: dict[str, Any] = {}  # a bar of unknown length per strategy past the budget
 
@@ -357,17 +356,19 @@ def simulate_command(
                                                unit="texts")
             bar.update(embedding[what], completed=done)
 
-        def progress(what: str, n: int) -> None:
+        def progress(what: str, n: int, run_total: int | None) -> None:
             for other in bar.tasks:
-                if other.total is None and other.description != what:
+                if (other.total is None and other.description in running_on
+                        and other.description != what):
                     bar.update(other.id, total=other.completed)  # it stopped: length known
-            if what.endswith(sim.PAST_BUDGET):
+            if run_total is None:  # running on past the budget: how far is not known
                 if what not in running_on:
                     running_on[what] = bar.add_task(what, total=None, verb="simulating",
                                                     unit="labels")
                 bar.update(running_on[what], advance=n)
-            else:
-                bar.update(task, advance=n, description=what)
+            else:  # every run within the budget adds the same number of labels
+                bar.update(task, advance=n, description=what,
+                           total=len(names) * repeats * run_total)
 
         result = sim.simulate(
             gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,

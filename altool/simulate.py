@@ -43,8 +43,9 @@ EXTEND_FACTOR = 10  # a strategy may run on up to 10x the budget to reach the th
 # past the budget: (up to this multiple of the budget, a checkpoint every this share of it)
 EXTENSION_STEPS = ((2, 0.05), (5, 0.10), (EXTEND_FACTOR, 0.25))
 
-Progress = Callable[[str, int], None]  # (what is running, labels just added)
-# ends the ``what`` of a strategy running on past the budget (how far is not known in advance)
+# (what is running, labels just added, labels that run adds in all: None past the budget,
+# where a strategy runs on until it reaches its mark and how far is not known in advance)
+Progress = Callable[[str, int, int | None], None]
 PAST_BUDGET = "past the budget"
 FeatureProgress = Callable[[str, int, int], None]  # (GOLD or TEST, texts encoded, to encode)
 
@@ -461,7 +462,7 @@ def simulate(
                     StabilizingPredictions(stop_threshold, stop_window), pool.X[stop_rows],
                     lambda m: score(metric, y_test, _predict(m, X_test), len(labels)),
                 )
-                tick = _ticker(progress, f"{name} {r + 1}/{repeats}")
+                tick = _ticker(progress, f"{name} {r + 1}/{repeats}", budget_eff)
                 for k, n in enumerate(grid):
                     run.advance_to(n, seed_size, batch_size, tick)
                     curves[r, k] = score(metric, y_test, _predict(learner.model, X_test),
@@ -509,7 +510,7 @@ def _extend(name: str, runs: list[_Run], pool: _Pool, points: list, full_score: 
     if labels_to_reach([(n, m) for n, m, _ in points], target) is not None:
         return []
     out = []
-    tick = _ticker(progress, f"{name} {PAST_BUDGET}")
+    tick = _ticker(progress, f"{name} {PAST_BUDGET}", None)
     for n in extension_grid(budget, min(len(pool), EXTEND_FACTOR * budget), batch_size):
         scores = []
         for run in runs:
@@ -536,10 +537,11 @@ def _phase(on_featurize: FeatureProgress | None, what: str
     return lambda done, total: on_featurize(what, done, total)
 
 
-def _ticker(progress: Progress | None, what: str) -> Callable[[int], None] | None:
+def _ticker(progress: Progress | None, what: str, total: int | None
+            ) -> Callable[[int], None] | None:
     if progress is None:
         return None
-    return lambda n: progress(what, n)
+    return lambda n: progress(what, n, total)
 
 
 # -- presentation ----------------------------------------------------------------------------

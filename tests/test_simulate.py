@@ -181,6 +181,27 @@ def test_extend_chooses_which_strategies_run_past_the_budget():
     assert last_x(none, "margin") == 6 and last_x(none, "random") == 6
 
 
+def test_progress_reports_each_run_and_its_length():
+    # duplicate texts: the pool (one copy per text) is smaller than GOLD and than the budget
+    gold, test = synthetic(40, 3), synthetic(60, 4)
+    gold += gold[:10]
+    ticks: list[tuple[str, int, int | None]] = []
+    simulate(gold, test, ["margin", "random"], budget=100, repeats=2, seed_size=6,
+             batch_size=5, extend=["none"], progress=lambda *tick: ticks.append(tick))
+    runs: dict[str, list[int]] = {}
+    for what, n, total in ticks:
+        assert total == 40  # every run's length: the budget, cut to the deduplicated pool
+        runs.setdefault(what, []).append(n)
+    assert sorted(runs) == ["margin 1/2", "margin 2/2", "random 1/2", "random 2/2"]
+    assert all(sum(ns) == 40 for ns in runs.values())
+
+    ticks.clear()
+    simulate(synthetic(300, 3), test, ["random"], budget=6, repeats=1, seed_size=6,
+             batch_size=3, progress=lambda *tick: ticks.append(tick))
+    past = [t for t in ticks if t[0] == "random past the budget"]
+    assert past and all(total is None for _, _, total in past)  # open-ended: length unknown
+
+
 def test_resolve_extend():
     names = ["diverse", "random"]
     assert resolve_extend(["random"], names) == {"random"}
