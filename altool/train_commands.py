@@ -41,8 +41,10 @@ TextcatOption = Annotated[
                       "DS1,DS2. Answers are merged per input.")
 ]
 ModelOption = Annotated[
-    str, typer.Option("--model", help="Model to train: sklearn (hashed n-grams + logistic "
-                      "regression) or spacy (a blank spaCy pipeline with textcat).")
+    str, typer.Option("--model", help="Model to train: sklearn (hashed n-grams, logistic "
+                      "regressions averaged with Complement Naive Bayes, as in textcat.teach), "
+                      "sklearn-lr (the logistic regressions alone) or spacy (a blank spaCy "
+                      "pipeline with textcat).")
 ]
 EvalOption = Annotated[
     str | None, typer.Option("--eval", help="Dataset to evaluate on (its inputs are left out of "
