@@ -75,7 +75,10 @@ def log(msg: str) -> None:
 
 
 # -- data ------------------------------------------------------------------------------------
-def load(name: str, max_gold: int | None, max_test: int | None) -> tuple[list, list] | None:
+def load(name: str, max_gold: int | None, max_test: int | None, *, gold_seed: int = 0,
+         test_seed: int = 0) -> tuple[list, list] | None:
+    """GOLD (one copy per text) and TEST rows of ``name``, random subsets drawn with the given
+    seeds; None if the dataset is missing."""
     train, test = DATA / f"{name}.train.jsonl", DATA / f"{name}.test.jsonl"
     if not train.exists() or not test.exists():
         return None
@@ -84,7 +87,8 @@ def load(name: str, max_gold: int | None, max_test: int | None) -> tuple[list, l
         if eg["text"] not in seen:
             seen.add(eg["text"])
             gold.append(eg)
-    return subsample(gold, max_gold), subsample(read_labelled(str(test)), max_test)
+    return (subsample(gold, max_gold, seed=gold_seed),
+            subsample(read_labelled(str(test)), max_test, seed=test_seed))
 
 
 def strategy_names(arg: str | None) -> list[str]:

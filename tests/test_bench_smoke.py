@@ -106,6 +106,22 @@ def test_binary_view_smoke():
     assert re.search(r"AULC >= random's on [01] of 1 datasets in the binary view", out)
 
 
+
+@needs_data
+def test_pool_robustness_smoke():
+    out = smoke_output("pool_robustness.py")
+    row = re.search(r"^\| trec \| 6 \| 2 \| ([\d.]+) \| ([\d.]+) \| ([+-][\d.]+) \| "
+                    r"([+-][\d.]+) \| ([+-][\d.]+) \| ([0-2]) \| ([0-2]) \|$", out, re.M)
+    assert row, out[-2000:]
+    default, random, mean, low, high = (float(row[i]) for i in range(1, 6))
+    assert 0.0 <= random <= 1.0 and 0.0 <= default <= 1.0
+    assert abs(default - random - mean) < 0.0015 and low <= mean <= high
+    pairs = re.search(r"^- trec: ([\d.]+) vs ([\d.]+), ([\d.]+) vs ([\d.]+)$", out, re.M)
+    assert pairs, out[-2000:]
+    diffs = [float(pairs[1]) - float(pairs[2]), float(pairs[3]) - float(pairs[4])]
+    assert int(row[6]) == sum(d < 0 for d in diffs)
+    assert re.search(rf"AULC >= random's on {2 - int(row[6])} of 2 pools", out)
+
 def test_savings_target_reads_crossings_between_checkpoints():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
