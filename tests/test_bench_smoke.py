@@ -106,7 +106,6 @@ def test_binary_view_smoke():
     assert re.search(r"AULC >= random's on [01] of 1 datasets in the binary view", out)
 
 
-
 @needs_data
 def test_pool_robustness_smoke():
     out = smoke_output("pool_robustness.py")
@@ -119,8 +118,10 @@ def test_pool_robustness_smoke():
     pairs = re.search(r"^- trec: ([\d.]+) vs ([\d.]+), ([\d.]+) vs ([\d.]+)$", out, re.M)
     assert pairs, out[-2000:]
     diffs = [float(pairs[1]) - float(pairs[2]), float(pairs[3]) - float(pairs[4])]
-    assert int(row[6]) == sum(d < 0 for d in diffs)
+    # the pairs are rounded to 3 decimals: a pool shown as a tie may be just below
+    assert sum(d < 0 for d in diffs) <= int(row[6]) <= sum(d <= 0 for d in diffs)
     assert re.search(rf"AULC >= random's on {2 - int(row[6])} of 2 pools", out)
+
 
 def test_savings_target_reads_crossings_between_checkpoints():
     sys.path.insert(0, str(ROOT / "benchmarks"))
