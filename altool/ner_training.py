@@ -26,13 +26,13 @@ from .merge import RANDOM_PICK
 from .models import MODEL_FILE, save_model
 from .store import Store
 from .training import (
-    BIAS_WARNING,
     EvalSet,
     Scores,
     label_score,
     prepare_output,
     scores_markdown,
     split_eval,
+    warnings_markdown,
 )
 
 if TYPE_CHECKING:
@@ -152,13 +152,14 @@ def save_ner(result: NerTrainResult, output_dir: Path) -> None:
         "altool_version": __version__, "created": result.created, "model": "spacy-ner",
         "seed": result.seed, "datasets": result.datasets, "labels": result.labels,
         "answers": result.n_answers, "inputs": len(result.items), "train": len(evalset.train),
-        "eval": {"n": len(evalset.eval), "how": evalset.description, "biased": evalset.biased},
+        "eval": {"n": len(evalset.eval), "how": evalset.description, "biased": evalset.biased,
+                 "warnings": evalset.warnings},
         "macro_precision": scores.macro("precision"), "macro_recall": scores.macro("recall"),
         "macro_f1": scores.macro_f1, "per_label": [asdict(s) for s in scores.labels],
     }
     (output_dir / "scores.json").write_text(json.dumps(summary, indent=2) + "\n",
                                             encoding="utf-8")
-    warning = f"\n> **Warning:** {BIAS_WARNING}.\n" if evalset.biased else ""
+    warning = warnings_markdown(evalset)
     (output_dir / "README.md").write_text(f"""# NER model trained with altool {__version__}
 
 Made on {result.created} by `altool train --ner` from dataset(s) {', '.join(result.datasets)}

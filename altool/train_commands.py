@@ -98,11 +98,9 @@ def _split(eval_dataset: str | None, eval_split: float | None) -> float:
     return DEFAULT_EVAL_SPLIT if eval_split is None else eval_split
 
 
-def _warn_if_biased(evalset: EvalSet) -> None:
-    if evalset.biased:
-        from .training import BIAS_WARNING
-
-        err_console.print(f"[yellow]Warning:[/] {escape(BIAS_WARNING)}.")
+def _warn_about(evalset: EvalSet) -> None:
+    for warning in evalset.warnings:
+        err_console.print(f"[yellow]Warning:[/] {escape(warning)}.")
 
 
 def _report_data(merged: MergeResult, evalset: EvalSet) -> None:
@@ -120,7 +118,7 @@ def _report_data(merged: MergeResult, evalset: EvalSet) -> None:
                           else escape(line))
     err_console.print(f"training on {len(evalset.train):,} inputs; evaluating on "
                       f"{escape(evalset.description)}")
-    _warn_if_biased(evalset)
+    _warn_about(evalset)
 
 
 def scores_table(scores: Scores, title: str) -> Table:
@@ -210,7 +208,7 @@ def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, shar
                       f"labels: {escape(', '.join(result.labels))}")
     err_console.print(f"NER: training on {len(result.evalset.train):,} inputs; evaluating on "
                       f"{escape(result.evalset.description)}")
-    _warn_if_biased(result.evalset)
+    _warn_about(result.evalset)
     console.print(scores_table(result.scores, f"NER model on {len(result.evalset.eval):,} "
                                "evaluation inputs (exact entity matches)"))
     save_ner(result, folder)

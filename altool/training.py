@@ -32,6 +32,7 @@ from .models import MODEL_FILE, TextModel, make_model, save_model
 from .store import Store
 
 MIN_TRAIN = 2
+MIN_EVAL = 30  # fewer evaluation inputs than this gets a warning
 
 StageProgress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: e.g. ``("featurizing", 800, 2400)``; ``total`` 0 when the
@@ -85,6 +86,20 @@ class EvalSet:
     eval: list[Any]
     description: str
     biased: bool  # drawn from examples the model chose (active learning)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Why the scores on this set may mislead: a biased sample, or too few inputs."""
+        out = [BIAS_WARNING] if self.biased else []
+        n = len(self.eval)
+        if n < MIN_EVAL:
+            out.append(
+                f"only {n} input{'s' if n != 1 else ''} to evaluate on, so the scores are "
+                f"very uncertain (for an accuracy near 50%, the 95% interval is "
+                f"±{min(1.96 * 0.5 / n ** 0.5, 1):.0%}). For a usable score, evaluate on "
+                f"{MIN_EVAL} or more: annotate more in random order (--mix random=0.2) or "
+                "pass --eval DATASET")
+        return out
 
 
 @dataclass
@@ -303,13 +318,18 @@ def summary(result: TrainResult) -> dict[str, Any]:
         "conflicts": len(merged.conflicts),
         "train": len(result.evalset.train),
         "eval": {"n": len(result.evalset.eval), "how": result.evalset.description,
-                 "biased": result.evalset.biased},
+                 "biased": result.evalset.biased, "warnings": result.evalset.warnings},
         "macro_precision": scores.macro("precision"),
         "macro_recall": scores.macro("recall"),
         "macro_f1": scores.macro_f1,
         "accuracy": scores.accuracy,
         "per_label": [asdict(s) for s in scores.labels],
     }
+
+
+def warnings_markdown(evalset: EvalSet) -> str:
+    """The evaluation set's warnings as Markdown block quotes for a model's README."""
+    return "".join(f"\n> **Warning:** {w}.\n" for w in evalset.warnings)
 
 
 def score_cells(s: LabelScore) -> list[str]:
@@ -336,7 +356,7 @@ def readme_text(result: TrainResult, output_dir: Path) -> str:
     kind = "exclusive: one label per text" if merged.exclusive else "multi-label"
     spacy_line = (f"- spaCy: `spacy.load(\"{output_dir}\")` (the pipeline's `textcat` sets "
                   "`doc.cats`)\n" if getattr(result.model, "nlp", None) is not None else "")
-    warning = f"\n> **Warning:** {BIAS_WARNING}.\n" if evalset.biased else ""
+    warning = warnings_markdown(evalset)
     return f"""# Text classifier trained with altool {__version__}
 
 Made on {result.created} by `altool train` from dataset(s) {', '.join(result.datasets)}

@@ -14,7 +14,7 @@ import pytest
 from altool.hashing import set_hashes
 from altool.merge import merge_answers
 from altool.models import make_model
-from altool.training import score, split_eval, train
+from altool.training import BIAS_WARNING, EvalSet, score, split_eval, train
 
 POSITIVE = ["great", "lovely", "wonderful", "excellent", "superb", "happy"]
 NEGATIVE = ["awful", "terrible", "horrible", "dreadful", "poor", "sad"]
@@ -78,10 +78,23 @@ def test_eval_split_without_random_picks_is_flagged_biased() -> None:
     assert evalset.biased and len(evalset.eval) == 10 and len(evalset.train) == 40
 
 
-def test_few_random_picks_give_a_smaller_unbiased_eval_set() -> None:
+def test_few_random_picks_give_a_smaller_unbiased_eval_set_with_a_warning() -> None:
     merged = merge_answers(("d", eg) for eg in toy_answers(100, random_every=50))
     evalset = split_eval(merged.examples, 0.2, seed=1)
     assert len(evalset.eval) == 2 and not evalset.biased
+    [warning] = evalset.warnings
+    assert "only 2 inputs to evaluate on" in warning and "±69%" in warning
+
+
+def test_eval_set_warnings_name_each_problem_once() -> None:
+    items = merge_answers(("d", eg) for eg in toy_answers(200)).examples
+    assert EvalSet(items[:150], items[150:], "x", biased=False).warnings == []
+    assert EvalSet(items[:199], items[199:], "x", biased=False).warnings[0].startswith(
+        "only 1 input to evaluate on")  # and the interval is capped at ±100%
+    assert "±98%" in EvalSet(items[:199], items[199:], "x", biased=False).warnings[0]
+    assert EvalSet(items[:150], items[150:], "x", biased=True).warnings == [BIAS_WARNING]
+    both = EvalSet(items[:190], items[190:], "x", biased=True).warnings
+    assert both[0] == BIAS_WARNING and "only 10 inputs" in both[1] and len(both) == 2
 
 
 def test_train_library_and_the_saved_model_seeds_a_new_one(store, tmp_path: Path) -> None:
@@ -130,12 +143,24 @@ def test_train_on_real_sms_spam_scores_above_a_floor(cli, datasets_dir: Path,
 
 
 def test_train_eval_split_says_which_evaluation_set_it_used(cli, tmp_path: Path) -> None:
-    marked = write_jsonl(tmp_path / "marked.jsonl", toy_answers(60, random_every=3))
+    marked = write_jsonl(tmp_path / "marked.jsonl", toy_answers(160, random_every=3))
     assert cli("db-in", "marked", marked).returncode == 0
     result = cli("train", tmp_path / "m1", "--textcat", "marked", "--eval-split", "0.25")
     assert result.returncode == 0, result.stderr
-    assert "15 inputs drawn from the 20 annotated in random order" in result.stderr
+    assert "40 inputs drawn from the 54 annotated in random order" in result.stderr
     assert "Warning" not in result.stderr
+    assert "Warning" not in (tmp_path / "m1" / "README.md").read_text()
+
+    few = write_jsonl(tmp_path / "few.jsonl", toy_answers(60, random_every=30))
+    assert cli("db-in", "few", few).returncode == 0
+    small = cli("train", tmp_path / "m3", "--textcat", "few")
+    assert small.returncode == 0, small.stderr
+    assert "2 inputs drawn from the 2 annotated in random order" in small.stderr
+    assert "Warning:" in small.stderr and "only 2 inputs to evaluate on" in small.stderr
+    assert "biased" not in small.stderr
+    assert "only 2 inputs" in (tmp_path / "m3" / "README.md").read_text()
+    saved = json.loads((tmp_path / "m3" / "scores.json").read_text())["eval"]
+    assert not saved["biased"] and "only 2 inputs" in saved["warnings"][0]
 
     plain = write_jsonl(tmp_path / "plain.jsonl", toy_answers(60, seed=1))
     assert cli("db-in", "plain", plain).returncode == 0
