@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 import peers  # noqa: E402
 from resultsfile import machine, write_section  # noqa: E402
 
+from altool.errors import AltoolError  # noqa: E402
 from altool.models import make_model  # noqa: E402
 from altool.simulate import (  # noqa: E402
     BASELINE,
@@ -51,6 +52,7 @@ from altool.simulate import (  # noqa: E402
     subsample,
 )
 from altool.strategies import DEFAULT_STRATEGY, STRATEGIES  # noqa: E402
+from altool.strategies.mixing import parse_mix  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
@@ -138,7 +140,8 @@ def run_dataset(name: str, cfg: dict, strategies: list[str], models: list[str],
             f"({len(gold):,} GOLD / {len(test):,} TEST)")
         res = simulate(gold, test, strategies, model=model, view="choice", seed_size=SEED_SIZE,
                        batch_size=BATCH, budget=cfg["budget"], repeats=cfg["repeats"],
-                       metric="accuracy", seed=0, extend=cfg.get("extend", [BASELINE]))
+                       metric="accuracy", seed=0, extend=cfg.get("extend", [BASELINE]),
+                       random_share=cfg.get("random_share", 0.0))
         js = res.to_json()
         for k, r in res.strategies.items():
             js["strategies"][k]["aulc_std"] = r.aulc_std
@@ -496,6 +499,9 @@ def table(results: list[dict], timing: dict | None, meta: dict) -> str:
              f"TEST <= {cfg['max_test'] or 'all'} rows (random subsets, seed 0), choice view, "
              "batch 10, accuracy. The issue's full protocol (budget 1000, 5 repeats, all rows) "
              "is `--full`."
+             + (f" Every strategy's batches have a {cfg['random_share']:.0%} share of random "
+                f"picks (`--mix random={cfg['random_share']}`)."
+                if cfg.get("random_share") else "")
              + (f" {meta['reduced']}" if meta.get("reduced") else ""), "",
              "altool strategies run through `altool.simulate.simulate` (the teach worker's "
              "Learner; the first 20 labels from the strategy's own cold start). Peers (modAL, "
@@ -729,6 +735,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extend", help="comma-separated strategies that keep going past the "
                     "budget (up to 10x) until they reach the thresholds (simulate's --extend; "
                     "default: random only; all = every strategy)")
+    ap.add_argument("--mix", help="random=SHARE: that share of every batch picked at random, "
+                    "for every strategy (simulate's and textcat.teach's --mix)")
     ap.add_argument("--full", action="store_true", help="the issue's protocol: budget 1000, "
                     "5 repeats, all rows")
     ap.add_argument("--smoke", action="store_true", help="tiny CI configuration: trec slice, "
@@ -778,6 +786,12 @@ def main(argv: list[str] | None = None) -> int:
         if v is not None:
             cfg[key] = v or None
             name = "custom" if not args.smoke else name
+    if args.mix:
+        try:
+            cfg["random_share"] = parse_mix(args.mix)
+        except AltoolError as err:
+            ap.error(str(err))
+        name = "custom" if not args.smoke else name
     if args.extend:
         cfg["extend"] = [e.strip() for e in args.extend.split(",") if e.strip()]
     datasets = ([s.strip() for s in args.datasets.split(",") if s.strip()] if args.datasets

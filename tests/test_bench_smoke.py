@@ -54,6 +54,20 @@ def test_label_efficiency_smoke():
     assert re.search(r"update\+rescore p50 [\d.]+ ms", text)
 
 
+@needs_data
+def test_label_efficiency_smoke_with_a_random_share():
+    argv = [sys.executable, str(SCRIPT), "--smoke", "--peers", "none", "--timing-pool", "0",
+            "--query-timing-pool", "0", "--mix", "random=0.2"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "a 20% share of random picks (`--mix random=0.2`)" in out.stdout
+    assert re.search(r"^\| trec \| sklearn \| diverse \(default\) \| [\d.]+ ± ", out.stdout, re.M)
+    bad = subprocess.run(argv[:-1] + ["random=2"], capture_output=True, text=True, timeout=60,
+                         cwd=ROOT)
+    assert bad.returncode == 2 and "needs a share in [0, 1)" in bad.stderr
+
+
+
 def smoke_output(script: str) -> str:
     """stdout of ``benchmarks/SCRIPT --smoke``, which must exit 0."""
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--smoke"],
