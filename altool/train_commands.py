@@ -167,7 +167,7 @@ def train_command(
     """Train a text classifier and/or NER model on merged answers, print the scores, save to
     OUTPUT_DIR."""
     from .merge import split_list
-    from .training import prepare_output, save_trained, train
+    from .training import n_inputs, prepare_output, save_trained, train
 
     if db is not None:
         set_db_path(db)
@@ -188,7 +188,7 @@ def train_command(
                            exclusive=_exclusive(multilabel), on_data=_report_data,
                            progress=progress)
         console.print(scores_table(result.scores, f"{escape(model)} model on "
-                                   f"{len(result.evalset.eval):,} evaluation inputs"))
+                                   f"{n_inputs(len(result.evalset.eval), 'evaluation input')}"))
         save_trained(result, output_dir)
         err_console.print(f"[green]✔[/] saved the text classifier to "
                           f"{escape(str(output_dir))} (see its README.md)")
@@ -200,6 +200,7 @@ def train_command(
 def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, share: float,
                seed: int, console: Console) -> None:
     from .ner_training import save_ner, train_ner
+    from .training import n_inputs
 
     with open_store() as store, err_console.status("training the NER model"):
         result = train_ner(store, datasets, eval_dataset=eval_dataset, eval_split=share,
@@ -209,8 +210,9 @@ def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, shar
     err_console.print(f"NER: training on {len(result.evalset.train):,} inputs; evaluating on "
                       f"{escape(result.evalset.description)}")
     _warn_about(result.evalset)
-    console.print(scores_table(result.scores, f"NER model on {len(result.evalset.eval):,} "
-                               "evaluation inputs (exact entity matches)"))
+    console.print(scores_table(result.scores, f"NER model on "
+                               f"{n_inputs(len(result.evalset.eval), 'evaluation input')} "
+                               "(exact entity matches)"))
     save_ner(result, folder)
     err_console.print(f"[green]✔[/] saved the NER model to {escape(str(folder))} "
                       "(see its README.md)")

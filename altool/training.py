@@ -34,6 +34,11 @@ from .store import Store
 MIN_TRAIN = 2
 MIN_EVAL = 30  # fewer evaluation inputs than this gets a warning
 
+
+def n_inputs(n: int, what: str = "input") -> str:
+    """``"1 input"``, ``"2 inputs"``, ``"1,000 evaluation inputs"``."""
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
 StageProgress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: e.g. ``("featurizing", 800, 2400)``; ``total`` 0 when the
 stage can't say how far it is (fitting)."""
@@ -94,7 +99,7 @@ class EvalSet:
         n = len(self.eval)
         if n < MIN_EVAL:
             out.append(
-                f"only {n} input{'s' if n != 1 else ''} to evaluate on, so the scores are "
+                f"only {n_inputs(n)} to evaluate on, so the scores are "
                 f"very uncertain (for an accuracy near 50%, the 95% interval is "
                 f"±{min(1.96 * 0.5 / n ** 0.5, 1):.0%}). For a usable score, evaluate on "
                 f"{MIN_EVAL} or more: annotate more in random order (--mix random=0.2) or "
@@ -186,10 +191,10 @@ def split_eval(
     train = [eg for i, eg in enumerate(items) if i not in chosen]
     evals = [eg for i, eg in enumerate(items) if i in chosen]
     if randoms:
-        what = (f"{n_eval:,} inputs drawn from the {len(randoms):,} annotated in random order "
+        what = (f"{n_inputs(n_eval)} drawn from the {len(randoms):,} annotated in random order "
                 f"(meta.pick = random)")
         return EvalSet(train, evals, what, False)
-    what = (f"{n_eval:,} inputs ({eval_split:.0%}) drawn at random from all answers; none was "
+    what = (f"{n_inputs(n_eval)} ({eval_split:.0%}) drawn at random from all answers; none was "
             "annotated in random order")
     return EvalSet(train, evals, what, True)
 

@@ -93,6 +93,9 @@ def test_eval_set_warnings_name_each_problem_once() -> None:
         "only 1 input to evaluate on")  # and the interval is capped at ±100%
     assert "±98%" in EvalSet(items[:199], items[199:], "x", biased=False).warnings[0]
     assert EvalSet(items[:150], items[150:], "x", biased=True).warnings == [BIAS_WARNING]
+    one = split_eval(merge_answers(("d", eg) for eg in toy_answers(60, random_every=60)
+                                   ).examples, 0.2, seed=1)
+    assert one.description.startswith("1 input drawn from the 1 annotated in random order")
     both = EvalSet(items[:190], items[190:], "x", biased=True).warnings
     assert both[0] == BIAS_WARNING and "only 10 inputs" in both[1] and len(both) == 2
 
