@@ -477,6 +477,8 @@ def extended(cfg: dict) -> str:
     """Who ran on past the budget and how far, in words (simulate's ``extend``)."""
     names = cfg.get("extend", [BASELINE])
     top = f"{max(THRESHOLDS):.0%}"
+    if names in ([], ["none"]):
+        return "no strategy keeps going past the budget"
     if names == [BASELINE]:
         return (f"random keeps going past the budget, up to {EXTEND_FACTOR}x, until its mean "
                 f"curve reaches {top}")

@@ -161,3 +161,14 @@ def test_savings_target_reads_crossings_between_checkpoints():
     assert met and "median 0.50" in name
     between = re.search(r"interpolated between checkpoints: median ([\d.]+)", detail)
     assert between and float(between.group(1)) == pytest.approx(0.375, abs=0.006)
+
+
+def test_the_configuration_says_who_ran_past_the_budget():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import label_efficiency as le
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    assert le.extended({"extend": ["none"]}) == "no strategy keeps going past the budget"
+    assert le.extended({}).startswith("random keeps going past the budget")
+    assert le.extended({"extend": ["all"]}).startswith("every strategy keeps going")
