@@ -159,7 +159,7 @@ def save_ner(result: NerTrainResult, output_dir: Path) -> None:
     }
     (output_dir / "scores.json").write_text(json.dumps(summary, indent=2) + "\n",
                                             encoding="utf-8")
-    warning = warnings_markdown(evalset)
+    warnings = warnings_markdown(evalset)
     (output_dir / "README.md").write_text(f"""# NER model trained with altool {__version__}
 
 Made on {result.created} by `altool train --ner` from dataset(s) {', '.join(result.datasets)}
@@ -168,7 +168,7 @@ Made on {result.created} by `altool train --ner` from dataset(s) {', '.join(resu
 - Labels: {', '.join(result.labels)}
 - Answers: {result.n_answers:,}, merged into {len(result.items):,} inputs
 - Trained on {len(evalset.train):,} inputs; evaluated on {evalset.description}
-{warning}
+{warnings}
 ## Scores on the evaluation set (exact entity matches)
 
 {scores_markdown(scores)}

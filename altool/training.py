@@ -102,8 +102,8 @@ class EvalSet:
                 f"only {n_inputs(n)} to evaluate on, so the scores are "
                 f"very uncertain (for an accuracy near 50%, the 95% interval is "
                 f"±{min(1.96 * 0.5 / n ** 0.5, 1):.0%}). For a usable score, evaluate on "
-                f"{MIN_EVAL} or more: annotate more in random order (--mix random=0.2) or "
-                "pass --eval DATASET")
+                f"{MIN_EVAL} or more: annotate more in random order (e.g. textcat.teach --mix "
+                "random=0.2) or pass --eval DATASET")
         return out
 
 
@@ -361,7 +361,7 @@ def readme_text(result: TrainResult, output_dir: Path) -> str:
     kind = "exclusive: one label per text" if merged.exclusive else "multi-label"
     spacy_line = (f"- spaCy: `spacy.load(\"{output_dir}\")` (the pipeline's `textcat` sets "
                   "`doc.cats`)\n" if getattr(result.model, "nlp", None) is not None else "")
-    warning = warnings_markdown(evalset)
+    warnings = warnings_markdown(evalset)
     return f"""# Text classifier trained with altool {__version__}
 
 Made on {result.created} by `altool train` from dataset(s) {', '.join(result.datasets)}
@@ -372,7 +372,7 @@ with the `{result.model_name}` model (seed {result.seed}).
 {len(merged.examples):,} inputs; {len(merged.conflicts):,} inputs had conflicting answers \
 (the latest answer won)
 - Trained on {len(evalset.train):,} inputs; evaluated on {evalset.description}
-{warning}
+{warnings}
 ## Scores on the evaluation set
 
 {scores_markdown(scores)}
