@@ -1,8 +1,8 @@
 """The binary view (``--view binary``: one accept/reject question about one label) against
 random questions, in the real teach loop.
 
-    nice /work/venv/bin/python benchmarks/binary_view.py           # about 15 min on 2 cores
-    nice /work/venv/bin/python benchmarks/binary_view.py --smoke   # seconds, writes nothing
+    nice python benchmarks/binary_view.py           # about 15 min on 2 cores
+    nice python benchmarks/binary_view.py --smoke   # seconds, writes nothing
 
 Prodigy-style binary questions are cheap to answer but carry less than a choice: a reject of
 one label says little when there are several. For each dataset, :func:`altool.simulate.simulate`

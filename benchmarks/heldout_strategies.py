@@ -1,7 +1,7 @@
 """Held-out check of query strategies: pools and seeds other than label_efficiency.py's.
 
-    nice /work/venv/bin/python benchmarks/heldout_strategies.py           # about 30 min
-    nice /work/venv/bin/python benchmarks/heldout_strategies.py --smoke   # seconds
+    nice python benchmarks/heldout_strategies.py           # about 30 min
+    nice python benchmarks/heldout_strategies.py --smoke   # seconds
 
 label_efficiency.py compares strategies on GOLD subsets drawn with seed 0; a strategy picked
 because it won there may have won on those pools only. This script runs

@@ -1,9 +1,9 @@
 """Label efficiency: altool's query strategies against random and against peer libraries.
 
-    /work/venv/bin/python benchmarks/label_efficiency.py              # default configuration
-    /work/venv/bin/python benchmarks/label_efficiency.py --full       # the issue's protocol
-    /work/venv/bin/python benchmarks/label_efficiency.py --smoke      # CI: seconds, no files
-    /work/venv/bin/python benchmarks/label_efficiency.py --report     # rewrite from saved JSON
+    python benchmarks/label_efficiency.py              # default configuration
+    python benchmarks/label_efficiency.py --full       # the issue's protocol
+    python benchmarks/label_efficiency.py --smoke      # CI: seconds, no files
+    python benchmarks/label_efficiency.py --report     # rewrite from saved JSON
 
 For each dataset x model x strategy, :func:`altool.simulate.simulate` replays the teach loop
 with the gold labels answering (choice view, seed 20 from altool's cold start, batch 10,

@@ -2,9 +2,9 @@
 the same averaged with a Complement Naive Bayes model (``sklearn``, the default since this
 benchmark), both in the real teach loop.
 
-    nice /work/venv/bin/python benchmarks/model_levers.py             # about 30 min on 2 cores
-    nice /work/venv/bin/python benchmarks/model_levers.py --heldout   # other pools and seeds
-    nice /work/venv/bin/python benchmarks/model_levers.py --smoke     # seconds, writes nothing
+    nice python benchmarks/model_levers.py             # about 30 min on 2 cores
+    nice python benchmarks/model_levers.py --heldout   # other pools and seeds
+    nice python benchmarks/model_levers.py --smoke     # seconds, writes nothing
 
 Naive Bayes is known to learn faster than logistic regression from few examples (Ng & Jordan,
 2002); logistic regression catches up and passes it with more. ``sklearn`` keeps the logistic

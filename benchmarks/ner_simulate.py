@@ -1,7 +1,7 @@
 """NER in the loop on WNUT-17: entity F1 against answers, calibration, scoring throughput.
 
-    nice /work/venv/bin/python benchmarks/ner_simulate.py           # writes RESULTS.md section
-    nice /work/venv/bin/python benchmarks/ner_simulate.py --smoke   # seconds, no files
+    nice python benchmarks/ner_simulate.py           # writes RESULTS.md section
+    nice python benchmarks/ner_simulate.py --smoke   # seconds, no files
 
 :func:`altool.simulate_ner.simulate_ner` replays ``ner.teach`` with WNUT-17's gold spans as the
 annotator (train split = the pool, a random part of the test split = TEST): the default order

@@ -1,9 +1,9 @@
 """No regret across pools: the default strategy against random order on many pools per dataset.
 
-    nice /work/venv/bin/python benchmarks/pool_robustness.py                     # all six
-    nice /work/venv/bin/python benchmarks/pool_robustness.py --datasets trec,sst2  # some
-    nice /work/venv/bin/python benchmarks/pool_robustness.py --report            # from JSON
-    nice /work/venv/bin/python benchmarks/pool_robustness.py --smoke             # seconds
+    nice python benchmarks/pool_robustness.py                     # all six
+    nice python benchmarks/pool_robustness.py --datasets trec,sst2  # some
+    nice python benchmarks/pool_robustness.py --report            # from JSON
+    nice python benchmarks/pool_robustness.py --smoke             # seconds
 
 label_efficiency.py judges "no regret" on one pool per dataset (and heldout_strategies.py on a
 second): active learning is known to be fragile, so one pool can be lucky. Here each dataset
@@ -30,13 +30,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from label_efficiency import DATA, load  # noqa: E402
+from label_efficiency import DATA, DATASETS, load  # noqa: E402
 from resultsfile import busy_note, machine, write_section  # noqa: E402
 
 from altool.simulate import BASELINE, simulate  # noqa: E402
 from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
 
-DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
 FULL = dict(pools=8, max_gold=2000, max_test=1000, budget=500, repeats=3)
 SMOKE = dict(pools=2, max_gold=300, max_test=100, budget=60, repeats=1)
 POOL_SEED, TEST_SEED = 1000, 2000

@@ -1,7 +1,7 @@
 """spaCy text classifier (``--model spacy``) against the scikit-learn model (``--model sklearn``).
 
-    nice /work/venv/bin/python benchmarks/spacy_models.py           # writes RESULTS.md section
-    nice /work/venv/bin/python benchmarks/spacy_models.py --smoke   # seconds, no files
+    nice python benchmarks/spacy_models.py           # writes RESULTS.md section
+    nice python benchmarks/spacy_models.py --smoke   # seconds, no files
 
 For each dataset, :func:`altool.simulate.simulate` replays the teach loop with the gold labels
 answering (choice view, seed 20, batch 10, accuracy on TEST) for both models and two strategies

@@ -1,7 +1,7 @@
 """The "you can probably stop" signal on the six classification sets, at the issue's budget.
 
-    nice /work/venv/bin/python benchmarks/stop_signal.py           # writes RESULTS.md section
-    nice /work/venv/bin/python benchmarks/stop_signal.py --smoke   # seconds, no files
+    nice python benchmarks/stop_signal.py           # writes RESULTS.md section
+    nice python benchmarks/stop_signal.py --smoke   # seconds, no files
 
 For each dataset :func:`altool.simulate.simulate` replays the teach loop with the default
 strategy and model (choice view, batch 10, budget 1,000 labels), tracking the stopping
