@@ -103,7 +103,7 @@ class EvalSet:
                 f"very uncertain (for an accuracy near 50%, the 95% interval is "
                 f"±{min(1.96 * 0.5 / n ** 0.5, 1):.0%}). For a usable score, evaluate on "
                 f"{MIN_EVAL} or more: annotate more in random order (e.g. textcat.teach --mix "
-                "random=0.2) or pass --eval DATASET")
+                f"random=0.2), or pass a labelled dataset of {MIN_EVAL} or more with --eval")
         return out
 
 
