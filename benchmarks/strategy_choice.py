@@ -126,12 +126,15 @@ def report() -> str:
 
 
 def _ranks(rows: dict, names: list[str]) -> dict[str, float]:
+    """Mean rank per strategy; strategies tied at the table's three decimals share the mean
+    of their ranks (so a tie does not favour the one listed first)."""
     total = dict.fromkeys(STRATEGIES, 0.0)
     for name in names:
-        s = rows[name]["strategies"]
-        order = sorted(STRATEGIES, key=lambda k: -s[k]["aulc"])
-        for i, k in enumerate(order):
-            total[k] += (i + 1) / len(names)
+        shown = {k: round(rows[name]["strategies"][k]["aulc"], 3) for k in STRATEGIES}
+        for k, v in shown.items():
+            better = sum(w > v for w in shown.values())
+            tied = sum(w == v for w in shown.values())
+            total[k] += (better + (tied + 1) / 2) / len(names)
     return total
 
 

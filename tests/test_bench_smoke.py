@@ -172,3 +172,16 @@ def test_the_configuration_says_who_ran_past_the_budget():
     assert le.extended({"extend": ["none"]}) == "no strategy keeps going past the budget"
     assert le.extended({}).startswith("random keeps going past the budget")
     assert le.extended({"extend": ["all"]}).startswith("every strategy keeps going")
+
+
+def test_strategy_choice_ranks_share_ties():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import strategy_choice as sc
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    aulc = {"margin": 0.6881, "entropy": 0.5, "diverse": 0.6879, "random": 0.7}
+    rows = {"x": {"strategies": {k: {"aulc": v} for k, v in aulc.items()}}}
+    # margin and diverse show as 0.688: they share ranks 2 and 3, whichever is listed first
+    assert sc._ranks(rows, ["x"]) == {"margin": 2.5, "entropy": 4.0, "diverse": 2.5,
+                                      "random": 1.0}
