@@ -546,7 +546,9 @@ def _ticker(progress: Progress | None, what: str, total: int | None
 
 # -- presentation ----------------------------------------------------------------------------
 def table_checkpoints(result: SimulationResult) -> list[int]:
-    return [c for c in TABLE_CHECKPOINTS if c <= result.budget]
+    """The table's columns: its standard checkpoints within the budget, then the budget."""
+    shown = [c for c in TABLE_CHECKPOINTS if c <= result.budget]
+    return shown if result.budget in shown else [*shown, result.budget]
 
 
 def format_saving(value: float | None) -> str:
@@ -631,5 +633,5 @@ def require_matplotlib():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise AltoolError("--plot needs matplotlib: pip install altool[plot]") from None
+        raise AltoolError("--plot needs matplotlib: pip install 'altool[plot]'") from None
     return plt

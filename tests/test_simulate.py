@@ -334,7 +334,7 @@ def test_cli_plot_without_matplotlib_says_how_to_install(tmp_path, capsys, monke
     gold = write_jsonl(tmp_path / "gold.jsonl", synthetic(9, 1))
     code = run_cli(["simulate", str(gold), "--test", str(gold), "--plot", "x.png"])
     assert code == 1
-    assert "pip install altool[plot]" in capsys.readouterr().err
+    assert "pip install 'altool[plot]'" in capsys.readouterr().err
 
 
 def test_subsample_keeps_order():
@@ -387,3 +387,31 @@ def test_cli_tables_fit_an_80_column_terminal():
     for value in ("../data/[v2]/trec.test.jsonl", "least-confidence", "0.770", "±0.021",
                   "0.733", "950", "952", "980 (1/5)", "0.6 pts", "- (0/5)", "@1000"):
         assert value in text, (value, text)
+
+
+@pytest.mark.parametrize("budget, columns", [(300, [20, 50, 100, 200, 300]),
+                                             (1000, [20, 50, 100, 200, 500, 1000]),
+                                             (1500, [20, 50, 100, 200, 500, 1000, 1500])])
+def test_cli_table_ends_at_the_budget(budget, columns):
+    from rich.console import Console
+
+    from altool.simulate import (
+        SimulationResult,
+        StrategyResult,
+        checkpoint_grid,
+        report_tables,
+        table_checkpoints,
+    )
+
+    result = SimulationResult("accuracy", 0.9, budget, ["A", "B"], 5381, 500, 5)
+    points = [(n, 0.5 + n / 4000, 0.0215) for n in checkpoint_grid(budget, 10, 20)]
+    result.strategies["diverse"] = StrategyResult(
+        "diverse", points, aulc=0.731, aulc_std=0.01,
+        labels_to={"0.9": None, "0.95": None, "0.98": None})
+    assert table_checkpoints(result) == columns
+    console = Console(width=80, record=True)
+    for part in report_tables(result, "accuracy", "trec.test.jsonl", 5):
+        console.print(part)
+    text = console.export_text()
+    assert f"@{budget}" in text and f"{0.5 + budget / 4000:.3f}" in text, text
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80, text
