@@ -343,6 +343,9 @@ def simulate_command(
         check_model_support(name, model, bool(chosen.like))
     gold_rows = sim.read_labelled(gold, label_field)
     test_rows = sim.read_labelled(test, label_field)
+    unseen = sim.unseen_test_labels(gold_rows, test_rows)
+    if unseen:
+        err_console.print(f"[yellow]Warning:[/] {escape(unseen)}.")
     with Progress(TextColumn("[bold]{task.fields[verb]}[/] {task.description}"), BarColumn(),
                   MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), console=err_console,
                   transient=True, disable=not err_console.is_terminal) as bar:

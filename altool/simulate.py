@@ -75,6 +75,23 @@ def read_labelled(path: str, label_field: str = "label", loader: str | None = No
     return out
 
 
+def unseen_test_labels(gold: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]]
+                       ) -> str | None:
+    """A warning when some TEST rows have a label no GOLD row has (a model trained on GOLD
+    cannot get them right, so every score, the full-data one too, is capped), else None."""
+    known = {str(eg["label"]) for eg in gold}
+    missing = [str(eg["label"]) for eg in test if str(eg["label"]) not in known]
+    if not missing:
+        return None
+    kinds = sorted(set(missing))
+    all_kinds = {str(eg["label"]) for eg in test}
+    return (f"{len(missing):,} of {len(test):,} TEST rows have a label GOLD never has "
+            f"({len(kinds)} of {len(all_kinds)} labels, e.g. {kinds[0]!r}): no model trained "
+            f"on GOLD can get them right, so every score is capped (accuracy at "
+            f"{1 - len(missing) / len(test):.0%}). If GOLD is the start of "
+            "a file sorted by label, take a random sample instead (e.g. shuf -n 3000)")
+
+
 def subsample(examples: Sequence[dict[str, Any]], limit: int | None, seed: int = 0) -> list:
     """At most ``limit`` examples, drawn at random (order kept)."""
     if limit is None or len(examples) <= limit:

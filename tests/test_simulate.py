@@ -415,3 +415,24 @@ def test_cli_table_ends_at_the_budget(budget, columns):
     text = console.export_text()
     assert f"@{budget}" in text and f"{0.5 + budget / 4000:.3f}" in text, text
     assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80, text
+
+
+def test_test_labels_missing_from_gold_are_warned_about(tmp_path, capsys):
+    from altool.simulate import unseen_test_labels
+
+    gold = [{"text": f"g{i}", "label": "a" if i % 2 else "b"} for i in range(10)]
+    test = [{"text": f"t{i}", "label": lab} for i, lab in enumerate("abbccd")]
+    warning = unseen_test_labels(gold, test)
+    assert warning.startswith("3 of 6 TEST rows have a label GOLD never has (2 of 4 labels, "
+                              "e.g. 'c')") and "accuracy at 50%" in warning
+    assert unseen_test_labels(gold, test[:3]) is None
+
+    args = ["simulate", str(write_jsonl(tmp_path / "gold.jsonl", gold)),
+            "--test", str(write_jsonl(tmp_path / "test.jsonl", test)),
+            "--budget", "4", "--repeats", "1", "--seed-size", "2", "--batch-size", "2"]
+    assert run_cli(args) == 0
+    err = capsys.readouterr().err
+    assert "Warning:" in err and "3 of 6 TEST rows" in err and "shuf -n" in err
+    args[3] = str(write_jsonl(tmp_path / "covered.jsonl", test[:3]))
+    assert run_cli(args) == 0
+    assert "Warning" not in capsys.readouterr().err
