@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import peers  # noqa: E402
-from resultsfile import machine, write_section  # noqa: E402
+from resultsfile import machine, shared_ranks, write_section  # noqa: E402
 
 from altool.errors import AltoolError  # noqa: E402
 from altool.models import make_model  # noqa: E402
@@ -625,8 +625,7 @@ def strategy_matrix(results: list[dict], query_timing: dict | None) -> list[str]
         ranks: dict[str, list[float]] = {k: [] for k in names}
         for d in full:
             s = d["models"][model]["strategies"]
-            order = sorted(names, key=lambda k: -s[k]["aulc"])
-            for r, k in enumerate(order, 1):
+            for k, r in shared_ranks({k: s[k]["aulc"] for k in names}).items():
                 ranks[k].append(r)
         timed = model in qt
         lines += ["", f"### Strategies side by side ({model} model): AULC", "",
@@ -638,9 +637,9 @@ def strategy_matrix(results: list[dict], query_timing: dict | None) -> list[str]
             cells = []
             for d in rows:
                 s = d["models"][model]["strategies"]
-                best = max(v["aulc"] for v in s.values())
+                best = f"{max(v['aulc'] for v in s.values()):.3f}"
                 cell = f"{s[k]['aulc']:.3f}" if k in s else "-"
-                cells.append(f"**{cell}**" if k in s and s[k]["aulc"] == best else cell)
+                cells.append(f"**{cell}**" if cell == best else cell)  # ties as shown
             rank = f"{np.mean(ranks[k]):.1f}" if ranks[k] else "-"
             q = f" {qt[model][k]:,.0f} ms |" if timed and k in qt[model] else (" - |" if timed
                                                                              else "")

@@ -49,6 +49,14 @@ def write_section(start: str, end: str, text: str) -> None:
     RESULTS.write_text(new, encoding="utf-8")
 
 
+def shared_ranks(scores: dict[str, float], decimals: int = 3) -> dict[str, float]:
+    """Rank of each score, 1 = highest. Scores equal at ``decimals`` (as the tables show them)
+    share the mean of their ranks, so a tie favours none of them, whichever is listed first."""
+    shown = {k: round(v, decimals) for k, v in scores.items()}
+    return {k: sum(w > v for w in shown.values()) + (sum(w == v for w in shown.values()) + 1) / 2
+            for k, v in shown.items()}
+
+
 def score_at(points: Any, n: int) -> str:
     """The mean score at ``n`` labels of a curve's ``(labels, mean, std)`` points, or "-"."""
     hit = [p[1] for p in points if p[0] == n]

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from resultsfile import write_section
+from resultsfile import shared_ranks, write_section
 
 from altool.simulate import read_labelled, simulate, subsample
 from altool.strategies import margin, random_start, register_strategy
@@ -126,15 +126,12 @@ def report() -> str:
 
 
 def _ranks(rows: dict, names: list[str]) -> dict[str, float]:
-    """Mean rank per strategy; strategies tied at the table's three decimals share the mean
-    of their ranks (so a tie does not favour the one listed first)."""
+    """Mean rank per strategy over the datasets (ties share their ranks: ``shared_ranks``)."""
     total = dict.fromkeys(STRATEGIES, 0.0)
     for name in names:
-        shown = {k: round(rows[name]["strategies"][k]["aulc"], 3) for k in STRATEGIES}
-        for k, v in shown.items():
-            better = sum(w > v for w in shown.values())
-            tied = sum(w == v for w in shown.values())
-            total[k] += (better + (tied + 1) / 2) / len(names)
+        ranks = shared_ranks({k: rows[name]["strategies"][k]["aulc"] for k in STRATEGIES})
+        for k, r in ranks.items():
+            total[k] += r / len(names)
     return total
 
 

@@ -174,14 +174,27 @@ def test_the_configuration_says_who_ran_past_the_budget():
     assert le.extended({"extend": ["all"]}).startswith("every strategy keeps going")
 
 
-def test_strategy_choice_ranks_share_ties():
+def test_tied_strategies_share_their_ranks():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
+        import label_efficiency as le
+        import resultsfile
         import strategy_choice as sc
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     aulc = {"margin": 0.6881, "entropy": 0.5, "diverse": 0.6879, "random": 0.7}
-    rows = {"x": {"strategies": {k: {"aulc": v} for k, v in aulc.items()}}}
     # margin and diverse show as 0.688: they share ranks 2 and 3, whichever is listed first
-    assert sc._ranks(rows, ["x"]) == {"margin": 2.5, "entropy": 4.0, "diverse": 2.5,
-                                      "random": 1.0}
+    want = {"margin": 2.5, "entropy": 4.0, "diverse": 2.5, "random": 1.0}
+    assert resultsfile.shared_ranks(aulc) == want
+    rows = {"x": {"strategies": {k: {"aulc": v} for k, v in aulc.items()}}}
+    assert sc._ranks(rows, ["x"]) == want
+
+    # label_efficiency's side-by-side table: a two-label set where the strategies tie
+    strategies = {le.DEFAULT_STRATEGY: {"aulc": 0.6811}, "margin": {"aulc": 0.6809},
+                  "random": {"aulc": 0.671}}
+    lines = le.strategy_matrix([{"dataset": "sst2", "models": {"sklearn": {
+        "strategies": strategies}}}], None)
+    table = {line.split(" | ")[0]: line for line in lines if line.startswith("| ")}
+    assert table[f"| {le.DEFAULT_STRATEGY} (default)"].endswith("| **0.681** | 1.5 |")
+    assert table["| margin"].endswith("| **0.681** | 1.5 |")
+    assert table["| random"].endswith("| 0.671 | 3.0 |")
