@@ -80,13 +80,13 @@ def unseen_test_labels(gold: Sequence[dict[str, Any]], test: Sequence[dict[str, 
     """A warning when some TEST rows have a label no GOLD row has (a model trained on GOLD
     cannot get them right, so every score, the full-data one too, is capped), else None."""
     known = {str(eg["label"]) for eg in gold}
-    missing = [str(eg["label"]) for eg in test if str(eg["label"]) not in known]
+    labels = [str(eg["label"]) for eg in test]
+    missing = [label for label in labels if label not in known]
     if not missing:
         return None
     kinds = sorted(set(missing))
-    all_kinds = {str(eg["label"]) for eg in test}
     return (f"{len(missing):,} of {len(test):,} TEST rows have a label GOLD never has "
-            f"({len(kinds)} of {len(all_kinds)} labels, e.g. {kinds[0]!r}): no model trained "
+            f"({len(kinds)} of {len(set(labels))} labels, e.g. {kinds[0]!r}): no model trained "
             f"on GOLD can get them right, so every score is capped (accuracy at "
             f"{1 - len(missing) / len(test):.0%}). If GOLD is the start of "
             "a file sorted by label, take a random sample instead (e.g. shuf -n 3000)")

@@ -137,12 +137,17 @@ def test_pool_robustness_smoke():
     assert re.search(rf"AULC >= random's on {2 - int(row[6])} of 2 pools", out)
 
 
-def test_savings_target_reads_crossings_between_checkpoints():
+def benchmark(name: str):
+    """Import ``benchmarks/NAME.py`` (the scripts import their neighbours by bare name)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        import label_efficiency as le
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def test_savings_target_reads_crossings_between_checkpoints():
+    le = benchmark("label_efficiency")
     assert le.crossing([(10, 0.5, 0.0), (20, 0.7, 0.0)], 0.6) == pytest.approx(15.0)
     assert le.crossing([(10, 0.8, 0.0), (20, 0.9, 0.0)], 0.6) == 10.0
     assert le.crossing([(10, 0.5, 0.0), (20, 0.55, 0.0)], 0.6) is None
@@ -164,24 +169,15 @@ def test_savings_target_reads_crossings_between_checkpoints():
 
 
 def test_the_configuration_says_who_ran_past_the_budget():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import label_efficiency as le
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    le = benchmark("label_efficiency")
     assert le.extended({"extend": ["none"]}) == "no strategy keeps going past the budget"
     assert le.extended({}).startswith("random keeps going past the budget")
     assert le.extended({"extend": ["all"]}).startswith("every strategy keeps going")
 
 
 def test_tied_strategies_share_their_ranks():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import label_efficiency as le
-        import resultsfile
-        import strategy_choice as sc
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    le, sc = benchmark("label_efficiency"), benchmark("strategy_choice")
+    resultsfile = benchmark("resultsfile")
     aulc = {"margin": 0.6881, "entropy": 0.5, "diverse": 0.6879, "random": 0.7}
     # margin and diverse show as 0.688: they share ranks 2 and 3, whichever is listed first
     want = {"margin": 2.5, "entropy": 4.0, "diverse": 2.5, "random": 1.0}
