@@ -615,15 +615,32 @@ def report_tables(result: SimulationResult, metric: str, test: str, repeats: int
                  style="italic"), summary]
 
 
+# One dash pattern per strategy, so two strategies that picked the same texts (e.g. `diverse`
+# and `margin` when no near-duplicates turn up) show as two lines, not one
+CURVE_STYLES = ("-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))
+
+
 def plot(result: SimulationResult, path: str) -> None:
     """Write a PNG learning curve (needs matplotlib: ``pip install altool[plot]``)."""
     plt = require_matplotlib()
+    fig = learning_curve_figure(result, plt)
+    try:
+        fig.savefig(path)
+    except OSError as err:
+        raise AltoolError(f"{path}: can't write the plot ({err.strerror or err})") from None
+    finally:
+        plt.close(fig)
+
+
+def learning_curve_figure(result: SimulationResult, plt: Any) -> Any:
+    """The learning-curve chart: mean ± std per strategy, the full-data score, the budget."""
     fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
-    for name, r in result.strategies.items():
+    for k, (name, r) in enumerate(result.strategies.items()):
         x = np.array([p[0] for p in r.points])
         m = np.array([p[1] for p in r.points])
         s = np.array([p[2] for p in r.points])
-        ax.plot(x, m, label=f"{name} (AULC {r.aulc:.3f})")
+        ax.plot(x, m, label=f"{name} (AULC {r.aulc:.3f})",
+                linestyle=CURVE_STYLES[k % len(CURVE_STYLES)])
         ax.fill_between(x, m - s, m + s, alpha=0.15)
     ax.axhline(result.full_score, color="grey", linestyle="--", linewidth=1,
                label=f"all {result.n_gold:,} labels ({result.full_score:.3f})")
@@ -635,12 +652,7 @@ def plot(result: SimulationResult, path: str) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except OSError as err:
-        raise AltoolError(f"{path}: can't write the plot ({err.strerror or err})") from None
-    finally:
-        plt.close(fig)
+    return fig
 
 
 def require_matplotlib():

@@ -337,6 +337,36 @@ def test_cli_plot_without_matplotlib_says_how_to_install(tmp_path, capsys, monke
     assert "pip install 'altool[plot]'" in capsys.readouterr().err
 
 
+def test_cli_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    gold = write_jsonl(tmp_path / "gold.jsonl", synthetic(90, 7))
+    test = write_jsonl(tmp_path / "test.jsonl", synthetic(30, 8))
+    png = tmp_path / "curves.png"
+    code = run_cli(["simulate", str(gold), "--test", str(test), "--strategy", "default,random",
+                    "--budget", "30", "--repeats", "1", "--seed-size", "10", "--plot", str(png)])
+    assert code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_gives_each_strategy_its_own_line_style():
+    """Two strategies that picked the same texts (diverse and margin often do) draw the same
+    curve: different dash patterns keep both visible."""
+    pytest.importorskip("matplotlib")
+    from altool.simulate import learning_curve_figure, require_matplotlib
+
+    gold, test = synthetic(90, 7), synthetic(30, 8)
+    result = simulate(gold, test, ["default", "margin", "random"], budget=30, repeats=1,
+                      seed_size=10)
+    plt = require_matplotlib()
+    fig = learning_curve_figure(result, plt)
+    try:
+        styles = {ln.get_label(): ln.get_linestyle() for ln in fig.axes[0].get_lines()
+                  if "AULC" in str(ln.get_label())}
+    finally:
+        plt.close(fig)
+    assert len(styles) == 3 and len(set(styles.values())) == 3
+
+
 def test_subsample_keeps_order():
     rows = [{"text": str(i), "label": "a"} for i in range(100)]
     sub = subsample(rows, 10, seed=1)
