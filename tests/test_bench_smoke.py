@@ -194,3 +194,30 @@ def test_tied_strategies_share_their_ranks():
     assert table[f"| {le.DEFAULT_STRATEGY} (default)"].endswith("| **0.681** | 1.5 |")
     assert table["| margin"].endswith("| **0.681** | 1.5 |")
     assert table["| random"].endswith("| 0.671 | 3.0 |")
+
+
+@needs_data
+def test_update_timing_smoke_times_each_model_against_the_default():
+    argv = [sys.executable, str(ROOT / "benchmarks" / "update_timing.py"), "--smoke",
+            "--models", "sklearn,sklearn-lr"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert "<!-- update-timing:start -->" in text and "<!-- update-timing:end -->" in text
+    assert "pool 2,000 texts" in text and "10 updates per model" in text
+    rows = dict(re.findall(r"^\| (sklearn(?:-lr)?) \| .* \| ([\d.]+)x \| [\d,.]+ s", text, re.M))
+    assert set(rows) == {"sklearn", "sklearn-lr"}, text
+    assert float(rows["sklearn"]) == 1.0 and float(rows["sklearn-lr"]) > 0
+
+
+def test_update_timing_skips_embed_without_its_extra(monkeypatch):
+    update_timing = benchmark("update_timing")
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "sentence_transformers" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    models, notes = update_timing.available(["sklearn", "embed", "spacy"])
+    assert models == ["sklearn", "spacy"]
+    assert len(notes) == 1 and "altool[embed]" in notes[0]

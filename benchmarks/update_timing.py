@@ -1,0 +1,130 @@
+"""Per-batch update + re-scoring time of every text model on a 100,000-text source.
+
+    nice python benchmarks/update_timing.py            # writes its RESULTS.md section
+    nice python benchmarks/update_timing.py --smoke    # seconds, no files
+
+What the teach worker does after each batch of answers: refit the model on all answers so far
+(``Learner.fit``: features of new answers computed and cached, as in teach), then score the
+whole source (``model.predict_proba``; the source's features are computed once, not timed).
+Answer sets grow by 10 from 50 to 500 (random rows of the timing pool, seed 0; the pool is
+``benchmarks/core.py``'s 100,000 unique texts from four of the public datasets, labelled by
+the dataset each came from). Models run side by side in one process, one thread each, in two
+rounds (A B C D, then D C B A) so that a change in machine load between models evens out;
+the table pools both rounds and gives each model's p50 as a ratio to the default model's.
+
+``embed`` needs the ``altool[embed]`` extra; its vectors go through altool's embedding cache,
+so the 100,000 texts are encoded once (minutes), not on every run. ``spacy`` is the blank
+English pipeline's TextCatBOW (``--model spacy``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from label_efficiency import TIMING_POOL, pct, time_updates  # noqa: E402
+from resultsfile import busy_note, machine, write_section  # noqa: E402
+
+START, END = "<!-- update-timing:start -->", "<!-- update-timing:end -->"
+MODELS = ("sklearn", "sklearn-lr", "embed", "spacy")
+STEPS = list(range(50, 501, 10))
+
+
+def available(models: list[str]) -> tuple[list[str], list[str]]:
+    """The models that can run here, and a note for each one skipped."""
+    out, notes = [], []
+    for name in models:
+        if name == "embed" and importlib.util.find_spec("sentence_transformers") is None:
+            notes.append("`embed` skipped: sentence-transformers is not installed (install "
+                         "the `altool[embed]` extra)")
+            continue
+        out.append(name)
+    return out, notes
+
+
+def two_rounds(models: list[str], pool: int, steps: list[int]) -> dict:
+    """:func:`label_efficiency.time_updates` for each model, in order and then in reverse;
+    the per-step times of both rounds pooled."""
+    merged: dict = {}
+    for name in models + models[::-1]:
+        got = time_updates([name], pool, steps)[name]
+        if name not in merged:
+            merged[name] = got
+        else:
+            for key in ("fit_ms", "score_ms", "total_ms"):
+                merged[name][key] = merged[name][key] + got[key]
+            # featurize_s / cached stay the first round's: what a first session pays
+    return merged
+
+
+def report(timing: dict, steps: list[int], notes: list[str], took_s: float, load: float) -> str:
+    """The RESULTS.md section (markers included)."""
+    base = timing.get("sklearn")
+    base_p50 = pct(base["total_ms"], 50) if base else None
+    first = next(iter(timing.values()), None)
+    lines = [
+        START,
+        "## Update + re-scoring time per batch, every model (`benchmarks/update_timing.py`)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; took "
+        f"{took_s / 60:.0f} min.{busy_note(load)}",
+        "",
+        "What the background worker does after each batch: refit on all answers so far "
+        "(`Learner.fit`), then score the whole source (`predict_proba`; its features computed "
+        "once, not timed; their cost in the first round is the last column). Answer sets "
+        f"of {min(steps)} to {max(steps)}, growing by "
+        f"{steps[1] - steps[0] if len(steps) > 1 else 0}; "
+        + (f"pool {first['pool']:,} texts, {first['labels']} labels; " if first else "")
+        + "one thread; two rounds (models in order, then in reverse), pooled: "
+        f"{2 * len(steps)} updates per model. Ratio = the model's update + rescore p50 over "
+        "`sklearn`'s (the default model), measured in this run.",
+        "",
+        "| model | fit p50 / p99 | rescore p50 / p99 | update + rescore p50 / p99 | ratio to "
+        "sklearn (p50) | featurize the pool once |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, t in timing.items():
+        total50 = pct(t["total_ms"], 50)
+        ratio = f"{total50 / base_p50:.2f}x" if base_p50 else "-"
+        feat = f"{t['featurize_s']:,.1f} s" + (" (cache read)" if t["cached"] else "")
+        lines.append(
+            f"| {name} | {pct(t['fit_ms'], 50):,.0f} / {pct(t['fit_ms'], 99):,.0f} ms "
+            f"| {pct(t['score_ms'], 50):,.0f} / {pct(t['score_ms'], 99):,.0f} ms "
+            f"| {total50:,.0f} / {pct(t['total_ms'], 99):,.0f} ms | {ratio} | {feat} |")
+    if notes:
+        lines += ["", *[f"- {n}" for n in notes]]
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated")
+    ap.add_argument("--pool", type=int, default=TIMING_POOL, help="texts in the source")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny CI configuration: 2,000-text pool, 5 updates, no files")
+    ap.add_argument("--write", action="store_true",
+                    help="write the RESULTS.md section (the default unless --smoke)")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    pool, steps = (min(args.pool, 2000), [20, 30, 40, 50, 60]) if args.smoke else (args.pool,
+                                                                                   STEPS)
+    models, notes = available([m.strip() for m in args.models.split(",") if m.strip()])
+    t0 = time.time()
+    timing = two_rounds(models, pool, steps)
+    text = report(timing, steps, notes, time.time() - t0, os.getloadavg()[0])
+    print(text)
+    if args.write or not args.smoke:
+        write_section(START, END, text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
