@@ -111,15 +111,16 @@ def strategy_names(arg: str | None) -> list[str]:
 
 
 def model_names(arg: str) -> tuple[list[str], list[str]]:
-    """Models to run, and notes for those skipped (``embed`` needs altool.embeddings)."""
+    """Models to run, and notes for those skipped (``embed`` needs the ``altool[embed]``
+    extra; checked without importing torch)."""
+    from altool.embeddings import missing_packages
+
     out, notes = [], []
     for m in (s.strip() for s in arg.split(",") if s.strip()):
-        if m == "embed":
-            try:
-                import altool.embeddings  # noqa: F401
-            except Exception as err:
-                notes.append(f"model `embed` skipped: altool.embeddings not importable ({err})")
-                continue
+        if m == "embed" and (missing := missing_packages()):
+            notes.append(f"model `embed` skipped: {', '.join(missing)} not installed (install "
+                         "the `altool[embed]` extra)")
+            continue
         out.append(m)
     return out, notes
 
@@ -192,39 +193,50 @@ def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats
 
 
 # -- update + rescore timing -----------------------------------------------------------------
-def time_updates(models: list[str], n_pool: int, steps: list[int]) -> dict:
+def time_updates(models: list[str], n_pool: int, steps: list[int], *,
+                 both_ways: bool = False) -> dict:
     """Per-batch ``learner.fit(answers)`` + ``model.predict_proba(pool)`` on an ``n_pool``
-    pool (features computed once), for growing answer sets; labels = the text's corpus."""
+    pool (features computed once per model), for growing answer sets; labels = the text's
+    corpus. ``both_ways``: a second round with the models in reverse order (a fresh model
+    each, the pool's features reused), its times pooled with the first's, so that a change
+    in machine load between models evens out."""
     from altool.learner import Learner
     from altool.strategies import get_strategy
     from altool.threads import one_thread
 
     texts, corpus, labels = timing_rows(n_pool)
     answers = timing_answers(texts, corpus, labels, max(steps))
-    out = {}
-    for model_name in models:
+    pool_X: dict[str, Any] = {}
+    out: dict[str, dict] = {}
+    for model_name in models + (models[::-1] if both_ways else []):
         with one_thread():
             model = make_model(model_name, labels)
-            X, featurize_s, cached = pool_features(model, texts)
+            if model_name not in pool_X:
+                pool_X[model_name], featurize_s, cached = pool_features(model, texts)
+                out[model_name] = {"pool": len(texts), "labels": len(labels), "steps": steps,
+                                   "featurize_s": round(featurize_s, 1), "cached": cached,
+                                   "fit_ms": [], "score_ms": [], "total_ms": []}
+            X, t = pool_X[model_name], out[model_name]
             learner = Learner(model, get_strategy("default"), view="choice", seed=0)
-            fit_ms, score_ms, total_ms = [], [], []
             for n in steps:
                 t0 = time.perf_counter()
                 learner.fit(answers[:n])
                 t1 = time.perf_counter()
                 model.predict_proba(X)
                 t2 = time.perf_counter()
-                fit_ms.append((t1 - t0) * 1e3)
-                score_ms.append((t2 - t1) * 1e3)
-                total_ms.append((t2 - t0) * 1e3)
-        out[model_name] = {"pool": len(texts), "labels": len(labels), "steps": steps,
-                           "featurize_s": round(featurize_s, 1), "cached": cached,
-                           "fit_ms": fit_ms,
-                           "score_ms": score_ms, "total_ms": total_ms}
-        log(f"timing [{model_name}]: pool {len(texts):,}, featurize {featurize_s:.1f}s"
-            f"{' (cache read)' if cached else ''}; "
-            f"update+rescore p50 {pct(total_ms, 50):.0f} ms, p99 {pct(total_ms, 99):.0f} ms")
+                t["fit_ms"].append((t1 - t0) * 1e3)
+                t["score_ms"].append((t2 - t1) * 1e3)
+                t["total_ms"].append((t2 - t0) * 1e3)
+        log(f"timing [{model_name}]: pool {len(texts):,}, featurize {t['featurize_s']:.1f}s"
+            f"{' (cache read)' if t['cached'] else ''}; update+rescore p50 "
+            f"{pct(t['total_ms'], 50):.0f} ms, p99 {pct(t['total_ms'], 99):.0f} ms")
     return out
+
+
+def timing_cells(t: dict) -> str:
+    """One model's timing as table cells: fit, rescore, update + rescore (p50 / p99 each)."""
+    return " | ".join(f"{pct(t[key], 50):.0f} / {pct(t[key], 99):.0f} ms"
+                      for key in ("fit_ms", "score_ms", "total_ms"))
 
 
 def pool_features(model: Any, texts: list[str]) -> tuple[Any, float, bool]:
@@ -595,11 +607,8 @@ def lines_with_details(lines: list[str], results: list[dict], timing: dict | Non
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for model, t in timing.items():
             lines.append(
-                f"| {model} | {t['pool']:,} | {t['labels']} | {pct(t['fit_ms'], 50):.0f} / "
-                f"{pct(t['fit_ms'], 99):.0f} ms | {pct(t['score_ms'], 50):.0f} / "
-                f"{pct(t['score_ms'], 99):.0f} ms | {pct(t['total_ms'], 50):.0f} / "
-                f"{pct(t['total_ms'], 99):.0f} ms | {t['featurize_s']:.0f} s"
-                f"{' (cache read)' if t.get('cached') else ''} |")
+                f"| {model} | {t['pool']:,} | {t['labels']} | {timing_cells(t)} | "
+                f"{t['featurize_s']:.0f} s{' (cache read)' if t.get('cached') else ''} |")
     notes = list(meta.get("notes", []))
     for d in results:
         for k, e in d.get("peer_failures", {}).items():

@@ -20,7 +20,6 @@ English pipeline's TextCatBOW (``--model spacy``).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -29,39 +28,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from label_efficiency import TIMING_POOL, pct, time_updates  # noqa: E402
+from label_efficiency import (  # noqa: E402
+    TIMING_POOL,
+    model_names,
+    pct,
+    time_updates,
+    timing_cells,
+)
 from resultsfile import busy_note, machine, write_section  # noqa: E402
 
 START, END = "<!-- update-timing:start -->", "<!-- update-timing:end -->"
 MODELS = ("sklearn", "sklearn-lr", "embed", "spacy")
 STEPS = list(range(50, 501, 10))
-
-
-def available(models: list[str]) -> tuple[list[str], list[str]]:
-    """The models that can run here, and a note for each one skipped."""
-    out, notes = [], []
-    for name in models:
-        if name == "embed" and importlib.util.find_spec("sentence_transformers") is None:
-            notes.append("`embed` skipped: sentence-transformers is not installed (install "
-                         "the `altool[embed]` extra)")
-            continue
-        out.append(name)
-    return out, notes
-
-
-def two_rounds(models: list[str], pool: int, steps: list[int]) -> dict:
-    """:func:`label_efficiency.time_updates` for each model, in order and then in reverse;
-    the per-step times of both rounds pooled."""
-    merged: dict = {}
-    for name in models + models[::-1]:
-        got = time_updates([name], pool, steps)[name]
-        if name not in merged:
-            merged[name] = got
-        else:
-            for key in ("fit_ms", "score_ms", "total_ms"):
-                merged[name][key] = merged[name][key] + got[key]
-            # featurize_s / cached stay the first round's: what a first session pays
-    return merged
 
 
 def report(timing: dict, steps: list[int], notes: list[str], took_s: float, load: float) -> str:
@@ -91,13 +69,9 @@ def report(timing: dict, steps: list[int], notes: list[str], took_s: float, load
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, t in timing.items():
-        total50 = pct(t["total_ms"], 50)
-        ratio = f"{total50 / base_p50:.2f}x" if base_p50 else "-"
-        feat = f"{t['featurize_s']:,.1f} s" + (" (cache read)" if t["cached"] else "")
-        lines.append(
-            f"| {name} | {pct(t['fit_ms'], 50):,.0f} / {pct(t['fit_ms'], 99):,.0f} ms "
-            f"| {pct(t['score_ms'], 50):,.0f} / {pct(t['score_ms'], 99):,.0f} ms "
-            f"| {total50:,.0f} / {pct(t['total_ms'], 99):,.0f} ms | {ratio} | {feat} |")
+        ratio = f"{pct(t['total_ms'], 50) / base_p50:.2f}x" if base_p50 else "-"
+        feat = f"{t['featurize_s']:.1f} s" + (" (cache read)" if t["cached"] else "")
+        lines.append(f"| {name} | {timing_cells(t)} | {ratio} | {feat} |")
     if notes:
         lines += ["", *[f"- {n}" for n in notes]]
     lines.append(END)
@@ -113,12 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true",
                     help="write the RESULTS.md section (the default unless --smoke)")
     args = ap.parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     pool, steps = (min(args.pool, 2000), [20, 30, 40, 50, 60]) if args.smoke else (args.pool,
                                                                                    STEPS)
-    models, notes = available([m.strip() for m in args.models.split(",") if m.strip()])
+    models, notes = model_names(args.models)
     t0 = time.time()
-    timing = two_rounds(models, pool, steps)
+    timing = time_updates(models, pool, steps, both_ways=True)
     text = report(timing, steps, notes, time.time() - t0, os.getloadavg()[0])
     print(text)
     if args.write or not args.smoke:

@@ -210,14 +210,10 @@ def test_update_timing_smoke_times_each_model_against_the_default():
     assert float(rows["sklearn"]) == 1.0 and float(rows["sklearn-lr"]) > 0
 
 
-def test_update_timing_skips_embed_without_its_extra(monkeypatch):
-    update_timing = benchmark("update_timing")
-    real = importlib.util.find_spec
-
-    def find_spec(name, *args):
-        return None if name == "sentence_transformers" else real(name, *args)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    models, notes = update_timing.available(["sklearn", "embed", "spacy"])
+def test_benchmarks_skip_embed_without_its_extra(monkeypatch):
+    """label_efficiency.py and update_timing.py choose their models with ``model_names``."""
+    le = benchmark("label_efficiency")
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    models, notes = le.model_names("sklearn,embed,spacy")
     assert models == ["sklearn", "spacy"]
     assert len(notes) == 1 and "altool[embed]" in notes[0]
