@@ -11,13 +11,13 @@ __version__ = "0.1.0"
 from importlib import import_module  # noqa: E402
 from typing import Any  # noqa: E402
 
-from .context import open_store  # noqa: E402
 from .errors import AltoolError, InputError  # noqa: E402
-from .filters import dedup, exclude  # noqa: E402
-from .hashing import input_hash, set_hashes, task_hash  # noqa: E402
-from .loaders import get_stream  # noqa: E402
+from .io.hashing import input_hash, set_hashes, task_hash  # noqa: E402
+from .io.loaders import get_stream  # noqa: E402
+from .loop.filters import dedup, exclude  # noqa: E402
+from .loop.streams import BackgroundStream  # noqa: E402
 from .recipes import recipe  # noqa: E402
-from .streams import BackgroundStream  # noqa: E402
+from .store.context import open_store  # noqa: E402
 
 _LAZY = {
     "strategies": ("altool.strategies", None),
@@ -30,7 +30,7 @@ _LAZY = {
     "make_model": ("altool.models", "make_model"),
     "load_model": ("altool.models", "load_model"),
     "register_model": ("altool.models", "register_model"),
-    "EmbedModel": ("altool.embeddings", "EmbedModel"),
+    "EmbedModel": ("altool.models.encoder", "EmbedModel"),
 }
 
 

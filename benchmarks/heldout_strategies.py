@@ -35,7 +35,7 @@ SMOKE = dict(datasets=("trec",), max_gold=300, max_test=100, budget=60, repeats=
 
 def main() -> None:
     cfg, _smoke = smoke_or_full(__doc__, FULL, SMOKE)
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     print("| dataset | " + " | ".join(STRATEGIES) + " |")
     print("|---|" + "---:|" * len(STRATEGIES))

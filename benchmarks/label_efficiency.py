@@ -113,7 +113,7 @@ def strategy_names(arg: str | None) -> list[str]:
 def model_names(arg: str) -> tuple[list[str], list[str]]:
     """Models to run, and notes for those skipped (``embed`` needs the ``altool[embed]``
     extra; checked without importing torch)."""
-    from altool.embeddings import missing_packages
+    from altool.models.encoder import missing_packages
 
     out, notes = [], []
     for m in (s.strip() for s in arg.split(",") if s.strip()):
@@ -164,7 +164,7 @@ def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats
                  inits: list[list[int]] | None = None) -> tuple[dict, dict]:
     """Peer curves; ``inits[r]``: the seed set of repeat ``r`` (the default strategy's own
     cold-start rows, so peers and altool start from the same labels)."""
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     index = {label: j for j, label in enumerate(labels)}
     with one_thread():
@@ -200,9 +200,9 @@ def time_updates(models: list[str], n_pool: int, steps: list[int], *,
     corpus. ``both_ways``: a second round with the models in reverse order (a fresh model
     each, the pool's features reused), its times pooled with the first's, so that a change
     in machine load between models evens out."""
-    from altool.learner import Learner
+    from altool.loop.learner import Learner
+    from altool.loop.threads import one_thread
     from altool.strategies import get_strategy
-    from altool.threads import one_thread
 
     texts, corpus, labels = timing_rows(n_pool)
     answers = timing_answers(texts, corpus, labels, max(steps))
@@ -243,7 +243,7 @@ def pool_features(model: Any, texts: list[str]) -> tuple[Any, float, bool]:
     """Features of the timing pool, the seconds they took, and whether they all came from the
     embedding cache: a cacheable model (embed) goes through altool's cache under
     ``ALTOOL_HOME/cache``, so the 100,000 texts are encoded once, not on every run."""
-    from altool.embeddings import feature_cache
+    from altool.models.encoder import feature_cache
 
     t0 = time.time()
     with feature_cache(model) as featurize:
@@ -269,8 +269,8 @@ def timing_rows(n_pool: int) -> tuple[list[str], list[str], list[str]]:
 
 def timing_answers(texts: list[str], corpus: list[str], labels: list[str], n: int) -> list:
     """``n`` choice answers on random rows of the timing pool (seed 0)."""
-    from altool.hashing import hash_text
-    from altool.learner import Pick, make_task
+    from altool.io.hashing import hash_text
+    from altool.loop.learner import Pick, make_task
 
     answers = []
     for r in np.random.default_rng(0).choice(len(texts), n, replace=False):
@@ -286,9 +286,9 @@ def time_queries(models: list[str], n_pool: int, strategies: list[str], n_answer
     """Query time per batch: ``learner.choose(pool, n=10)`` on an ``n_pool`` pool (scoring
     the pool, the strategy, building the picks) after fitting on ``n_answers`` answers; the
     median of ``rounds`` calls per strategy (features computed once, not timed)."""
-    from altool.hashing import hash_text
-    from altool.learner import Learner
-    from altool.threads import one_thread
+    from altool.io.hashing import hash_text
+    from altool.loop.learner import Learner
+    from altool.loop.threads import one_thread
 
     texts, corpus, labels = timing_rows(n_pool)
     answers = timing_answers(texts, corpus, labels, n_answers)
@@ -839,7 +839,7 @@ def main(argv: list[str] | None = None) -> int:
         log("(subsets for speed; the issue's full protocol is --full: budget 1000, 5 repeats)")
     t_start = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
-    # embed's vector cache (altool.embeddings.feature_cache) for every run, not ~/.altool
+    # embed's vector cache (altool.models.encoder.feature_cache) for every run, not ~/.altool
     os.environ.setdefault("ALTOOL_HOME", str(HERE / ".work" / "altool-home"))
     timing, query_timing, results = None, None, []
     if args.resume and (WORK / "run.json").exists():

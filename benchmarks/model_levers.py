@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny run, no files written")
     args = parser.parse_args()
     cfg = SMOKE if args.smoke else FULL
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     t0 = time.perf_counter()
     rows = []

@@ -80,10 +80,10 @@ def key_script(n_keys: int, rng: random.Random) -> list[str]:
 
 def render_times(text: str, reps: int = 200) -> list[float]:
     """Milliseconds to render the ner.manual screen of ``text`` at 80x24, in this process."""
-    from altool.session import Session
-    from altool.spans import Editor, blank_nlp, tokenize
+    from altool.io.spans import Editor, blank_nlp, tokenize
+    from altool.loop.session import Session
     from altool.store import Store
-    from altool.ui_ner import NerViewState, render_ner_screen
+    from altool.ui.ner import NerViewState, render_ner_screen
 
     store = Store(core.fresh(WORK / "render.db"))
     task = tokenize(blank_nlp("en"), {"text": text})

@@ -3,7 +3,7 @@
     nice python benchmarks/ner_simulate.py           # writes RESULTS.md section
     nice python benchmarks/ner_simulate.py --smoke   # seconds, no files
 
-:func:`altool.simulate_ner.simulate_ner` replays ``ner.teach`` with WNUT-17's gold spans as the
+:func:`altool.simulate.ner.simulate_ner` replays ``ner.teach`` with WNUT-17's gold spans as the
 annotator (train split = the pool, a random part of the test split = TEST): the default order
 (most uncertain suggestion first), the same suggestions in random order, and random sentences
 annotated completely (``manual``); all start from the same 20 completely annotated sentences.
@@ -30,11 +30,11 @@ sys.path.insert(0, str(HERE))
 
 from resultsfile import machine, smoke_or_full, write_section  # noqa: E402
 
-from altool.calibration import PlattScaling, brier, expected_calibration_error  # noqa: E402
-from altool.ner_data import NerAnnotation  # noqa: E402
-from altool.ner_model import NerModel  # noqa: E402
-from altool.ner_teach import calibration_answers  # noqa: E402
-from altool.simulate_ner import entity_f1, read_ner_gold, simulate_ner  # noqa: E402
+from altool.io.ner import NerAnnotation  # noqa: E402
+from altool.loop.ner import calibration_answers  # noqa: E402
+from altool.models.calibration import PlattScaling, brier, expected_calibration_error  # noqa: E402
+from altool.models.ner import NerModel  # noqa: E402
+from altool.simulate.ner import entity_f1, read_ner_gold, simulate_ner  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 START, END = "<!-- ner-simulate:start -->", "<!-- ner-simulate:end -->"
@@ -190,7 +190,7 @@ def report(result: Any, extra: dict[str, Any], ref: float, cfg: dict[str, Any],
 
 def main() -> None:
     cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     t0 = time.perf_counter()
     gold = read_ner_gold(str(DATA / "wnut17.train.jsonl"))

@@ -180,7 +180,7 @@ def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes:
     seed set of repeat ``r`` (default: :func:`seed_rows`)."""
     import time
 
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     status = available()
     jobs: list[tuple[str, Callable]] = []

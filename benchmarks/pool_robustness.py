@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--report", action="store_true",
                         help="run nothing: write the section from the saved JSON")
     args = parser.parse_args()
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     if args.smoke:
         with one_thread():

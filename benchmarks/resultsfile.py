@@ -81,7 +81,7 @@ def run_datasets(doc: str, full: dict[str, Any], smoke: dict[str, Any],
     dataset in ``cfg["datasets"]`` (None: skipped) with BLAS at one thread, then
     ``report(rows, cfg, minutes)`` printed and, unless smoke, written between the markers."""
     cfg, is_smoke = smoke_or_full(doc, full, smoke)
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     t0 = time.perf_counter()
     with one_thread():

@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 from resultsfile import machine, smoke_or_full, write_section  # noqa: E402
 
 from altool.models import make_model, register_model, targets_from_answers  # noqa: E402
+from altool.models.spacy_textcat import SpacyTextcat  # noqa: E402
 from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
-from altool.spacy_textcat import SpacyTextcat  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 DATASETS = ("sst2", "trec", "ag_news")
@@ -128,7 +128,7 @@ def report(rows: list[dict[str, Any]], timing: dict[str, dict[str, float]],
 
 def main() -> None:
     cfg, smoke = smoke_or_full(__doc__, DEFAULTS, SMOKE)
-    from altool.threads import one_thread
+    from altool.loop.threads import one_thread
 
     with one_thread():
         datasets = DATASETS[:1] if smoke else DATASETS

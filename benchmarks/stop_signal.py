@@ -5,7 +5,7 @@
 
 For each dataset :func:`altool.simulate.simulate` replays the teach loop with the default
 strategy and model (choice view, batch 10, budget 1,000 labels), tracking the stopping
-criterion of :mod:`altool.stopping` exactly as the teach worker does (a stop set of 1,000 pool
+criterion of :mod:`altool.loop.stopping` exactly as the teach worker does (a stop set of 1,000 pool
 rows, checked after every update). Reported per dataset: in how many runs it fired within the
 budget, the mean labels when it did, and the gap = best accuracy within the budget minus the
 accuracy when it fired (the issue's target: within 3 points on at least 5 of 6 datasets).
@@ -28,14 +28,14 @@ sys.path.insert(0, str(HERE))
 
 from resultsfile import busy_note, machine, run_datasets  # noqa: E402
 
-from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
-from altool.stopping import (  # noqa: E402
+from altool.loop.stopping import (  # noqa: E402
     DEFAULT_HORIZON,
     DEFAULT_LOOKBACK,
     DEFAULT_MAX_CHANGE,
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
 )
+from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from tmux_driver import Tmux, require_tmux
 
-from altool import context
-from altool.store import Store
+from altool.store import Store, context
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 CLI_TIMEOUT_S = 120  # a hang fails the test instead of blocking the suite (not a timing check)

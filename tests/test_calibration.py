@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from altool.calibration import PlattScaling, brier, expected_calibration_error
+from altool.models.calibration import PlattScaling, brier, expected_calibration_error
 
 
 def _overconfident(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

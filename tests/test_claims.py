@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from altool.hashing import set_hashes
-from altool.session import IterableStream, Session
+from altool.io.hashing import set_hashes
+from altool.loop.session import IterableStream, Session
 from altool.store import Store
 
 TASKS = [{"text": f"example {i}", "label": "A", "meta": {"id": i}} for i in range(40)]

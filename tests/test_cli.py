@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from altool import __version__
-from altool.hashing import set_hashes
-from altool.loaders import Record
+from altool.io.hashing import set_hashes
+from altool.io.loaders import Record
 from altool.store import SCHEMA_VERSION, Store
 
 COMMANDS = ["load", "db-in", "db-out", "stats", "drop", "recipes", "textcat.teach"]
@@ -416,7 +416,7 @@ def test_strategy_names_in_help_match_the_registry():
     import subprocess
     import sys
 
-    from altool.strategy_options import BUILTIN_STRATEGY_NAMES, DEFAULT_STRATEGY_NAME
+    from altool.recipes.options import BUILTIN_STRATEGY_NAMES, DEFAULT_STRATEGY_NAME
 
     code = "from altool.strategies import STRATEGIES, DEFAULT_STRATEGY; " \
            "print(','.join(STRATEGIES)); print(DEFAULT_STRATEGY)"
@@ -427,7 +427,7 @@ def test_strategy_names_in_help_match_the_registry():
 
 
 def test_qbc_measures_in_help_match_the_strategies():
+    from altool.recipes.options import QBC_MEASURE_NAMES
     from altool.strategies import QBC_MEASURES
-    from altool.strategy_options import QBC_MEASURE_NAMES
 
     assert QBC_MEASURE_NAMES == QBC_MEASURES

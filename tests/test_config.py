@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from altool.config import default_map, load_config, read_config_file
+from altool.cli.config import default_map, load_config, read_config_file
 from altool.errors import AltoolError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from altool.errors import AltoolError
+from altool.loop.session import Session
 from altool.models import SklearnModel, save_model
 from altool.recipes.correct import predicted_tasks, textcat_correct
-from altool.session import Session
 
 TEXTS = ["great lovely superb", "awful poor sad", "great but sad", "nothing much"]
 

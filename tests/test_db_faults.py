@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from altool.errors import AltoolError
-from altool.loaders import Record
+from altool.io.loaders import Record
 from altool.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from test_training import toy_answers
 from tmux_driver import ALTOOL, Tmux, env_for
 
 from altool.store import Store
-from altool.training import save_trained, train
+from altool.train.textcat import save_trained, train
 
 pytestmark = pytest.mark.e2e
 __all__ = ["home"]  # a fixture shared with test_e2e_teach

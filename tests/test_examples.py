@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import altool
-from altool.context import open_store
 from altool.recipes import RECIPES, load_builtin_recipes, load_recipe_file
-from altool.runner import session_from_components
+from altool.recipes.runner import session_from_components
+from altool.store.context import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "recipes"

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from altool.errors import AltoolError, InputError
-from altool.loaders import LoadReport, iter_records
-from altool.sources import read_annotated
+from altool.io.loaders import LoadReport, iter_records
+from altool.store.ingest import read_annotated
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from altool.hashing import hash_all, hash_text, input_hash, set_hashes, task_hash
+from altool.io.hashing import hash_all, hash_text, input_hash, set_hashes, task_hash
 
 LIMIT = 2**53
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from altool.errors import AltoolError, InputError
-from altool.loaders import (
+from altool.io.loaders import (
     LoadReport,
     get_stream,
     guess_loader,

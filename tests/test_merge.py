@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from altool.hashing import set_hashes
-from altool.merge import describe_conflicts, merge_answers, merge_datasets
+from altool.io.hashing import set_hashes
+from altool.store.merge import describe_conflicts, merge_answers, merge_datasets
 
 OPTIONS = [{"id": label, "text": label} for label in ("World", "Sports", "Tech")]
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from altool.errors import AltoolError
-from altool.hashing import hash_text, set_hashes
-from altool.learner import Learner, Pick, candidate_hash, make_task, options_for
+from altool.io.hashing import hash_text, set_hashes
+from altool.loop.learner import Learner, Pick, candidate_hash, make_task, options_for
 from altool.models import SklearnModel, load_model, make_model, targets_from_answers
 from altool.strategies import STRATEGIES
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from altool.errors import AltoolError
-from altool.ner_data import INCORRECT_KEY, NerAnnotation, merge_ner_answers, reference_doc
-from altool.ner_model import NerModel, load_ner_model, resume_ner_model
+from altool.io.ner import INCORRECT_KEY, NerAnnotation, merge_ner_answers, reference_doc
+from altool.models.ner import NerModel, load_ner_model, resume_ner_model
 
 NAMES = ["Anna", "Boris", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana"]
 CITIES = ["Paris", "Oslo", "Lima", "Quito", "Rome", "Cairo", "Delhi", "Tokyo"]

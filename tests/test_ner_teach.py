@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from altool.hashing import task_hash
-from altool.ner_model import NerModel, resume_ner_model
-from altool.ner_teach import (
+from altool.io.hashing import task_hash
+from altool.io.spans import blank_nlp, tokenize
+from altool.loop.ner import (
     NerLearner,
     NerWorkerConfig,
     PatternStats,
@@ -17,10 +17,10 @@ from altool.ner_teach import (
     calibration_answers,
     model_suggestions,
 )
-from altool.patterns import Pattern, PatternMatcher
-from altool.sources import ensure_source
-from altool.spans import blank_nlp, tokenize
-from altool.taskqueue import TaskQueue
+from altool.loop.queue import TaskQueue
+from altool.models.ner import NerModel, resume_ner_model
+from altool.models.patterns import Pattern, PatternMatcher
+from altool.store.ingest import ensure_source
 
 TEXTS = [f"{name} visited {city} on Monday" for name, city in
          [("Anna", "Paris"), ("Boris", "Oslo"), ("Chen", "Lima"), ("Dana", "Rome"),

@@ -9,9 +9,9 @@ from pathlib import Path
 import joblib
 import pytest
 
-from altool.hashing import set_hashes
-from altool.ner_data import NerAnnotation
-from altool.ner_training import NerItem, merge_ner_datasets, score_entities
+from altool.io.hashing import set_hashes
+from altool.io.ner import NerAnnotation
+from altool.train.ner import NerItem, merge_ner_datasets, score_entities
 
 NAMES = ["Alice", "Bob", "Carla", "Dmitri", "Emma", "Farid", "Greta", "Hiro", "Ines", "Jonas"]
 CITIES = ["Paris", "Lisbon", "Oslo", "Cairo", "Lima", "Seoul", "Quito", "Dublin", "Perth"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from altool.errors import AltoolError, InputError
-from altool.patterns import PatternMatcher, non_overlapping, read_patterns
-from altool.spans import blank_nlp, tokenize
+from altool.io.spans import blank_nlp, tokenize
+from altool.models.patterns import PatternMatcher, non_overlapping, read_patterns
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 import altool
-from altool.components import check_components
 from altool.errors import AltoolError
-from altool.filters import dedup, exclude
-from altool.runner import session_from_components
-from altool.session import Session
-from altool.taskqueue import END, WAIT
-from altool.ui import TeachApp, ViewState, render_screen, status_line
+from altool.loop.filters import dedup, exclude
+from altool.loop.queue import END, WAIT
+from altool.loop.session import Session
+from altool.recipes.components import check_components
+from altool.recipes.runner import session_from_components
+from altool.ui.app import TeachApp, ViewState, render_screen, status_line
 
 BASE = {"dataset": "ds", "stream": [], "view": "binary"}
 

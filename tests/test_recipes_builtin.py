@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 
-from altool.context import open_store
 from altool.errors import AltoolError
 from altool.recipes import RECIPES, load_builtin_recipes
-from altool.render import highlighted_text, label_style, labels_text
-from altool.review import find_conflicts, resolution
-from altool.runner import session_from_components
+from altool.recipes.runner import session_from_components
+from altool.store.context import open_store
+from altool.store.review import find_conflicts, resolution
+from altool.ui.render import highlighted_text, label_style, labels_text
 
 load_builtin_recipes()
 
@@ -69,7 +69,7 @@ def test_manual_one_label_is_binary(home, texts):
 
 def test_manual_reads_a_stored_source(home, texts):
     with open_store() as store:
-        from altool.sources import load_file
+        from altool.store.ingest import load_file
 
         load_file(store, "mine", str(texts))
     session, store = start("textcat.manual", dataset="ds", source="mine", label="A,B")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from altool.errors import AltoolError
-from altool.hashing import set_hashes
-from altool.session import IterableStream, Session
+from altool.io.hashing import set_hashes
+from altool.loop.queue import END, WAIT, Question, TaskQueue
+from altool.loop.session import IterableStream, Session
 from altool.store import Store
-from altool.taskqueue import END, WAIT, Question, TaskQueue
 
 
 def tasks(n: int, label: str = "X") -> list[dict]:
@@ -293,7 +293,7 @@ def test_questions_handed_back_by_undo_stay_ahead_of_a_refresh():
 
 
 def test_undo_history_is_bounded(store, monkeypatch):
-    import altool.session as session_module
+    import altool.loop.session as session_module
 
     monkeypatch.setattr(session_module, "UNDO_LIMIT", 3)  # memory stays flat in long sessions
     session = make(store, tasks(6))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from altool.errors import AltoolError
-from altool.learner import Learner
+from altool.loop.learner import Learner
 from altool.models import SklearnModel
 from altool.simulate import (
     aulc,

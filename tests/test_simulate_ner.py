@@ -7,7 +7,7 @@ import json
 import pytest
 
 from altool.errors import InputError
-from altool.simulate_ner import checkpoints, entity_f1, read_ner_gold, simulate_ner
+from altool.simulate.ner import checkpoints, entity_f1, read_ner_gold, simulate_ner
 
 NAMES = ["Anna", "Boris", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivan", "Jana"]
 CITIES = ["Paris", "Oslo", "Lima", "Quito", "Rome", "Cairo", "Delhi", "Tokyo", "Bern", "Riga"]

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from altool.hashing import set_hashes
-from altool.ner_data import INCORRECT_KEY
-from altool.spacy_export import collect_docs, data_to_spacy, split_docs
+from altool.io.hashing import set_hashes
+from altool.io.ner import INCORRECT_KEY
+from altool.train.spacy_export import collect_docs, data_to_spacy, split_docs
 
 TEXT1 = "Anna moved to Paris last year ."
 TEXT2 = "Boris works at Acme in Oslo ."

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from altool.errors import AltoolError
-from altool.learner import Learner
+from altool.loop.learner import Learner
 from altool.models import load_model, make_model, resume_model, targets_from_answers
-from altool.spacy_textcat import SpacyTextcat, TextFeatures
+from altool.models.spacy_textcat import SpacyTextcat, TextFeatures
 from altool.strategies import get_strategy
 
 SPORT = ["the team won the match", "a great goal in the final", "the coach praised the players",

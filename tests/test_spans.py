@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from altool.errors import AltoolError
-from altool.spans import (
+from altool.io.spans import (
     Editor,
     Span,
     SpanError,
@@ -218,7 +218,7 @@ def test_random_edits_keep_spans_sorted_disjoint_and_on_word_tokens(nlp, steps):
 
 def test_db_in_checks_tokens_and_that_spans_sit_on_them(nlp, tmp_path):
     from altool.errors import InputError
-    from altool.sources import read_annotated
+    from altool.store.ingest import read_annotated
 
     good = tokenize(nlp, {"text": "Acme Corp hired Zoë",
                           "spans": [{"start": 16, "end": 19, "label": "PER"}]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from altool.stopping import (
+from altool.loop.stopping import (
     StabilizingPredictions,
     agreement,
     changed_share,
@@ -272,10 +272,10 @@ def test_ema_cold_start_is_stream_order():
 
 # -- teach: the worker and the status line ---------------------------------------------------
 def test_worker_reports_can_stop_once_refits_stop_changing(store, home):
-    from altool.learner import Learner
-    from altool.loaders import Record
+    from altool.io.loaders import Record
+    from altool.loop.learner import Learner
+    from altool.loop.worker import Worker, WorkerStatus
     from altool.models import SklearnModel
-    from altool.worker import Worker, WorkerStatus
 
     spam = [f"WIN a FREE cash prize {i}, call now to claim your reward" for i in range(30)]
     ham = [f"see you at lunch tomorrow {i}, I will bring the report" for i in range(30)]
@@ -325,7 +325,7 @@ class FakeSession:
 
 
 def test_status_line_says_you_can_probably_stop_within_80_columns():
-    from altool.ui import status_line
+    from altool.ui.app import status_line
 
     base = {"session": 12345, "dataset": 123456, "accuracy": 1.0, "accuracy_n": 50,
             "model_state": "ready", "model_version": 1234, "trained_on": 123456}

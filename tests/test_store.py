@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 
 from altool.errors import AltoolError, InputError
-from altool.hashing import hash_text, set_hashes
-from altool.loaders import Record, iter_records
-from altool.sources import load_file
+from altool.io.hashing import hash_text, set_hashes
+from altool.io.loaders import Record, iter_records
 from altool.store import Store
+from altool.store.ingest import load_file
 
 
 def records(*texts: str) -> list[Record]:

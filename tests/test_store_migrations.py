@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from altool.errors import AltoolError
-from altool.loaders import Record
+from altool.io.loaders import Record
 from altool.store import SCHEMA_VERSION, Store
 
 V1_SOURCES = """CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,

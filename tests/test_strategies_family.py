@@ -11,11 +11,14 @@ import numpy as np
 import pytest
 from test_worker import wait_for
 
-from altool.audit import RandomAudit
 from altool.errors import AltoolError
-from altool.learner import Learner, Pick, candidate_hash, make_task
-from altool.loaders import Record
+from altool.io.loaders import Record
+from altool.loop.audit import RandomAudit
+from altool.loop.learner import Learner, Pick, candidate_hash, make_task
+from altool.loop.queue import Question, TaskQueue
+from altool.loop.worker import Worker, random_questions
 from altool.models import PerLabelLogistic, SklearnModel
+from altool.recipes.options import check_model_support
 from altool.store import Store
 from altool.strategies import (
     STRATEGIES,
@@ -33,9 +36,6 @@ from altool.strategies import (
     stream,
     vote_entropy,
 )
-from altool.strategy_options import check_model_support
-from altool.taskqueue import Question, TaskQueue
-from altool.worker import Worker, random_questions
 
 NEW = ("qbc", "egl", "bald", "coreset", "badge", "stream")
 
@@ -369,7 +369,7 @@ def answered(learner: Learner, rows: Sequence[int], hashes: Sequence[int]) -> li
 
 @pytest.fixture
 def pool():
-    from altool.hashing import hash_text
+    from altool.io.hashing import hash_text
 
     model = SklearnModel(["spam", "ham"], n_features=2**16)
     return model.featurize(TEXTS), [hash_text(t) for t in TEXTS]
@@ -596,7 +596,7 @@ def test_fallback_random_questions_are_marked_random(store):
 
 
 def test_worker_config_carries_the_strategy_options(tmp_path):
-    from altool.worker_process import WorkerConfig
+    from altool.loop.process import WorkerConfig
 
     config = WorkerConfig(db_path=tmp_path / "db", dataset="ds", source="src",
                           labels=["a", "b"], view="choice", exclusive=True, strategy="qbc",

@@ -13,7 +13,7 @@ PROBE = """
 import json
 import numpy
 from threadpoolctl import threadpool_info
-from altool.threads import one_thread
+from altool.loop.threads import one_thread
 with one_thread():
     from altool.models import make_model
     make_model("sklearn", ["a", "b"], exclusive=True)

@@ -1,4 +1,4 @@
-"""``altool train`` / ``train-curve`` and the library behind them (altool.training)."""
+"""``altool train`` / ``train-curve`` and the library behind them (altool.train.textcat)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import joblib
 import numpy as np
 import pytest
 
-from altool.hashing import set_hashes
-from altool.merge import merge_answers
+from altool.io.hashing import set_hashes
 from altool.models import make_model
-from altool.training import BIAS_WARNING, EvalSet, score, split_eval, train
+from altool.store.merge import merge_answers
+from altool.train.textcat import BIAS_WARNING, EvalSet, score, split_eval, train
 
 POSITIVE = ["great", "lovely", "wonderful", "excellent", "superb", "happy"]
 NEGATIVE = ["awful", "terrible", "horrible", "dreadful", "poor", "sad"]
@@ -104,7 +104,7 @@ def test_train_library_and_the_saved_model_seeds_a_new_one(store, tmp_path: Path
     store.add_answers("toy", toy_answers(80))
     result = train(store, ["toy"], eval_split=0.25, seed=3)
     assert result.merged.labels == ["POS", "NEG"] and result.scores.macro_f1 >= 0.9
-    from altool.training import save_trained
+    from altool.train.textcat import save_trained
 
     save_trained(result, tmp_path / "out")
     loaded = joblib.load(tmp_path / "out" / "model.joblib")
@@ -228,7 +228,7 @@ def test_train_reports_its_stages_in_order(store) -> None:
 
 
 def test_train_curve_prefixes_stages_with_the_step(store) -> None:
-    from altool.training import train_curve
+    from altool.train.textcat import train_curve
 
     store.add_answers("toy", toy_answers(80))
     seen: list[str] = []

@@ -7,9 +7,9 @@ import signal
 
 import pytest
 
-from altool import ui
-from altool.session import Session
-from altool.ui import TeachApp
+from altool.loop.session import Session
+from altool.ui import app as ui
+from altool.ui.app import TeachApp
 
 
 class GoneTerminal:

@@ -8,11 +8,11 @@ import re
 import pytest
 from rich.cells import cell_len
 
-from altool.session import Session
-from altool.spans import blank_nlp, tokenize
-from altool.ui import TeachApp
-from altool.ui_layout import layout
-from altool.ui_ner import NerApp, app_for
+from altool.io.spans import blank_nlp, tokenize
+from altool.loop.session import Session
+from altool.ui.app import TeachApp
+from altool.ui.layout import layout
+from altool.ui.ner import NerApp, app_for
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 LABELS = ["PER", "ORG", "LOC"]

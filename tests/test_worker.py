@@ -7,13 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from altool.learner import Learner
-from altool.loaders import Record
+from altool.io.loaders import Record
+from altool.loop.learner import Learner
+from altool.loop.queue import END, WAIT, Question, TaskQueue
+from altool.loop.worker import Worker
 from altool.models import SklearnModel, load_model
 from altool.store import Store
 from altool.strategies import STRATEGIES
-from altool.taskqueue import END, WAIT, Question, TaskQueue
-from altool.worker import Worker
 
 SPAM = [f"WIN a FREE cash prize {i}, call now to claim your reward" for i in range(10)]
 HAM = [f"see you at lunch tomorrow {i}, I will bring the report" for i in range(10)]
@@ -221,7 +221,7 @@ def test_stop_interrupts_featurising_a_pool_and_keeps_the_worker_healthy(
 ):
     """Quitting mid-refresh drops the half-featurised pool (it can take seconds) instead of
     finishing it; that is not a model failure."""
-    import altool.worker as worker_module
+    import altool.loop.worker as worker_module
 
     monkeypatch.setattr(worker_module, "CHUNK", 5)  # 20 texts: 4 chunks
     learner = Learner(SklearnModel(["spam"], n_features=2**16), STRATEGIES["margin"], seed=0)

@@ -8,12 +8,12 @@ import signal
 
 from test_worker import HAM, SPAM, TEXTS, wait_for
 
-from altool.loaders import Record
+from altool.io.loaders import Record
+from altool.loop.process import WorkerConfig, WorkerProcess
+from altool.loop.queue import WAIT, TaskQueue
 from altool.models import load_model, resume_model
 from altool.paths import model_state_path
 from altool.store import Store
-from altool.taskqueue import WAIT, TaskQueue
-from altool.worker_process import WorkerConfig, WorkerProcess
 
 
 def make_worker(store: Store, **kwargs) -> tuple[WorkerProcess, TaskQueue]:
@@ -80,7 +80,7 @@ def test_ui_side_keeps_serving_when_the_child_dies(store, home) -> None:
 
 
 def test_the_child_runs_at_a_lower_cpu_priority_than_the_ui(store, home) -> None:
-    from altool.worker_process import WORKER_NICENESS
+    from altool.loop.process import WORKER_NICENESS
 
     worker, _queue = make_worker(store)
     worker.start()
@@ -98,7 +98,7 @@ def test_the_child_drops_messages_once_the_ui_is_gone() -> None:
     import multiprocessing as mp
     import threading
 
-    from altool.worker_process import _PipeQueue
+    from altool.loop.process import _PipeQueue
 
     child_end, ui_end = mp.Pipe()
     ui_end.close()

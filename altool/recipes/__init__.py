@@ -5,7 +5,7 @@ or ``typing.Annotated`` with ``typer.Argument``/``typer.Option``) become the com
 arguments and options, and its docstring the command's help. Built-in recipes use the same
 decorator as recipes loaded with ``altool NAME ... -F file.py``.
 
-The function returns a dict of components (checked by :mod:`altool.components`; an unknown
+The function returns a dict of components (checked by :mod:`altool.recipes.components`; an unknown
 key is an error naming the allowed ones), or ``None`` for a recipe that does its work itself
 and needs no annotation UI (``print-dataset``):
 
@@ -13,13 +13,13 @@ and needs no annotation UI (``print-dataset``):
 ``stream``           (required) iterable of task dicts (``text``, optional ``label``,
                      ``options``, ``spans``, ``meta``); hashes are added where missing. Read
                      lazily: a generator can look at the latest model to pick the next task
-                     (wrap a slow one, e.g. a pipe, in :class:`~altool.streams.BackgroundStream`)
+                     (wrap a slow one, e.g. a pipe, in ``altool.BackgroundStream``)
 ``view``             (required) ``binary`` (does ``label`` apply?), ``choice`` (pick from
                      ``options`` / ``config.labels``), ``text`` (accept / reject the task as
                      shown), ``ner`` / ``ner_manual`` (spans), ``review`` (conflicting versions)
 ``update(answers)``  called with each batch of ``config.batch_size`` new answers (and the
                      last partial batch at exit); answers are already stored
-``on_exit(ctx)``     called once when the session ends, with the :class:`~altool.session.Session`
+``on_exit(ctx)``     called once when the session ends, with the ``Session``
 ``progress(ctx)``    0.0-1.0 (shown as "N% done" in the status line), or None
 ``before_db(egs)``   transform examples right before they are stored; returns the examples
 ``validate_answer(eg)`` raise to refuse an answer: the message is shown, nothing is stored

@@ -1,6 +1,6 @@
 """``textcat.correct``: a trained model's prediction comes preselected; confirm or change it.
 
-The stream yields :class:`~altool.taskqueue.Question` objects whose ``predicted`` labels are
+The stream yields :class:`~altool.loop.queue.Question` objects whose ``predicted`` labels are
 the model's: the choice view marks them (◆) and ``a`` accepts them, as in ``textcat.teach``.
 """
 
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import AltoolError
-from ..hashing import set_hashes
-from ..sources import stored_examples
-from ..taskqueue import Question
+from ..io.hashing import set_hashes
+from ..loop.queue import Question
+from ..store.ingest import stored_examples
 from . import recipe
 from .manual import LoaderOption, SourceArgument, open_source
 from .textcat import split_labels
@@ -44,8 +44,8 @@ def predicted_tasks(
 
 def _score(model: TextModel, chunk: list[dict[str, Any]],
            labels: Sequence[str]) -> Iterator[Question]:
-    from ..learner import options_for
-    from ..training import predictions
+    from ..loop.learner import options_for
+    from ..train.textcat import predictions
 
     P = model.predict_proba(model.featurize([eg["text"] for eg in chunk]))
     chosen = predictions(P, model.exclusive)

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..context import open_store
 from ..errors import AltoolError
-from ..hashing import set_hashes
-from ..sources import ensure_source, stored_examples
+from ..io.hashing import set_hashes
+from ..store.context import open_store
+from ..store.ingest import ensure_source, stored_examples
 from . import recipe
 from .textcat import split_labels
 
@@ -58,7 +58,7 @@ def textcat_manual(
     if view == "binary":
         stream = with_fields(stored_examples(name), label=labels[0])
     else:
-        from ..learner import options_for  # here, not at the top: the learner loads numpy
+        from ..loop.learner import options_for  # here, not at the top: the learner loads numpy
 
         stream = with_fields(stored_examples(name), options=options_for(labels))
     return {

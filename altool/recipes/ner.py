@@ -1,5 +1,5 @@
 """``ner.teach``: accept or reject one suggested entity at a time, a spaCy NER model in the
-loop (:mod:`altool.ner_teach`), trained in a background process on every batch of answers."""
+loop (:mod:`altool.loop.ner`), trained in a background process on every batch of answers."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from ..context import db_path
+from ..io.spans import blank_nlp
+from ..loop.queue import TaskQueue
+from ..models.patterns import read_patterns
 from ..paths import model_state_path
-from ..patterns import read_patterns
-from ..spans import blank_nlp
-from ..taskqueue import TaskQueue
+from ..store.context import db_path
 from . import recipe
 from .manual import LoaderOption, SourceArgument, open_source
 from .ner_manual import DatasetArgument, LabelOption, entity_labels
@@ -35,8 +35,8 @@ def ner_teach(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
 ) -> dict[str, Any]:
     """Accept or reject entities suggested by a spaCy NER model that learns as you answer."""
-    from ..ner_teach import NerWorkerConfig
-    from ..worker_process import WorkerProcess
+    from ..loop.ner import NerWorkerConfig
+    from ..loop.process import WorkerProcess
 
     labels = entity_labels(label)
     blank_nlp(lang)  # fail early on an unknown language

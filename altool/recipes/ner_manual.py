@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import AltoolError
-from ..hashing import set_hashes
-from ..patterns import PatternMatcher, non_overlapping
-from ..sources import stored_examples
-from ..spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_tokens, span_dict
+from ..io.hashing import set_hashes
+from ..io.spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_tokens, span_dict
+from ..models.patterns import PatternMatcher, non_overlapping
+from ..store.ingest import stored_examples
 from . import recipe
 from .manual import LoaderOption, SourceArgument, open_source
 from .textcat import split_labels

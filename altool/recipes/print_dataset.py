@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.pager import Pager
 from rich.text import Text
 
-from ..context import open_store
 from ..errors import AltoolError
-from ..render import highlighted_text, labels_text, printable
 from ..store import ANSWERS
+from ..store.context import open_store
+from ..ui.render import highlighted_text, labels_text, printable
 from . import recipe
 
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ..context import open_store
 from ..errors import AltoolError
-from ..review import find_conflicts
+from ..store.context import open_store
+from ..store.review import find_conflicts
 from . import recipe
 
 

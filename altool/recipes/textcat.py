@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from ..context import db_path, open_store
 from ..errors import AltoolError
+from ..loop.queue import TaskQueue
 from ..paths import model_state_path
-from ..sources import ensure_source
-from ..strategy_options import (
+from ..store.context import db_path, open_store
+from ..store.ingest import ensure_source
+from . import recipe
+from .options import (
     BUILTIN_STRATEGY_NAMES,
     DEFAULT_STRATEGY_NAME,
     CommitteeSizeOption,
@@ -21,8 +23,6 @@ from ..strategy_options import (
     check_model_support,
     strategy_settings,
 )
-from ..taskqueue import TaskQueue
-from . import recipe
 
 BatchSizeOption = Annotated[
     int, typer.Option("--batch-size", min=1, help="Answers per model update.")
@@ -51,11 +51,11 @@ def check_model(model: str) -> None:
         raise AltoolError(f"unknown model {model!r}; use {', '.join(MODELS)}, "
                           "spacy:PIPELINE_NAME_OR_PATH or the path of a saved model")
     if kind == "spacy" and base is not None:
-        from ..spacy_pipeline import check_pipeline
+        from ..models.spacy_pipeline import check_pipeline
 
         check_pipeline(base)
     if model == "embed":
-        from ..embeddings import require_embed
+        from ..models.encoder import require_embed
 
         require_embed()
 
@@ -109,8 +109,8 @@ def textcat_teach(
 ) -> dict[str, Any]:
     """Label texts with a model in the loop that asks about what it is least sure of."""
     # here, not at the top: they load numpy, which every other command would pay for
+    from ..loop.process import WorkerConfig, WorkerProcess
     from ..strategies import get_strategy
-    from ..worker_process import WorkerConfig, WorkerProcess
 
     labels = split_labels(label)
     view = view or ("binary" if len(labels) == 1 else "choice")

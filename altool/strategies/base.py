@@ -76,7 +76,7 @@ def uses_context(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
 def keeps_order(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """Mark ``fn`` as an order that must not be split per label. In the binary view with
     several exclusive labels the learner ranks each label's questions separately and gives
-    every label a share of the batch (:meth:`altool.learner.Learner.choose`); random order and
+    every label a share of the batch (:meth:`altool.loop.learner.Learner.choose`); random order and
     the stream strategies keep their one order over all candidates instead."""
     fn.keeps_order = True  # type: ignore[attr-defined]
     return fn

@@ -2,7 +2,7 @@
 (``--mix random=0.1``) and examples like given texts first (``--like``).
 
 Random picks are an unbiased sample of the source: tasks picked at random carry
-``meta.pick = "random"`` (see :class:`altool.learner.Pick`), so they can serve as an audit
+``meta.pick = "random"`` (see :class:`altool.loop.learner.Pick`), so they can serve as an audit
 or evaluation set.
 """
 
@@ -56,7 +56,7 @@ def read_like(value: str | None) -> list[str]:
     if not value:
         return []
     if Path(value).is_file():
-        from ..loaders import iter_records
+        from ..io.loaders import iter_records
 
         texts = [r.example["text"] for r in iter_records(value, None)]
         if not texts:

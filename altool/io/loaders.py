@@ -1,0 +1,311 @@
+"""Read examples from JSONL, CSV or plain-text files (or stdin), streaming, with line numbers.
+
+Each loader yields :class:`Record` objects. Bad input raises :class:`~altool.errors.InputError`
+(``FILE:LINE: what is wrong and how to fix it``) unless ``skip_invalid`` is set, in which case
+the bad line is counted in :class:`LoadReport` and skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import AltoolError, InputError
+
+LOADERS = ("jsonl", "csv", "txt")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".txt": "txt",
+    ".text": "txt",
+}
+
+
+@dataclass
+class Record:
+    """One example read from a file: where it was, the example, and its JSON text if unchanged."""
+
+    line: int
+    example: dict[str, Any]
+    raw: str | None = None
+
+
+@dataclass
+class LoadReport:
+    """What a loader saw: lines read, skipped (with the first few reasons)."""
+
+    read: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def skip(self, err: InputError) -> None:
+        self.skipped += 1
+        if len(self.errors) < 5:
+            self.errors.append(str(err))
+
+
+def guess_loader(path: str) -> str:
+    if path == "-":
+        return "jsonl"
+    suffix = Path(path).suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    raise AltoolError(
+        f"{path}: can't tell the file format from the extension {suffix!r}; "
+        f"pass --loader with one of: {', '.join(LOADERS)}"
+    )
+
+
+def open_binary(path: str) -> IO[bytes]:
+    """Open ``path`` for reading bytes; ``-`` is stdin."""
+    if path == "-":
+        return sys.stdin.buffer
+    p = Path(path)
+    if not p.exists():
+        raise AltoolError(f"{path}: no such file. Check the path, or use - to read stdin.")
+    if p.is_dir():
+        raise AltoolError(f"{path}: is a folder; give a JSONL, CSV or TXT file.")
+    return p.open("rb")
+
+
+def _decoded_lines(
+    fh: IO[bytes], path: str, progress: Callable[[int], None] | None
+) -> Iterator[tuple[int, str | InputError]]:
+    """Yield ``(line_number, text)`` with BOM and line endings removed; a line that is not UTF-8
+    yields an :class:`InputError` in place of its text."""
+    for number, raw in enumerate(fh, start=1):
+        if progress is not None:
+            progress(len(raw))
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield number, InputError(
+                path,
+                number,
+                f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at column {err.start + 1}); "
+                "re-save the file as UTF-8",
+            )
+            continue
+        yield number, line.rstrip("\r\n")
+
+
+def check_text(text: Any, path: str, line: int, what: str = '"text"') -> str:
+    """Return ``text`` if it is a usable example text, else raise a clear InputError."""
+    if not isinstance(text, str):
+        kind = "null" if text is None else type(text).__name__
+        raise InputError(path, line, f"{what} must be a string, got {kind}")
+    if not text.strip():
+        raise InputError(path, line, f"{what} is empty; remove the line or give it some text")
+    if "\x00" in text:
+        raise InputError(path, line, f"{what} contains a NUL byte (\\x00); remove it")
+    return text
+
+
+_decode_json = json.JSONDecoder().decode  # json.loads without its per-call argument checks
+
+
+def parse_json_object(line: str, path: str, number: int) -> dict[str, Any]:
+    try:
+        value = _decode_json(line)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            path, number, f"invalid JSON ({err.msg} at column {err.colno}); "
+            'each line must be one JSON object like {"text": "..."}'
+        ) from None
+    except RecursionError:
+        raise InputError(path, number, "JSON nested too deeply; flatten the line") from None
+    if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(
+                path, number, "contains an unpaired surrogate escape (like \\ud800), which is "
+                "not valid text; fix or remove it"
+            ) from None
+    if not isinstance(value, dict):
+        raise InputError(
+            path, number,
+            f'expected a JSON object like {{"text": "..."}}, got {type(value).__name__}',
+        )
+    return value
+
+
+def _check_example(eg: dict[str, Any], path: str, number: int) -> None:
+    if "text" not in eg:
+        keys = ", ".join(sorted(eg)[:8]) or "none"
+        raise InputError(
+            path, number, f'missing "text" field (keys found: {keys}); every example needs "text"'
+        )
+    check_text(eg["text"], path, number)
+    if "meta" in eg and not isinstance(eg["meta"], dict):
+        raise InputError(path, number, '"meta" must be a JSON object like {"source": "x"}')
+
+
+def _read_lines(
+    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool,
+    progress: Callable[[int], None] | None, parse: Callable[[str, int], Record],
+) -> Iterator[Record]:
+    """One record per non-blank line, made by ``parse(line, number)``; bad lines raise or,
+    with ``skip_invalid``, are counted and skipped."""
+    for number, line in _decoded_lines(fh, path, progress):
+        if isinstance(line, str) and not line.strip():
+            continue
+        report.read += 1
+        try:
+            if isinstance(line, InputError):
+                raise line
+            record = parse(line, number)
+        except InputError as err:
+            if not skip_invalid:
+                raise
+            report.skip(err)
+            continue
+        yield record
+
+
+def read_jsonl(
+    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    def parse(line: str, number: int) -> Record:
+        eg = parse_json_object(line, path, number)
+        _check_example(eg, path, number)
+        return Record(number, eg, line)
+
+    return _read_lines(fh, path, report, skip_invalid, progress, parse)
+
+
+def read_txt(
+    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    def parse(line: str, number: int) -> Record:
+        return Record(number, {"text": check_text(line, path, number, what="line")})
+
+    return _read_lines(fh, path, report, skip_invalid, progress, parse)
+
+
+def read_csv(
+    fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    """CSV with a header row and a ``text`` column; other columns go into ``meta``
+    (a ``label`` column is kept as the example's ``label``)."""
+    numbers: list[int] = []
+
+    def lines() -> Iterator[str]:
+        for number, line in _decoded_lines(fh, path, progress):
+            if isinstance(line, InputError):
+                if skip_invalid and number > 1:
+                    report.read += 1
+                    report.skip(line)
+                    continue
+                raise line
+            numbers.append(number)
+            yield line + "\n"
+
+    reader = csv.reader(lines())
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as err:
+        raise InputError(path, 1, f"malformed CSV header ({err})") from None
+    header = [h.strip() for h in header]
+    if "text" not in header:
+        raise InputError(
+            path, 1, f"no 'text' column (columns: {', '.join(header) or 'none'}); "
+            "name the column that holds the text 'text'"
+        )
+    text_idx = header.index("text")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            err_in = InputError(path, numbers[-1] if numbers else None, f"malformed CSV ({err})")
+            if not skip_invalid:
+                raise err_in from None
+            report.skip(err_in)
+            continue
+        number = numbers[-1]  # physical line (reader.line_num miscounts after a skipped line)
+        if not any(cell.strip() for cell in row):
+            continue
+        report.read += 1
+        try:
+            if len(row) != len(header):
+                raise InputError(
+                    path, number,
+                    f"expected {len(header)} columns like the header, got {len(row)}; "
+                    "quote cells that contain commas",
+                )
+            check_text(row[text_idx], path, number, what="'text' column")
+        except InputError as err:
+            if not skip_invalid:
+                raise
+            report.skip(err)
+            continue
+        eg: dict[str, Any] = {"text": row[text_idx]}
+        meta = {}
+        for name, cell in zip(header, row, strict=True):
+            if name == "text":
+                continue
+            if name == "label":
+                eg["label"] = cell
+            else:
+                meta[name] = cell
+        if meta:
+            eg["meta"] = meta
+        yield Record(number, eg)
+
+
+_READERS = {"jsonl": read_jsonl, "csv": read_csv, "txt": read_txt}
+
+
+def iter_records(
+    path: str,
+    loader: str | None = None,
+    *,
+    report: LoadReport | None = None,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    """Stream :class:`Record` objects from ``path`` (``-`` for stdin)."""
+    kind = loader or guess_loader(path)
+    if kind not in _READERS:
+        raise AltoolError(f"unknown loader {kind!r}; use one of: {', '.join(LOADERS)}")
+    report = report if report is not None else LoadReport()
+    fh = open_binary(path)
+    name = "<stdin>" if path == "-" else path
+    try:
+        yield from _READERS[kind](fh, name, report, skip_invalid, progress)
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+
+
+def get_stream(path: str, loader: str | None = None, skip_invalid: bool = False) -> Iterator[dict]:
+    """Public helper for recipes: the examples of a file as dicts."""
+    for record in iter_records(path, loader, skip_invalid=skip_invalid):
+        yield record.example
+
+
+def file_size(path: str) -> int | None:
+    if path == "-":
+        return None
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None

@@ -1,0 +1,1 @@
+"""altool.loop."""

@@ -1,0 +1,247 @@
+"""The annotation session: what the UI drives, with no terminal in it.
+
+A :class:`Session` pulls questions from a stream, commits every answer to the store before the
+next question is shown, supports undo (which deletes the stored answer too), batches answers to
+the recipe's ``update`` callback, and tracks how often the model's guess was right. The
+terminal UI only maps keys to these methods; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import AltoolError
+from ..io.hashing import set_hashes
+from ..recipes.components import apply_before_db
+from ..store import Store
+from .queue import END, WAIT, Question, TaskQueue
+
+UNDO_LIMIT = 1000  # answers of a session that can be taken back, newest first
+
+
+class IterableStream:
+    """Adapt any iterable of task dicts (or Questions) to the polling interface."""
+
+    def __init__(self, tasks: Iterable[dict[str, Any] | Question]) -> None:
+        self._it: Iterator[dict[str, Any] | Question] = iter(tasks)
+        self._back: deque[Question] = deque()
+
+    def poll(self) -> Question | object:
+        if self._back:
+            return self._back.popleft()
+        try:
+            item = next(self._it)
+        except StopIteration:
+            return END
+        if isinstance(item, Question):
+            return item
+        return Question(set_hashes(dict(item)))
+
+    def push_front(self, question: Question) -> None:
+        self._back.appendleft(question)
+
+
+def as_stream(stream: Any) -> Any:
+    """A stream with ``poll()`` and ``push_front()``: a TaskQueue as is, else an iterable."""
+    if hasattr(stream, "poll") and hasattr(stream, "push_front"):
+        return stream
+    return IterableStream(stream)
+
+
+@dataclass
+class Answered:
+    answer_id: int
+    question: Question
+    correct: bool | None
+    pending: bool
+
+
+def new_session_id(dataset: str) -> str:
+    return f"{dataset}-{time.strftime('%Y-%m-%d_%H-%M-%S')}-{uuid.uuid4().hex[:6]}"
+
+
+class Session:
+    """One annotation session over a dataset."""
+
+    def __init__(
+        self,
+        store: Store,
+        dataset: str,
+        stream: Any,
+        *,
+        view: str = "binary",
+        labels: list[str] | None = None,
+        multilabel: bool = False,
+        batch_size: int = 10,
+        exclude: list[str] | None = None,
+        update: Callable[[list[dict[str, Any]]], Any] | None = None,
+        validate_answer: Callable[[dict[str, Any]], Any] | None = None,
+        status: Callable[[], dict[str, Any]] | None = None,
+        progress: Callable[[Session], float | None] | None = None,
+        before_db: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+        exclude_by: str = "task",
+        session_id: str | None = None,
+    ) -> None:
+        self.store = store
+        self.dataset = dataset
+        self.stream = as_stream(stream)
+        self.view = view
+        self.labels = list(labels or [])
+        self.multilabel = multilabel
+        self.batch_size = max(1, batch_size)
+        self.update = update
+        self.validate_answer = validate_answer
+        self.worker_status = status
+        self.progress = progress
+        self.before_db = before_db
+        self.exclude_by = exclude_by
+        self.session_id = session_id or new_session_id(dataset)
+        store.ensure_dataset(dataset)
+        answered = store.input_hashes if exclude_by == "input" else store.task_hashes
+        self._skip = answered([dataset, *(exclude or [])])
+        self._history: deque[Answered] = deque(maxlen=UNDO_LIMIT)  # memory stays bounded
+        self._pending: list[dict[str, Any]] = []
+        self._recent: deque[bool] = deque(maxlen=50)
+        self.current: Question | None = None
+        self.finished = False
+        self.count = 0
+        self.dataset_total = store.count_answers(dataset)
+
+    # -- questions ---------------------------------------------------------------------------
+    def advance(self) -> Question | None:
+        """Make sure there is a current question if one is available (never blocks)."""
+        while self.current is None and not self.finished:
+            item = self.stream.poll()
+            if item is WAIT:
+                return None
+            if item is END:
+                self.finished = True
+                return None
+            if self._key(item) in self._skip:
+                continue
+            if not self._claim(item):
+                continue  # answered meanwhile, or on screen in another session
+            self.current = item
+        return self.current
+
+    def _claim(self, question: Question) -> bool:
+        """Reserve ``question`` in the store so no other session shows it at the same time."""
+        return self.store.claim_task(self.dataset, self._key(question), self.session_id,
+                                     by_input=self.exclude_by == "input")
+
+    def _key(self, question: Question) -> int:
+        """What marks a question as answered: its task hash, or with ``exclude_by="input"``
+        its input hash (any answer to the same text counts)."""
+        if self.exclude_by == "input":
+            return question.task["_input_hash"]
+        return question.task_hash
+
+    # -- answering ---------------------------------------------------------------------------
+    def answer(self, answer: str, accept: list[str] | None = None,
+               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store the answer to the current question (committed on return) and move on.
+
+        ``fields`` override task fields in the stored example (``review`` stores the chosen
+        version's label, options and hashes this way)."""
+        question = self.current
+        if question is None:
+            raise AltoolError("there is no question to answer")
+        eg = {**question.task, **(fields or {})}
+        eg["answer"] = answer
+        if self.view == "choice":
+            eg["accept"] = list(accept or []) if answer == "accept" else []
+        eg["_session_id"] = self.session_id
+        eg["_timestamp"] = int(time.time())
+        if self.validate_answer is not None and answer != "ignore":
+            self.validate_answer(eg)
+        eg = apply_before_db(self.before_db, eg)
+        answer_id = self.store.add_answer(self.dataset, eg, self.session_id)
+        correct = self._was_right(question, eg)
+        if correct is not None:
+            self._recent.append(correct)
+        self._skip.add(self._key(question))
+        self._pending.append(eg)
+        self._history.append(Answered(answer_id, question, correct, True))
+        self.count += 1
+        self.dataset_total += 1
+        if len(self._pending) >= self.batch_size:
+            self._send()
+        self.current = None
+        self.advance()
+        return eg
+
+    def undo(self) -> bool:
+        """Take back the last answer of this session: delete it and ask it again."""
+        if not self._history:
+            return False
+        last = self._history.pop()
+        self.store.remove_answer(last.answer_id)
+        if last.correct is not None and self._recent:
+            self._recent.pop()
+        self._pending = [
+            eg for eg in self._pending if eg.get("_task_hash") != last.question.task_hash
+        ]
+        self._skip.discard(self._key(last.question))
+        if self.current is not None:
+            self.stream.push_front(self.current)
+            self.finished = False  # the pushed-back question is still to be asked
+        self.current = last.question
+        self._claim(last.question)
+        self.count -= 1
+        self.dataset_total -= 1
+        return True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def close(self) -> None:
+        """Hand the last partial batch to ``update`` (answers are already stored) and free the
+        question this session was showing."""
+        self._send()
+        self.store.release_claims(self.dataset, self.session_id)
+
+    def _send(self) -> None:
+        if self._pending and self.update is not None:
+            batch, self._pending = self._pending, []
+            self.update(batch)
+        self._pending = []
+
+    # -- model feedback ----------------------------------------------------------------------
+    @staticmethod
+    def _was_right(question: Question, eg: dict[str, Any]) -> bool | None:
+        if question.predicted is None or eg["answer"] == "ignore":
+            return None
+        if "accept" in eg:
+            return sorted(eg["accept"]) == sorted(question.predicted)
+        predicted_yes = eg.get("label") in question.predicted
+        return predicted_yes == (eg["answer"] == "accept")
+
+    @property
+    def recent_accuracy(self) -> tuple[float | None, int]:
+        """Share of the model's last (up to 50) guesses that matched the answer."""
+        if not self._recent:
+            return None, 0
+        return sum(self._recent) / len(self._recent), len(self._recent)
+
+    def status(self) -> dict[str, Any]:
+        acc, n = self.recent_accuracy
+        out: dict[str, Any] = {
+            "session": self.count,
+            "dataset": self.dataset_total,
+            "accuracy": acc,
+            "accuracy_n": n,
+        }
+        if self.worker_status is not None:
+            out.update(self.worker_status())
+        if self.progress is not None:
+            out["done"] = self.progress(self)  # the recipe's progress: 0-1, or None
+        return out
+
+
+__all__ = ["Session", "TaskQueue", "IterableStream", "WAIT", "END", "new_session_id"]

@@ -1,0 +1,434 @@
+"""The background worker: owns the model, learns from answers, keeps the queue full.
+
+It runs in a daemon thread with its own SQLite connection and BLAS/OpenMP limited to one
+thread (on 2 cores an oversubscribed fit was measured 10x slower). The UI never calls into it
+except :meth:`Worker.notify` (new answers) and :meth:`Worker.stop`. If the model fails, the
+worker logs the traceback under ``ALTOOL_HOME/logs``, reports a one-line warning in its status,
+and keeps serving questions in cold-start order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..models import stack_rows
+from ..models.encoder import featurizer_for
+from ..paths import log_dir
+from ..store import SourceRow, Store
+from .learner import Learner, Pick, make_task
+from .queue import Question
+from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
+
+
+class QuestionSink(Protocol):
+    """Where the worker puts questions: a TaskQueue, or a pipe to the UI process."""
+
+    def replace(self, questions: list[Question]) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def asked(self) -> set[int]: ...
+
+    def __len__(self) -> int: ...
+
+COLD_SAMPLE = 2_000
+CHUNK = 5_000
+SLOW_CHUNK = 500  # rows per step for a slow (cacheable, e.g. embedding) model: ~2-8 s each
+RESAMPLE_EVERY = 5
+STOP_SET = 1_000  # examples the stopping criterion compares successive models on
+
+
+def default_queue_size(batch_size: int) -> int:
+    """Questions kept ready: enough that a fast annotator doesn't run dry while the model
+    refits and rescores (seconds on a large source)."""
+    return max(5 * batch_size, 50)
+
+
+class _Stopped(Exception):
+    """Raised inside a refresh when the worker is asked to stop (caught in ``_guard``)."""
+
+
+@dataclass
+class WorkerStatus:
+    state: str = "starting"  # starting | warming up | ready | failed
+    model_version: int = 0
+    trained_on: int = 0
+    fits: int = 0
+    last_fit_s: float = 0.0
+    last_refresh_s: float = 0.0
+    warning: str | None = None
+    progress: str | None = None  # e.g. "embedding 3,000/20,000" while a pool is encoded
+    can_stop: bool = False  # the stopping criterion fired: more labels change little
+    stop_agreement: float | None = None  # kappa between the last two models on the stop set
+    skipped: int | None = None  # stream strategy: candidates passed over so far
+    seen: int | None = None  # stream strategy: candidates it has looked at
+    audit_accuracy: float | None = None  # the model's accuracy on random picks (--mix)
+    audit_n: int = 0  # random picks it was measured on
+
+
+class Worker(threading.Thread):
+    def __init__(
+        self,
+        *,
+        db_path: Path,
+        dataset: str,
+        source: str,
+        learner: Learner,
+        queue: QuestionSink,
+        batch_size: int = 10,
+        exclude: list[str] | None = None,
+        pool_size: int = 20_000,
+        queue_size: int | None = None,
+        model_path: Path | None = None,
+        save_every: int = 5,
+    ) -> None:
+        super().__init__(name="altool-worker", daemon=True)
+        self.db_path = db_path
+        self.dataset = dataset
+        self.source = source
+        self.learner = learner
+        self.queue = queue
+        self.batch_size = max(1, batch_size)
+        self.exclude = list(exclude or [])
+        self.pool_size = pool_size
+        self.queue_size = queue_size or default_queue_size(self.batch_size)
+        self.model_path = model_path
+        self.save_every = save_every
+        self.status = WorkerStatus()
+        self.on_status: Callable[[WorkerStatus], None] | None = None
+        self._event = threading.Event()
+        self._stopping = threading.Event()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._pool: tuple[list[SourceRow], Any] | None = None
+        self._failed = False
+        self._drained = False
+        self._finished = False
+        self._pool_uses = 0
+        # featurize(texts, progress=None); through the store's cache once run() has a store
+        self._featurize = featurizer_for(learner.model, None)
+        self.stopping = StabilizingPredictions(measure=measure_for(len(learner.labels)))
+        self._stop_X: Any = None
+
+    # -- called from the UI thread -----------------------------------------------------------
+    def notify(self, n_answers: int = 1) -> None:
+        with self._lock:
+            self._pending += n_answers
+        self._event.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._event.set()
+        if self.is_alive():
+            self.join(timeout)
+
+    # -- the thread --------------------------------------------------------------------------
+    def run(self) -> None:
+        from .threads import one_thread
+
+        with one_thread():
+            store = Store(self.db_path)
+            self._featurize = featurizer_for(self.learner.model, store)
+            self.learner.featurizer = self._featurize  # answered texts: cached vectors too
+            try:
+                self._loop(store)
+            finally:
+                self._save()
+                store.close()
+
+    def _loop(self, store: Store) -> None:
+        self._guard(self._refresh, store)
+        if store.count_answers(self.dataset) and not self._failed:
+            self._guard(self._fit, store)  # catch up on answers given since the model was saved
+            self._guard(self._refresh, store)
+        fits_since_save = 0
+        while not self._stopping.is_set():
+            self._event.wait(0.5)
+            self._event.clear()
+            if self._stopping.is_set():
+                return
+            with self._lock:
+                due = self._pending >= self.batch_size
+                if due:
+                    self._pending = 0
+            if due and not self._failed:
+                self._guard(self._fit, store)
+                if self._stopping.is_set():
+                    return
+                fits_since_save += 1
+                if fits_since_save >= self.save_every:
+                    self._save()
+                    fits_since_save = 0
+            if due:
+                self._finished = False  # new answers (or an undo) may open the source again
+            queued = len(self.queue)
+            low = queued < self.batch_size and not self._drained
+            if due or low or (queued == 0 and not self._finished):
+                self._guard(self._refresh, store)
+
+    def _guard(self, fn, store: Store) -> None:
+        try:
+            fn(store)
+        except _Stopped:
+            return  # quitting: drop the half-done refresh, the model is saved next
+        except Exception as err:  # the UI must keep going whatever the model does
+            self._failed = True
+            log = log_error("worker error")
+            self.status.warning = (
+                f"model failed ({type(err).__name__}: {err}); asking in cold-start order. "
+                f"Details: {log}"
+            )
+            self.status.state = "failed"
+            self._fallback(store)
+        finally:
+            if self.on_status is not None:
+                self.on_status(self.status)
+
+    def _fit(self, store: Store) -> None:
+        t0 = time.perf_counter()
+        answers = list(store.iter_answers(self.dataset)) if store.has_dataset(self.dataset) else []
+        n = self.learner.fit(answers)
+        model = self.learner.model
+        self.status.last_fit_s = time.perf_counter() - t0
+        self.status.fits += 1
+        self.status.trained_on = n
+        self.status.model_version = model.version
+        self.status.state = "ready" if model.ready else "warming up"
+        self._after_fit(store)
+
+    def _after_fit(self, store: Store) -> None:
+        """Status that needs the fitted text classifier: the audit and the stop criterion."""
+        self.status.audit_accuracy, self.status.audit_n = self.learner.audit.result
+        self._check_stop(store)
+
+    def _check_stop(self, store: Store) -> None:
+        """Compare the model just fitted with the previous one on the stop set (a random
+        sample of the source, featurised once) and update the stopping criterion."""
+        model = self.learner.model
+        if not model.ready:
+            return
+        if self._stop_X is None:
+            rows = store.sample_source(self.source, STOP_SET)
+            if not rows:
+                return
+            self._stop_X = self._featurize([r.text for r in rows])
+        P = model.predict_proba(self._stop_X)
+        self.stopping.update(predictions_from_probs(P, model.exclusive),
+                             at=self.status.trained_on)
+        self.status.can_stop = self.stopping.fired
+        self.status.stop_agreement = self.stopping.last
+
+    def _refresh(self, store: Store) -> None:
+        t0 = time.perf_counter()
+        model = self.learner.model
+        if not self._failed:  # keep showing "failed" while serving cold-start questions
+            self.status.state = "ready" if model.ready else "warming up"
+        skip = self._asked(store)
+        total = store.count_source(self.source)
+        if not model.ready:
+            # a slow model's cold sample is the same every time, so its vectors come cached
+            rows = store.sample_source(self.source, COLD_SAMPLE, seed=0 if self._slow else None)
+            picks = self._choose(rows, self._features(store, rows, skip), skip)
+        else:
+            rows, X = self._pool_features(store, total, skip)
+            picks = self._choose(rows, X, skip)
+            if self._windowed(total) and self.learner.state.get("stream_ran_out"):
+                rows, X = self._next_window(store, skip)  # the stream passed this window
+                picks = self._choose(rows, X, skip)
+        if not picks:
+            picks, rows = self._remaining(store, skip)
+        self._publish(store, rows, picks)
+        if self.learner.skipped is not None:
+            self.status.skipped, self.status.seen = self.learner.skipped
+        # Fewer picks than asked for: the source is nearly used up. Don't rescan on a low
+        # queue again until new answers arrive.
+        self._drained = len(picks) < self.queue_size
+        self._finished = not picks
+        if not picks:
+            self.queue.finish()
+        self.status.last_refresh_s = time.perf_counter() - t0
+
+    def _asked(self, store: Store) -> set[int]:
+        """Task hashes not to ask: answered in the dataset or the excluded ones, or queued."""
+        return store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+
+    def _choose(self, rows: list[SourceRow], X: Any, skip: set[int]) -> list[Pick]:
+        if not rows:
+            return []
+        return self.learner.choose(X, [r.input_hash for r in rows], self.queue_size, skip)
+
+    def _pool_features(
+        self, store: Store, total: int, skip: set[int]
+    ) -> tuple[list[SourceRow], Any]:
+        """The pool to score and its features, computed in chunks and kept between refreshes.
+
+        A source of up to ``pool_size`` examples is the pool, featurised once. A larger one is
+        scored through a random sample of ``pool_size`` rows, drawn again every
+        ``RESAMPLE_EVERY`` refreshes (featurising 20,000 texts takes seconds). A slow model
+        (embeddings: minutes for 20,000 texts) keeps one seeded sample, whose vectors later
+        sessions find in the cache. A strategy that walks its pool in source order (``stream``)
+        gets the source window by window instead (:meth:`_next_window`)."""
+        if self._windowed(total):
+            if self._pool is None:  # resume after the last row the stream asked about
+                start = store.last_answered_row(self.source, self.dataset,
+                                                self.learner.strategy_name)
+                return self._next_window(store, skip, after_id=start)
+            return self._pool
+        whole = total <= self.pool_size
+        resample = not whole and not self._slow and self._pool_uses >= RESAMPLE_EVERY
+        if self._pool is None or resample:
+            if whole:
+                rows = [row for chunk in store.iter_source(self.source, CHUNK) for row in chunk]
+            else:
+                rows = store.sample_source(self.source, self.pool_size,
+                                           seed=0 if self._slow else None)
+            self._pool, self._pool_uses = (rows, self._features(store, rows, skip)), 0
+        self._pool_uses += 1
+        return self._pool
+
+    def _windowed(self, total: int) -> bool:
+        """Whether the pool is a window of the source in source order (a stream strategy on a
+        source larger than ``pool_size``)."""
+        in_order = getattr(self.learner.strategy, "in_source_order", False)
+        return bool(in_order) and total > self.pool_size
+
+    def _next_window(
+        self, store: Store, skip: set[int], after_id: int | None = None
+    ) -> tuple[list[SourceRow], Any]:
+        """The ``pool_size`` source rows after ``after_id`` (default: after the current
+        window), featurised. At the end of the source the window stays where it is."""
+        if after_id is None:
+            after_id = self._pool[0][-1].id if self._pool and self._pool[0] else 0
+        rows = next(store.iter_source(self.source, self.pool_size, after_id=after_id), [])
+        if rows or self._pool is None:
+            self._pool = (rows, self._features(store, rows, skip))
+        return self._pool
+
+    @property
+    def _slow(self) -> bool:
+        return bool(getattr(self.learner.model, "cacheable", False))
+
+    def _features(self, store: Store, rows: list[SourceRow], skip: set[int]) -> Any:
+        """Features of ``rows``, computed in chunks. Between chunks, if the UI's queue runs
+        low, it gets questions from the rows featurised so far; a slow model (embeddings:
+        minutes for a large pool) also reports its progress in the status."""
+        if not rows:
+            return None  # nothing to choose from (``_choose`` returns no picks)
+        chunk = SLOW_CHUNK if self._slow else CHUNK
+        parts = []
+        try:
+            for start in range(0, len(rows), chunk):
+                if self._stopping.is_set():
+                    raise _Stopped  # featurising a pool takes seconds: don't keep quit waiting
+                parts.append(self._featurize([r.text for r in rows[start : start + chunk]]))
+                done = min(start + chunk, len(rows))
+                if done == len(rows):
+                    break
+                if self._slow:
+                    self._report(f"embedding {done:,}/{len(rows):,}")
+                if len(self.queue) == 0 or (self._slow and len(self.queue) < self.batch_size):
+                    # The UI is waiting: questions before the whole pool is featurised.
+                    self._publish(store, rows, self._choose(rows[:done], stack_rows(parts), skip))
+        finally:
+            if self.status.progress is not None:
+                self._report(None)
+        return stack_rows(parts)
+
+    def _report(self, progress: str | None) -> None:
+        self.status.progress = progress
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+    def _remaining(self, store: Store, skip: set[int]) -> tuple[list[Pick], list[SourceRow]]:
+        """Scan the whole source for anything still unasked (the sample may have missed it)."""
+        for chunk in store.iter_source(self.source, CHUNK):
+            X = self._featurize([r.text for r in chunk])
+            picks = self._choose(chunk, X, skip)
+            if picks:
+                return picks, chunk
+        return [], []
+
+    def _fallback(self, store: Store) -> None:
+        """No model: queue a random sample of unasked questions (the UI keeps going)."""
+        skip = self._asked(store)
+        self.queue.replace(random_questions(
+            store, self.source, self.learner.labels, self.learner.view, skip, self.queue_size
+        ))
+
+    def _publish(self, store: Store, rows: list[SourceRow], picks: list[Pick]) -> None:
+        examples = store.get_examples([rows[p.row].id for p in picks])
+        questions = []
+        labels = self.learner.labels
+        for p in picks:
+            eg = examples[rows[p.row].id]
+            task = make_task(eg, labels, self.learner.view, p)
+            questions.append(
+                Question(task, _predicted(p, labels, self.learner), self.learner.model.version)
+            )
+        self.queue.replace(questions)
+
+    def _save(self) -> None:
+        model = self.learner.model
+        if self.model_path is None or not model.ready or self._failed:
+            return
+        try:
+            model.save(self.model_path)
+        except Exception:  # saving must never take the session down
+            log_error("saving the model failed")
+
+
+def _predicted(pick: Pick, labels: list[str], learner: Learner) -> list[str] | None:
+    if pick.probs is None:
+        return None
+    if learner.view == "binary":
+        return [labels[pick.label or 0]] if (pick.score or 0) >= 0.5 else []
+    if learner.model.exclusive or len(labels) == 1:
+        return [labels[int(np.argmax(pick.probs))]]
+    return [label for label, p in zip(labels, pick.probs, strict=True) if p >= 0.5]
+
+
+def random_questions(
+    store: Store, source: str, labels: list[str], view: str, skip: set[int], n: int
+) -> list[Question]:
+    """Up to ``n`` unasked questions from a random sample of the source, without a model
+    (used before the worker is up, and when the model has failed)."""
+    rows = store.sample_source(source, max(4 * n, 50))
+    examples = store.get_examples([r.id for r in rows])
+    out: list[Question] = []
+    for i, row in enumerate(rows):
+        label = i % len(labels) if view == "binary" else None
+        task = make_task(examples[row.id], labels, view, Pick(i, label, None, None, "random"))
+        if task["_task_hash"] not in skip:
+            out.append(Question(task))
+        if len(out) >= n:
+            break
+    return out
+
+
+def log_path() -> Path:
+    return log_dir() / "worker.log"
+
+
+def log_note(text: str, detail: str = "") -> Path:
+    """Append one dated line (and ``detail``) to the worker log; return the log's path."""
+    log = log_path()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n{detail}")
+    except OSError:
+        pass  # nowhere to log: the warning on screen still tells the user
+    return log
+
+
+def log_error(what: str) -> Path:
+    """Append the current exception's traceback to the worker log; return the log's path."""
+    return log_note(what, traceback.format_exc())

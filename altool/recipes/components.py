@@ -1,0 +1,89 @@
+"""The recipe component contract: which keys a recipe may return, and checking them.
+
+A recipe returns a dict of components (see :mod:`altool.recipes` for what each one does).
+:func:`check_components` rejects anything the runner would otherwise silently ignore: a missing
+required key, an unknown key (a typo such as ``validate`` for ``validate_answer``), an unknown
+view, a component that should be callable but is not, or an unknown ``config`` key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import AltoolError
+
+REQUIRED = ("dataset", "stream", "view")
+CALLABLES = ("update", "on_exit", "progress", "before_db", "validate_answer", "status")
+OPTIONAL = (*CALLABLES, "exclude", "config")
+CONFIG_KEYS = ("labels", "batch_size", "multilabel", "exclude_by", "title")
+VIEWS = ("binary", "choice", "text", "ner", "ner_manual", "review")
+EXCLUDE_BY = ("task", "input")
+
+
+def _allowed(keys: Iterable[str]) -> str:
+    return ", ".join(keys)
+
+
+def check_components(components: Any) -> dict[str, Any]:
+    """Return ``components`` if it follows the contract, else raise a clear AltoolError."""
+    if not isinstance(components, dict):
+        raise AltoolError(
+            f"a recipe must return a dict of components ({_allowed(REQUIRED)}), "
+            f"got {type(components).__name__}"
+        )
+    missing = [key for key in REQUIRED if key not in components]
+    if missing:
+        raise AltoolError(f"the recipe's components lack: {', '.join(missing)}")
+    for key in components:
+        if key not in REQUIRED and key not in OPTIONAL:
+            raise AltoolError(
+                f"unknown recipe component {key!r}; allowed: {_allowed((*REQUIRED, *OPTIONAL))}"
+            )
+    if components["view"] not in VIEWS:
+        raise AltoolError(f"unknown view {components['view']!r}; use one of: {_allowed(VIEWS)}")
+    for key in CALLABLES:
+        value = components.get(key)
+        if value is not None and not callable(value):
+            raise AltoolError(f"recipe component {key!r} must be a function, got "
+                              f"{type(value).__name__}")
+    exclude = components.get("exclude")
+    if exclude is not None and (isinstance(exclude, str) or not isinstance(exclude, list | tuple)):
+        raise AltoolError("recipe component 'exclude' must be a list of dataset names")
+    check_config(components.get("config") or {})
+    return components
+
+
+def check_config(config: Any) -> dict[str, Any]:
+    """Check a recipe's ``config`` component (keys and value types)."""
+    if not isinstance(config, dict):
+        raise AltoolError(f"recipe component 'config' must be a dict, got {type(config).__name__}")
+    for key in config:
+        if key not in CONFIG_KEYS:
+            raise AltoolError(f"unknown recipe config key {key!r}; allowed: "
+                              f"{_allowed(CONFIG_KEYS)}")
+    batch_size = config.get("batch_size", 10)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise AltoolError(f"recipe config 'batch_size' must be a positive integer, got "
+                          f"{batch_size!r}")
+    if config.get("exclude_by", "task") not in EXCLUDE_BY:
+        raise AltoolError(f"recipe config 'exclude_by' must be one of {_allowed(EXCLUDE_BY)}, "
+                          f"got {config['exclude_by']!r}")
+    labels = config.get("labels")
+    if labels is not None and (
+        not isinstance(labels, list | tuple) or not all(isinstance(x, str) for x in labels)
+    ):
+        raise AltoolError("recipe config 'labels' must be a list of strings")
+    return config
+
+
+def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
+                    eg: dict[str, Any]) -> dict[str, Any]:
+    """Run the recipe's ``before_db`` on one example; it must give back one example dict."""
+    if before_db is None:
+        return eg
+    out = before_db([eg])
+    if not isinstance(out, list) or len(out) != 1 or not isinstance(out[0], dict):
+        raise AltoolError("the recipe's before_db must return the list of examples it was "
+                          "given (one dict per example)")
+    return out[0]

@@ -1,0 +1,60 @@
+"""Run a recipe's components as an interactive session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..loop.session import Session
+from ..store.context import open_store
+from .components import check_components
+
+
+@dataclass
+class Summary:
+    dataset: str
+    answered: int
+    dataset_total: int
+    session_id: str
+
+
+def session_from_components(components: dict[str, Any], store) -> Session:
+    """Build a :class:`Session` from what a recipe returned (validating it first)."""
+    check_components(components)
+    config = components.get("config") or {}
+    return Session(
+        store,
+        components["dataset"],
+        components["stream"],
+        view=components["view"],
+        labels=config.get("labels"),
+        multilabel=bool(config.get("multilabel")),
+        batch_size=int(config.get("batch_size", 10)),
+        exclude=components.get("exclude"),
+        update=components.get("update"),
+        validate_answer=components.get("validate_answer"),
+        status=components.get("status"),
+        progress=components.get("progress"),
+        before_db=components.get("before_db"),
+        exclude_by=config.get("exclude_by", "task"),
+    )
+
+
+def run_components(components: dict[str, Any]) -> Summary:
+    """Open the terminal UI on a recipe's components; always runs ``on_exit``."""
+    from ..ui.ner import app_for
+
+    store = open_store()
+    session = None
+    try:
+        session = session_from_components(components, store)
+        title = (components.get("config") or {}).get("title") or f"altool · {session.dataset}"
+        app_for(session, title).run()
+    finally:
+        if session is not None:
+            session.close()
+        on_exit = components.get("on_exit") if isinstance(components, dict) else None
+        if on_exit is not None:
+            on_exit(session)
+        store.close()
+    return Summary(session.dataset, session.count, session.dataset_total, session.session_id)

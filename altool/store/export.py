@@ -1,0 +1,72 @@
+"""``altool db-out`` formats: the stored answers as JSONL or flat CSV, or merged per input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from ..errors import AltoolError
+from . import Store
+from .merge import merge_answers
+
+FORMATS = ("jsonl", "csv", "merged")
+CSV_COLUMNS = ("text", "label", "accept", "spans", "answer", "_input_hash", "_task_hash",
+               "_session_id", "_timestamp", "meta")
+
+
+def export_rows(
+    store: Store, dataset: str, fmt: str = "jsonl", answer: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """The dataset's rows for ``fmt``: stored answers (jsonl, csv) or one per input (merged)."""
+    if fmt not in FORMATS:
+        raise AltoolError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    store.require_dataset(dataset)
+    if fmt != "merged":
+        return store.iter_answers(dataset, answer)
+    if answer is not None:
+        raise AltoolError("--answer filters stored answers; it can't be combined with "
+                          "--format merged (which merges all of them)")
+    result = merge_answers((dataset, eg) for eg in store.iter_answers(dataset))
+    if result.n_unusable and not result.examples:
+        raise AltoolError(f"{dataset} has no text classification answers (a label, or an "
+                          "accept list): --format merged is for those; use jsonl or csv")
+    return (result.to_row(eg) for eg in result.examples)
+
+
+def csv_row(eg: dict[str, Any]) -> list[str]:
+    """One answer as flat CSV cells: lists and dicts as JSON, missing fields empty."""
+    cells = []
+    for column in CSV_COLUMNS:
+        value = eg.get(column)
+        if value is None:
+            cells.append("")
+        elif isinstance(value, list | dict):
+            cells.append(json.dumps(value, ensure_ascii=False))
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -> int:
+    """Write ``rows`` as JSONL (``jsonl``, ``merged``) or CSV; return how many were written.
+
+    A reader that stops early (``| head``) is not an error: the rest goes to /dev/null."""
+    n = 0
+    try:
+        if fmt == "csv":
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(CSV_COLUMNS)
+            for eg in rows:
+                writer.writerow(csv_row(eg))
+                n += 1
+        else:
+            for eg in rows:
+                fh.write(json.dumps(eg, ensure_ascii=False) + "\n")
+                n += 1
+        fh.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fh.fileno())
+    return n

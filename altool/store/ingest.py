@@ -1,0 +1,144 @@
+"""Loading files into the store: sources (``altool load``) and annotated datasets
+(``altool db-in``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import AltoolError, InputError
+from ..io.hashing import set_hashes
+from ..io.loaders import LoadReport, file_size, iter_records
+from ..io.spans import SpanError, check_tokens, normalize_spans
+from . import ANSWERS, ImportResult, Store
+
+
+def load_file(
+    store: Store,
+    source: str,
+    path: str,
+    loader: str | None = None,
+    *,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[ImportResult, LoadReport]:
+    """Import ``path`` into ``source`` in one transaction (nothing is written on a bad line)."""
+    report = LoadReport()
+    records = iter_records(
+        path, loader, report=report, skip_invalid=skip_invalid, progress=progress
+    )
+
+    def checked():
+        yield from records
+        if report.read == 0:  # raised inside the transaction: nothing (no source) is written
+            where = "stdin" if path == "-" else path
+            raise AltoolError(f"{where}: no examples found (the input is empty)")
+
+    result = store.add_source(source, checked())
+    result.skipped = report.skipped
+    return result, report
+
+
+def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
+    """``source`` is a stored source name, or a file / ``-`` to load on the fly.
+
+    A file is stored under its path as the source name (loading again only adds new lines)."""
+    if store.has_source(source) and source != "-":
+        return source
+    if source == "-":
+        name = "stdin"
+    else:
+        name = source
+        if file_size(source) is None:
+            known = ", ".join(store.source_names()) or "none yet"
+            raise AltoolError(
+                f"{source!r} is neither a stored source (sources: {known}) nor a file; "
+                "load one with: altool load NAME FILE"
+            )
+    load_file(store, name, source, loader)
+    return name
+
+
+def read_annotated(
+    path: str, default_answer: str = "accept", *, skip_invalid: bool = False
+) -> tuple[list[dict[str, Any]], LoadReport]:
+    """An annotated JSONL file (e.g. a Prodigy export) for ``db-in``, every line checked
+    before anything is stored: examples without an ``answer`` get ``default_answer``, spans
+    must lie inside the text and not overlap, missing hashes are computed. A bad line raises
+    :class:`InputError`, or with ``skip_invalid`` is counted in the report and left out."""
+    name = "<stdin>" if path == "-" else path
+    report = LoadReport()
+    out = []
+    for record in iter_records(path, "jsonl", report=report, skip_invalid=skip_invalid):
+        eg, line = record.example, record.line
+        try:
+            answer = eg.get("answer", default_answer)
+            if answer not in ANSWERS:
+                raise InputError(name, line, f'"answer" must be one of {", ".join(ANSWERS)}, '
+                                 f"got {answer!r}")
+            check_spans(eg, name, line)
+            check_tokens_of(eg, name, line)
+        except InputError as err:
+            if not skip_invalid:
+                raise
+            report.skip(err)
+            continue
+        eg["answer"] = answer
+        out.append(set_hashes(eg))
+    if report.read == 0:
+        raise AltoolError(f"{name}: no examples found (the input is empty)")
+    return out, report
+
+
+def check_spans(eg: dict[str, Any], path: str, line: int) -> None:
+    """Spans, if any, must be ``{"start", "end", ...}`` with 0 <= start < end <= len(text)."""
+    spans = eg.get("spans")
+    if spans is None:
+        return
+    if not isinstance(spans, list):
+        raise InputError(path, line, '"spans" must be a list of {"start", "end", "label"}')
+    n = len(eg.get("text", ""))
+    bounds = []
+    for k, span in enumerate(spans):
+        start = span.get("start") if isinstance(span, dict) else None
+        end = span.get("end") if isinstance(span, dict) else None
+        if not (_is_int(start) and _is_int(end) and 0 <= start < end <= n):
+            raise InputError(
+                path, line, f"span {k} has start={start!r}, end={end!r}; need integers with "
+                f"0 <= start < end <= {n} (the text's length)"
+            )
+        bounds.append((start, end, k))
+    bounds.sort()
+    for (_, end, k), (start, _, j) in zip(bounds, bounds[1:], strict=False):
+        if start < end:
+            raise InputError(path, line, f"spans {k} and {j} overlap; the spans of one "
+                             "example must not overlap")
+
+
+def check_tokens_of(eg: dict[str, Any], path: str, line: int) -> None:
+    """``tokens``, if any, must fit the text (Prodigy's format: ``text``, ``start``, ``end``,
+    ``id``) and the spans must start and end on token boundaries."""
+    if "tokens" not in eg:
+        return
+    try:
+        check_tokens(eg.get("text", ""), eg["tokens"])
+        if eg.get("spans"):
+            normalize_spans(eg, allow_overlap=True)
+    except SpanError as err:
+        raise InputError(path, line, str(err)) from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def stored_examples(source: str) -> Iterator[dict[str, Any]]:
+    """The full examples of a stored source in the order they were loaded (read lazily, in
+    chunks, on a connection of its own)."""
+    from .context import open_store
+
+    with open_store() as store:
+        for chunk in store.iter_source(source):
+            ids = [row.id for row in chunk]
+            examples = store.get_examples(ids)
+            yield from (examples[i] for i in ids)

@@ -1,0 +1,86 @@
+"""Finding conflicting answers across datasets and sessions, and resolving them.
+
+Answers are grouped by ``_input_hash``. Each non-ignore answer is reduced to its *decision*
+(answer, label, accepted options, spans); an input whose answers hold more than one decision
+is a conflict. A review task carries the input (text, meta) plus ``versions``: one entry per
+distinct decision with the ``sources`` (dataset and session) that gave it. Resolving stores
+the chosen version's decision, with ``versions`` kept as the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import AltoolError
+from ..io.hashing import set_hashes
+from . import Store
+
+DECISION_KEYS = ("label", "options", "accept", "spans")
+_PRIVATE = ("answer", "_session_id", "_timestamp", "_task_hash", *DECISION_KEYS)
+
+
+def decision(eg: dict[str, Any]) -> tuple:
+    """What an answer says, comparable across answers (hashable)."""
+    spans = tuple((s.get("start"), s.get("end"), s.get("label")) for s in eg.get("spans") or [])
+    accept = tuple(sorted(eg["accept"])) if "accept" in eg else None
+    return (eg.get("answer"), eg.get("label"), accept, spans)
+
+
+def find_conflicts(store: Store, datasets: Sequence[str]) -> list[dict[str, Any]]:
+    """Review tasks for every input answered differently in ``datasets`` (first-seen order)."""
+    by_input: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for name in datasets:
+        store.require_dataset(name)
+        for eg in store.iter_answers(name):
+            if eg.get("answer") != "ignore":
+                by_input.setdefault(eg["_input_hash"], []).append((name, eg))
+    tasks = []
+    for answers in by_input.values():
+        versions: dict[tuple, dict[str, Any]] = {}
+        for dataset, eg in answers:
+            version = versions.setdefault(decision(eg), _version(eg))
+            source = {"dataset": dataset, "session": eg.get("_session_id")}
+            if source not in version["sources"]:
+                version["sources"].append(source)
+        if len(versions) > 1:
+            tasks.append(review_task(answers[0][1], list(versions.values())))
+    return tasks
+
+
+def _version(eg: dict[str, Any]) -> dict[str, Any]:
+    version = {k: eg[k] for k in DECISION_KEYS if k in eg}
+    version["answer"] = eg["answer"]
+    version["_task_hash"] = eg["_task_hash"]
+    version["sources"] = []
+    return version
+
+
+def review_task(example: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The question for one conflicting input: its text and meta, the versions, and the
+    label / options when every version shares them (so a / x can answer directly)."""
+    task = {k: v for k, v in example.items() if k not in _PRIVATE}
+    for key in ("label", "options"):
+        values = {repr(v.get(key)) for v in versions}
+        if len(values) == 1 and key in versions[0]:
+            task[key] = versions[0][key]
+    task["versions"] = versions
+    return set_hashes(task)
+
+
+def resolution(task: dict[str, Any], key: str) -> tuple[str, dict[str, Any]]:
+    """``(answer, fields)`` to store for a key pressed on a review task: a digit picks that
+    version; ``x`` rejects; ``a`` accepts the shared label. AltoolError if the key can't."""
+    versions = task["versions"]
+    if key.isdigit():
+        number = int(key)
+        if not 1 <= number <= len(versions):
+            raise AltoolError(f"No version {number} here: pick 1-{len(versions)}.")
+        chosen = versions[number - 1]
+        fields = {k: chosen[k] for k in (*DECISION_KEYS, "_task_hash") if k in chosen}
+        return chosen["answer"], fields
+    if key == "x":
+        return "reject", ({"accept": []} if "options" in task else {})
+    if key == "a" and "label" in task:
+        return "accept", {}
+    raise AltoolError(f"Pick a version with 1-{len(versions)} (a accepts only a shared label).")

@@ -1,0 +1,473 @@
+"""The full-screen terminal UI: prompt_toolkit reads keys, Rich draws the screen.
+
+Keys (the same in every view): ``a`` accept, ``x`` reject, ``space`` ignore, ``u`` or
+``backspace`` undo, ``q`` / Ctrl-C quit, ``?`` help, ``1``-``9`` pick a label, ``/`` filter
+labels, up/down scroll a long text. All state lives in :class:`~altool.loop.session.Session`; this
+module only maps keys to it and draws it. Set ``ALTOOL_LATENCY_LOG=FILE`` to log, per key, the
+seconds from the key press to the finished redraw.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from ..errors import AltoolError
+from ..loop.session import Session
+from ..store.review import resolution
+from .render import printable as _printable
+from .render import review_prompt
+
+KEYS_LINE = "a accept · x reject · space ignore · u undo · q quit · ? help"
+HELP = """\
+a          accept (binary: the label applies; choice: the highlighted / selected labels)
+x          reject (binary: it does not apply; choice: none of the labels)
+space      ignore (skip; stored as 'ignore', never asked again)
+u, ⌫       undo the last answer (repeatable; the stored answer is deleted)
+1-9        choice view: pick that label (several labels: toggle it, then a);
+           review view: store that version
+/          choice view: type to filter the labels, enter picks the first match, esc clears
+↑ ↓        scroll a long text
+q, ctrl-c  quit (every answer is already saved)
+?          show or hide this help"""
+
+
+@dataclass
+class ViewState:
+    """What the screen shows beyond the session: selection, filter, scroll, messages."""
+
+    selected: set[str] = field(default_factory=set)
+    filter_text: str | None = None
+    scroll: int = 0
+    show_help: bool = False
+    message: str = ""
+    question_id: int | None = None
+
+
+def visible_labels(labels: list[str], filter_text: str | None) -> list[str]:
+    """Labels shown with numbers 1-9: all, or those matching the filter (case-insensitive)."""
+    if filter_text:
+        needle = filter_text.lower()
+        return [label for label in labels if needle in label.lower()]
+    return labels
+
+
+def render_screen(session: Session, state: ViewState, width: int, height: int,
+                  title: str = "altool") -> str:
+    """The whole screen as ANSI text (a pure function of session + view state)."""
+    console = Console(
+        file=io.StringIO(), width=max(width, 20), force_terminal=True, color_system="256",
+        legacy_windows=False, highlight=False, emoji=False,
+    )
+    body_height = max(height - 3, 5)
+    question = session.current
+    header = Text(title, style="bold")
+    if state.show_help:
+        body: Any = Panel(Text(HELP), title="keys", border_style="cyan")
+        lines = _lines(console, Group(header, body))
+    elif question is None:
+        if session.finished:
+            msg = "No more questions: everything in the source has been answered. Press q to quit."
+        elif session.count:
+            msg = "Waiting for the next question…"
+        else:
+            msg = "Getting the first questions ready…"
+        lines = _lines(console, Group(header, Text(""), Text(msg, style="bold")))
+    else:
+        prompt = _prompt(session, state)
+        prompt_lines = _lines(console, prompt)
+        text_panel_lines = _lines(console, _text_panel(question.task))
+        room = body_height - 1 - len(prompt_lines)
+        if len(text_panel_lines) > room and room > 3:
+            max_scroll = len(text_panel_lines) - room + 1
+            state.scroll = min(state.scroll, max_scroll)
+            shown = text_panel_lines[state.scroll : state.scroll + room - 1]
+            more = len(text_panel_lines) - state.scroll - len(shown)
+            hint = f"  ↑↓ scroll · {more} more lines" if more > 0 else "  ↑ scroll up"
+            text_panel_lines = shown + [_lines(console, Text(hint, style="dim"))[0]]
+        lines = _lines(console, header) + text_panel_lines + prompt_lines
+    lines = lines[:body_height]
+    lines += [""] * (body_height - len(lines))
+    status = _lines(console, Text(status_line(session), style="reverse", overflow="ellipsis",
+                                  no_wrap=True))[:1]
+    message = state.message or _warning(session)
+    footer = _lines(console, Text(message or KEYS_LINE, style="yellow" if message else "dim",
+                                  no_wrap=True, overflow="ellipsis"))[:1]
+    return "\n".join(lines + status + footer)
+
+
+def _lines(console: Console, renderable: Any) -> list[str]:
+    with console.capture() as capture:
+        console.print(renderable)
+    return capture.get().rstrip("\n").split("\n")
+
+
+
+def _text_panel(task: dict[str, Any]) -> Panel:
+    text = Text(_printable(task.get("text", "")))
+    meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
+    subtitle = " · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4])
+    # a Text, not a str: Rich would parse a str subtitle as markup ("[/b]" in meta crashed)
+    return Panel(text, subtitle=Text(_printable(subtitle)) if subtitle else None,
+                 subtitle_align="right", border_style="white")
+
+
+def _prompt(session: Session, state: ViewState) -> Any:
+    question = session.current
+    assert question is not None
+    task = question.task
+    score = (task.get("meta") or {}).get("score")
+    if isinstance(score, int | float):
+        score_txt = f"model score {score:.2f}"
+    else:  # "no model yet" only where a model is coming (recipes with a status())
+        score_txt = "no model yet" if session.worker_status is not None else ""
+    if session.view == "review":
+        return review_prompt(task)
+    if session.view == "text" or (session.view == "binary" and not task.get("label")):
+        return Text("Accept, reject or ignore?  (a / x / space)", style="bold")
+    if session.view == "binary":
+        label = task.get("label", "")
+        line = Text.assemble(("Does ", "bold"), (f" {label} ", "bold reverse magenta"),
+                             (" apply?   ", "bold"), (score_txt, "dim"))
+        return line
+    labels = [o["id"] for o in task.get("options", [])] or session.labels
+    shown = visible_labels(labels, state.filter_text)
+    guess = set(question.predicted or [])
+    parts: list[Text] = []
+    for i, label in enumerate(shown[:9], start=1):
+        mark = "●" if label in state.selected else ("◆" if label in guess else " ")
+        style = "bold reverse green" if label in state.selected else (
+            "bold reverse magenta" if label in guess else "")
+        parts.append(Text.assemble((f"{i} ", "bold cyan"), (f"{mark}{label}", style), "  "))
+    row = Text()
+    for part in parts:
+        row.append_text(part)
+    extra = len(shown) - 9
+    notes = []
+    if extra > 0:
+        notes.append(f"+{extra} more: type / to filter")
+    if state.filter_text is not None:
+        notes.append(f"filter: {state.filter_text}▌ (enter picks 1, esc clears)")
+    if session.multilabel:
+        kind = "toggle labels, a confirms"
+    else:
+        kind = "a accepts ◆ guess, digit picks" if guess else "digit picks"
+    head = Text.assemble(("Which label? ", "bold"), (f"({kind})   ", "dim"), (score_txt, "dim"))
+    return Group(head, row, Text(" · ".join(notes), style="dim")) if notes else Group(head, row)
+
+
+STATUS_WIDTH = 80
+
+
+def status_line(session: Session) -> str:
+    """One line: answers this session and in the dataset, the model's recent hit rate, state.
+
+    Once the stopping criterion fires the line says "you can probably stop" right after the
+    counts, and the model's own details shrink (dropped one by one past 80 columns); the
+    stream's skips, the random-pick check and the recipe's progress stay, after it (a narrow
+    terminal cuts the line's end)."""
+    s = session.status()
+    state = s.get("model_state")
+    stop = state == "ready" and bool(s.get("can_stop"))
+    model: list[str] = []  # the part that shrinks when the line is too long
+    if s.get("accuracy") is not None:
+        model.append(f"{s['accuracy']:.0%} right" if stop
+                     else f"model {s['accuracy']:.0%} right (last {s['accuracy_n']})")
+    if state == "ready":
+        version = f"v{s.get('model_version', 0)}"
+        model.append(version if stop else f"{version}, {s.get('trained_on', 0)} ex")
+    elif state in ("warming up", "starting"):
+        model.append("model warming up")
+    elif state == "failed":
+        model.append("model failed")
+    rest = []
+    if s.get("progress"):  # e.g. "embedding 3,000/20,000"
+        rest.append(s["progress"])
+    if s.get("seen"):  # a stream strategy
+        rest.append(f"skipped {s['skipped']:,} of {s['seen']:,}")
+    if s.get("audit_accuracy") is not None:  # --mix random=SHARE: the unbiased check
+        rest.append(f"random picks {s['audit_accuracy']:.0%} right ({s['audit_n']})")
+    if s.get("done") is not None:  # the recipe's progress()
+        rest.append(f"{s['done']:.0%} done")
+    counts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
+    if stop:
+        counts.append("you can probably stop")
+    line = " " + " · ".join([*counts, *model, *rest])
+    while stop and model and len(line) > STATUS_WIDTH:
+        model.pop(0)
+        line = " " + " · ".join([*counts, *model, *rest])
+    return line
+
+
+def _warning(session: Session) -> str:
+    return session.status().get("warning") or ""
+
+
+class TeachApp:
+    """Wire a :class:`Session` to a full-screen prompt_toolkit application."""
+
+    extra_keys: tuple[str, ...] = ()  # more prompt_toolkit key names a subclass's act() takes
+
+    def __init__(self, session: Session, title: str = "altool") -> None:
+        self.session = session
+        self.title = title
+        self.state = ViewState()
+        self._key_time: float | None = None
+        self._latency_log = os.environ.get("ALTOOL_LATENCY_LOG")
+        self.app = self._build()
+
+    # -- actions -----------------------------------------------------------------------------
+    def _new_question(self) -> None:
+        q = self.session.current
+        qid = id(q) if q is not None else None
+        if qid != self.state.question_id:
+            self.state.question_id = qid
+            self.state.scroll = 0
+            self.state.filter_text = None
+            self.state.selected = set(q.predicted or []) if (q and self.session.multilabel) \
+                else set()
+
+    def act(self, key: str) -> bool:
+        """Handle one key; return False when the app should quit."""
+        session = self.session
+        self.state.message = ""
+        if key in ("q", "c-c"):
+            return False
+        if key == "?":
+            self.state.show_help = not self.state.show_help
+            return True
+        if key in ("u", "backspace") and self.state.filter_text is None:
+            if not session.undo():
+                self.state.message = "Nothing to undo in this session."
+            self.state.question_id = None
+            self._new_question()
+            return True
+        session.advance()
+        self._new_question()
+        if session.current is None:
+            return True
+        if key == "up":
+            self.state.scroll = max(0, self.state.scroll - 1)
+        elif key == "down":
+            self.state.scroll += 1
+        elif key == "space":
+            self._answer("ignore")
+        elif session.view == "review" and (key in ("a", "x") or key.isdigit()):
+            self._review(key)
+        elif key == "x":
+            self._answer("reject")
+        elif key == "a":
+            self._accept()
+        elif key.isdigit() and key != "0" and session.view == "choice":
+            self._digit(int(key))
+        return True
+
+    def _labels(self) -> list[str]:
+        q = self.session.current
+        options = [o["id"] for o in (q.task.get("options") or [])] if q else []
+        return options or self.session.labels
+
+    def _accept(self) -> None:
+        session = self.session
+        if session.view in ("binary", "text"):
+            self._answer("accept")
+            return
+        chosen = self.state.selected if session.multilabel else set(
+            session.current.predicted or []) if session.current else set()
+        if not chosen and not session.multilabel:
+            self.state.message = "No guess yet: pick a label with 1-9 (or / to filter)."
+            return
+        if not chosen:
+            self.state.message = "Nothing selected: toggle labels with 1-9, or x for none."
+            return
+        self._answer("accept", sorted(chosen, key=self._labels().index))
+
+    def _digit(self, number: int) -> None:
+        shown = visible_labels(self._labels(), self.state.filter_text)
+        if number > min(len(shown), 9):
+            self.state.message = f"No label {number} here."
+            return
+        label = shown[number - 1]
+        if self.session.multilabel:
+            self.state.selected ^= {label}
+            self.state.filter_text = None
+        else:
+            self._answer("accept", [label])
+
+    def _review(self, key: str) -> None:
+        assert self.session.current is not None
+        try:
+            answer, fields = resolution(self.session.current.task, key)
+        except AltoolError as err:
+            self.state.message = str(err)
+            return
+        self._answer(answer, fields=fields)
+
+    def _answer(self, answer: str, accept: list[str] | None = None,
+                fields: dict[str, Any] | None = None) -> None:
+        try:
+            self.session.answer(answer, accept, fields)
+        except AltoolError as err:
+            self.state.message = str(err)
+            return
+        except Exception as err:  # validate_answer raised: show it and keep the question
+            self.state.message = f"Not saved: {err}"
+            return
+        self._new_question()
+
+    # -- prompt_toolkit wiring -------------------------------------------------------------------
+    def _build(self):
+        from prompt_toolkit.application import Application
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.key_binding import KeyBindings
+        from prompt_toolkit.layout import Layout, Window
+        from prompt_toolkit.layout.controls import FormattedTextControl
+
+        kb = KeyBindings()
+        filtering = Condition(lambda: self.state.filter_text is not None)
+        normal = ~filtering
+
+        def bind(*keys: str, name: str, condition=normal) -> None:
+            @kb.add(*keys, filter=condition)
+            def _(event) -> None:
+                self._key_time = time.perf_counter()
+                if not self.act(name):
+                    event.app.exit()
+
+        for key in ("a", "x", "u", "q", "?", *"123456789"):
+            bind(key, name=key)
+        bind(" ", name="space")
+        bind("backspace", name="backspace")
+        bind("c-c", name="c-c", condition=Condition(lambda: True))
+        bind("up", name="up", condition=Condition(lambda: True))
+        bind("down", name="down", condition=Condition(lambda: True))
+        for key in "123456789":
+            bind(key, name=key, condition=filtering)
+        for key in self.extra_keys:
+            bind(key, name=key)
+
+        @kb.add("/", filter=normal)
+        def _(event) -> None:
+            if self.session.view == "choice":
+                self.state.filter_text = ""
+
+        @kb.add("escape", filter=filtering)
+        def _(event) -> None:
+            self.state.filter_text = None
+
+        @kb.add("enter", filter=filtering)
+        def _(event) -> None:
+            self._key_time = time.perf_counter()
+            self._digit(1)
+            self.state.filter_text = None
+
+        @kb.add("backspace", filter=filtering)
+        def _(event) -> None:
+            self.state.filter_text = (self.state.filter_text or "")[:-1]
+
+        @kb.add("<any>", filter=filtering)
+        def _(event) -> None:
+            char = event.data
+            if char.isprintable() and not char.isdigit():
+                self.state.filter_text = (self.state.filter_text or "") + char
+
+        def body():
+            self.session.advance()
+            self._new_question()
+            size = self.app.output.get_size()
+            return self.formatted(size.columns, size.rows)
+
+        control = FormattedTextControl(body, focusable=True, show_cursor=False)
+        app = Application(
+            layout=Layout(Window(control, wrap_lines=False)),
+            key_bindings=kb,
+            full_screen=True,
+            refresh_interval=0.25,
+            input=_terminal_input(),
+        )
+        app.after_render += self._after_render
+        return app
+
+    def render(self, width: int, height: int) -> str:
+        """The screen as ANSI text (a subclass with its own views draws them here)."""
+        return render_screen(self.session, self.state, width, height, self.title)
+
+    def formatted(self, width: int, height: int) -> Any:
+        """The screen as prompt_toolkit formatted text (a subclass may skip the ANSI step)."""
+        from prompt_toolkit.formatted_text import ANSI
+
+        return ANSI(self.render(width, height))
+
+    def _after_render(self, _app) -> None:
+        if self._key_time is None:
+            return
+        elapsed = time.perf_counter() - self._key_time
+        self._key_time = None
+        if self._latency_log:
+            with open(self._latency_log, "a", encoding="utf-8") as fh:
+                fh.write(f"{elapsed:.6f}\n")
+
+    def run(self) -> None:
+        hung_up: list[int] = []
+
+        def stop(signum, frame) -> None:
+            if signum == signal.SIGHUP:  # the terminal is gone: writing to it would fail (EIO)
+                _detach_output()
+                hung_up.append(signum)
+            loop = getattr(self.app, "loop", None)
+            if loop is not None and self.app.is_running:
+                loop.call_soon_threadsafe(self.app.exit)
+            else:
+                raise KeyboardInterrupt
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            self.app.run()
+        except OSError as err:
+            if err.errno != errno.EIO:
+                raise
+            # the terminal went away and a read or the exit's redraw failed before its SIGHUP
+            # arrived: the same as a hang-up (the answers are stored; on_exit saves the model)
+            _detach_output()
+            hung_up.append(signal.SIGHUP)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if hung_up:
+                # the terminal is gone and more hang-ups may follow: they must not kill the
+                # process while the model worker is still saving (``on_exit`` runs next)
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _detach_output() -> None:
+    """Point stdout and stderr at /dev/null, so the exit's last redraw and messages go nowhere
+    instead of raising on a hung-up terminal."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _terminal_input():
+    """Read keys from the terminal even when stdin is a pipe (``... | altool textcat.teach``)."""
+    from prompt_toolkit.input import create_input
+
+    if sys.stdin.isatty():
+        return create_input()
+    try:
+        tty = open("/dev/tty")  # noqa: SIM115 - lives as long as the app
+    except OSError:
+        raise AltoolError(
+            "the annotation UI needs a terminal; run it in one (not with stdin and no tty)"
+        ) from None
+    return create_input(stdin=tty)

@@ -1,0 +1,306 @@
+"""Terminal views for entity spans: ``ner_manual`` (edit spans) and ``ner`` (accept or reject
+one suggested span).
+
+The text is laid out token by token (:mod:`altool.ui.layout`: wrapped at the box's width,
+newlines kept), spans on a per-label background with their label after them, the cursor token
+in reverse video and the selection on grey. The box scrolls to keep the cursor (``ner_manual``)
+or the suggested span (``ner``) in view. :func:`screen_lines` is a pure function of the session
+and :class:`NerViewState` (but for the scroll position and token positions it keeps in step);
+:class:`NerApp` maps keys to :class:`~altool.io.spans.Editor` operations and session answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..io.spans import Editor, SpanError
+from ..loop.session import Session
+from .app import TeachApp, ViewState, _warning, status_line
+from .layout import (
+    CURSOR_STYLE,
+    SELECTION_STYLE,
+    Line,
+    bordered,
+    fit,
+    label_style,
+    layout,
+    to_ansi,
+    to_fragments,
+)
+from .render import printable
+
+NER_VIEWS = ("ner", "ner_manual")
+MANUAL_KEYS = "←→ move · ⇧←→ or v select · 1-9 label · d delete · a x space · u undo · ? help"
+BINARY_KEYS = "a accept · x reject · space ignore · u undo · q quit · ? help"
+MANUAL_HELP = """\
+← →        move over the tokens (↑ ↓ a line up / down; home, end)
+⇧← ⇧→      select: extend the selection from the cursor
+v          select mode: moving extends the selection until v again
+1-9        label the selection (or the token under the cursor);
+           spans sharing a token with it are replaced
+d          delete the span under the cursor (or all the selection
+           touches)
+a          accept: store the text with the spans as shown
+x          reject (stored with the spans as shown)
+space      ignore
+u, ⌫       undo the last span edit; with none left, the last answer
+q, ctrl-c  quit (every answer is already saved)
+?          show or hide this help"""
+BINARY_HELP = """\
+a          accept: the highlighted span is an entity with this label
+x          reject: it is not (a constraint, not "no entity here")
+space      ignore (skip; never asked again)
+u, ⌫       undo the last answer
+↑ ↓        scroll a long text
+q, ctrl-c  quit (every answer is already saved)
+?          show or hide this help"""
+
+
+@dataclass
+class NerViewState(ViewState):
+    """View state plus the span editor of the current text and its edit history."""
+
+    editor: Editor | None = None
+    history: list[Editor] = field(default_factory=list)
+    positions: list[tuple[int, int]] = field(default_factory=list)  # (line, column) per token
+
+
+# -- rendering -------------------------------------------------------------------------------------
+def screen_lines(session: Session, state: NerViewState, width: int,
+                 height: int, title: str = "altool") -> list[Line]:
+    """The whole ``ner``/``ner_manual`` screen: ``height`` lines of styled segments."""
+    width = max(width, 20)
+    body_height = max(height - 2, 6)
+    question = session.current
+    manual = session.view == "ner_manual"
+    lines: list[Line] = [fit([(title, "bold")], width)]
+    if state.show_help:
+        help_text = MANUAL_HELP if manual else BINARY_HELP
+        lines += bordered([[(row, "")] for row in help_text.split("\n")], width, "keys",
+                          style="cyan")
+    elif question is None:
+        msg = ("No more questions: everything in the source has been answered. Press q to quit."
+               if session.finished else "Getting the first questions ready…")
+        lines += [[], fit([(msg, "bold")], width)]
+    else:
+        prompt = _manual_prompt(session, state) if manual else _binary_prompt(question.task)
+        room = max(body_height - len(lines) - 2 - len(prompt), 1)
+        lines += _text_box(session, state, width, room)
+        lines += [fit(line, width) for line in prompt]
+    lines = lines[:body_height]
+    lines += [[] for _ in range(body_height - len(lines))]
+    message = state.message or _warning(session)
+    keys = MANUAL_KEYS if manual else BINARY_KEYS
+    lines.append(fit([(status_line(session), "reverse")], width))
+    lines.append(fit([(message, "yellow")] if message else [(keys, "dim")], width))
+    return lines
+
+
+def render_ner_screen(session: Session, state: NerViewState, width: int, height: int,
+                      title: str = "altool") -> str:
+    """The screen of :func:`screen_lines` as ANSI text."""
+    return to_ansi(screen_lines(session, state, width, height, title))
+
+
+def _text_box(session: Session, state: NerViewState, width: int, room: int) -> list[Line]:
+    """The bordered, scrolled text: ``room`` lines at most inside the border."""
+    assert session.current is not None
+    task = session.current.task
+    labels = _labels(session, task)
+    ed = state.editor
+    spans = [(s.token_start, s.token_end, s.label) for s in ed.spans] if ed else []
+    if ed is None:
+        laid = layout(task, width - 4, labels, spans)
+        target = target_end = 0
+    elif session.view == "ner_manual":
+        laid = layout(task, width - 4, labels, spans, ed.cursor if ed.stops else None,
+                      ed.selection if ed.selecting else None)
+        target = target_end = laid.positions[ed.cursor][0] if ed.stops else 0
+    else:  # ner: the suggested span, read-only
+        laid = layout(task, width - 4, labels, spans)
+        target = laid.positions[spans[0][0]][0] if spans else 0
+        target_end = laid.positions[spans[0][1]][0] if spans else 0
+    state.positions = laid.positions
+    total = len(laid.lines)
+    scroll = min(state.scroll, max(total - room, 0))
+    scroll = min(max(scroll, target_end - room + 1), target)  # keep the target in view
+    state.scroll = max(scroll, 0)
+    end = state.scroll + room
+    where = f"lines {state.scroll + 1}-{min(end, total)} of {total}" if total > room else ""
+    meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
+    subtitle = printable(" · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4]))
+    return bordered(laid.lines[state.scroll : end], width, where, subtitle,
+                    widths=laid.widths[state.scroll : end])
+
+
+def _labels(session: Session, task: dict[str, Any]) -> list[str]:
+    """Labels in key order: the recipe's, then any other label found in the task's spans."""
+    labels = list(session.labels)
+    labels += [s["label"] for s in task.get("spans") or [] if s.get("label") not in labels]
+    return list(dict.fromkeys(labels))
+
+
+def _manual_prompt(session: Session, state: NerViewState) -> list[Line]:
+    """The legend of labels and their keys, and what the cursor / selection is on."""
+    assert session.current is not None
+    task = session.current.task
+    labels = _labels(session, task)
+    legend: Line = []
+    for i, label in enumerate(labels[:9], start=1):
+        legend += [(f"{i}", "bold cyan"), (f" {label} ", label_style(labels, label)), ("  ", "")]
+    ed = state.editor
+    if ed is None or ed.selection is None:
+        return [legend, [("(no tokens to label in this text)", "dim")]]
+    first, last = ed.selection
+    tokens = task["tokens"]
+    words = printable(task["text"][tokens[first]["start"] : tokens[last]["end"]])
+    words = words if len(words) <= 40 else words[:39] + "…"
+    if ed.selecting:
+        n = sum(1 for i in ed.stops if first <= i <= last)
+        info: Line = [(f"selected {n} token{'s' if n > 1 else ''}: ", "bold"),
+                      (words, SELECTION_STYLE),
+                      ("  1-9 labels it" + (" · v ends select mode" if ed.visual else ""), "dim")]
+    else:
+        info = [(f"token {ed.stops.index(ed.cursor) + 1}/{len(ed.stops)}: ", "bold"),
+                (words, CURSOR_STYLE)]
+        span = ed.span_at(ed.cursor)
+        if span is not None:
+            info += [("  in ", "dim"), (f" {span.label} ", label_style(labels, span.label)),
+                     ("  d deletes it", "dim")]
+    n_spans = len(ed.spans)
+    info.append((f"  · {n_spans} span{'' if n_spans == 1 else 's'}", "dim"))
+    return [legend, info]
+
+
+def _binary_prompt(task: dict[str, Any]) -> list[Line]:
+    spans = task.get("spans") or []
+    label = spans[0]["label"] if spans else task.get("label", "")
+    meta = task.get("meta") or {}
+    score = meta.get("score")
+    if isinstance(score, int | float):
+        score_txt = f"model score {score:.2f}"
+    else:  # a pattern match (its file and line show under the text), or no model yet
+        score_txt = "pattern match" if meta.get("pattern") else "no model yet"
+    return [[("Is the highlighted span ", "bold"), (f" {label} ", "bold reverse magenta"),
+             ("?   ", "bold"), (score_txt, "dim")]]
+
+
+# -- the app ---------------------------------------------------------------------------------------
+MOVES = {"left": -1, "right": 1, "s-left": -1, "s-right": 1}
+EDIT_KEYS = (*MOVES, "home", "end", "up", "down", "v", "d", *"123456789")
+
+
+class NerApp(TeachApp):
+    """The terminal app for the ``ner`` and ``ner_manual`` views."""
+
+    extra_keys = ("left", "right", "s-left", "s-right", "home", "end", "v", "d")
+
+    def __init__(self, session: Session, title: str = "altool") -> None:
+        self._edited: dict[int, list[dict[str, Any]]] = {}  # task hash -> spans as answered
+        super().__init__(session, title)
+        self.state: NerViewState = NerViewState()
+        if session.worker_status is None and self.app is not None:
+            # nothing changes on screen between keys (no model in the background): no timed
+            # redraws of a long text competing with the keys
+            self.app.refresh_interval = None
+
+    def render(self, width: int, height: int) -> str:
+        return render_ner_screen(self.session, self.state, width, height, self.title)
+
+    def formatted(self, width: int, height: int) -> Any:
+        return to_fragments(screen_lines(self.session, self.state, width, height, self.title))
+
+    def _new_question(self) -> None:
+        q = self.session.current
+        if (id(q) if q is not None else None) == self.state.question_id:
+            return
+        super()._new_question()
+        self.state.history = []
+        self.state.editor = self._editor_for(q.task) if q is not None else None
+
+    def _editor_for(self, task: dict[str, Any]) -> Editor | None:
+        """The editor on ``task`` (read-only in the ``ner`` view), with the spans it was
+        answered with if this is an undo; None (and a message) for a task without tokens."""
+        if "tokens" not in task:
+            self.state.message = "This task has no tokens: the recipe must tokenize its texts."
+            return None
+        saved = self._edited.get(task["_task_hash"])
+        try:
+            return Editor.from_task(task if saved is None else {**task, "spans": saved})
+        except SpanError as err:
+            self.state.message = f"The task's spans were dropped: {err}"
+            return Editor.from_task({**task, "spans": []})
+
+    def act(self, key: str) -> bool:
+        manual = self.session.view == "ner_manual" and not self.state.show_help
+        if manual and key in EDIT_KEYS:
+            self.state.message = ""
+            self.session.advance()
+            self._new_question()
+            if self.state.editor is not None:
+                self._edit(key, self.state.editor)
+            return True
+        if manual and key in ("u", "backspace") and self.state.history:
+            self.state.message = ""
+            self.state.editor = self.state.history.pop()
+            return True
+        return super().act(key)
+
+    def _edit(self, key: str, ed: Editor) -> None:
+        labels = _labels(self.session, self.session.current.task) if self.session.current \
+            else []
+        if key in MOVES:
+            new = ed.move(MOVES[key], extend=key.startswith("s-"))
+        elif key in ("home", "end") and ed.stops:
+            new = ed.move_to(ed.stops[0] if key == "home" else ed.stops[-1])
+        elif key in ("up", "down"):
+            new = ed.move_to(self._line_target(ed, -1 if key == "up" else 1))
+        elif key == "v":
+            new = ed.toggle_visual()
+        elif key == "d":
+            new = ed.delete()
+            if new is ed:
+                self.state.message = "No span under the cursor to delete."
+        elif int(key) <= min(len(labels), 9):
+            new = ed.assign(labels[int(key) - 1])
+        else:
+            self.state.message = f"No label {key}: the labels are 1-{min(len(labels), 9)}."
+            new = ed
+        if new.spans != ed.spans:
+            self.state.history.append(ed)
+        self.state.editor = new
+
+    def _line_target(self, ed: Editor, step: int) -> int:
+        """The token on the next/previous display line nearest the cursor's column."""
+        positions = self.state.positions
+        if not positions or ed.cursor >= len(positions):
+            return ed.cursor
+        line, col = positions[ed.cursor]
+        candidates = [i for i in ed.stops if positions[i][0] == line + step]
+        if not candidates:
+            return ed.cursor
+        return min(candidates, key=lambda i: abs(positions[i][1] - col))
+
+    def _accept(self) -> None:
+        self._answer("accept")
+
+    def _answer(self, answer: str, accept: list[str] | None = None,
+                fields: dict[str, Any] | None = None) -> None:
+        q, ed = self.session.current, self.state.editor
+        if q is not None and ed is not None and self.session.view == "ner_manual":
+            spans = ed.to_spans(q.task["tokens"])
+            self._edited[q.task_hash] = spans
+            fields = {**(fields or {}), "spans": spans}
+        super()._answer(answer, accept, fields)
+
+
+def app_for(session: Session, title: str) -> TeachApp:
+    """The terminal app for the session's view."""
+    if session.view in NER_VIEWS:
+        return NerApp(session, title)
+    return TeachApp(session, title)
+
+
+__all__ = ["NER_VIEWS", "NerApp", "NerViewState", "app_for", "render_ner_screen",
+           "screen_lines"]
