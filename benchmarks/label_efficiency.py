@@ -52,7 +52,7 @@ from altool.simulate import (  # noqa: E402
     subsample,
 )
 from altool.strategies import DEFAULT_STRATEGY, STRATEGIES  # noqa: E402
-from altool.strategies.mixing import parse_mix  # noqa: E402
+from altool.strategies import parse_mix  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
@@ -243,7 +243,7 @@ def pool_features(model: Any, texts: list[str]) -> tuple[Any, float, bool]:
     """Features of the timing pool, the seconds they took, and whether they all came from the
     embedding cache: a cacheable model (embed) goes through altool's cache under
     ``ALTOOL_HOME/cache``, so the 100,000 texts are encoded once, not on every run."""
-    from altool.models.encoder import feature_cache
+    from altool.models.cache import feature_cache
 
     t0 = time.time()
     with feature_cache(model) as featurize:

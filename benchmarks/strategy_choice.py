@@ -19,7 +19,7 @@ from pathlib import Path
 from resultsfile import shared_ranks, write_section
 
 from altool.simulate import read_labelled, simulate, subsample
-from altool.strategies import margin, random_start, register_strategy
+from altool.strategies import declare, margin, random_start, register_strategy
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
@@ -36,7 +36,7 @@ def margin_random_start(probs, n, *, rng, features=None):
     return margin(probs, n, rng=rng, features=features)
 
 
-margin_random_start.cold_start = random_start  # margin after a random (not k-means++) start
+declare(margin_random_start, cold_start=random_start)  # margin after a random (not k-means++) start
 
 
 def run(names: list[str], max_gold: int = 5000, max_test: int = 2000) -> None:

@@ -13,9 +13,11 @@ import time
 
 import numpy as np
 import pytest
+from helpers import teach_config
 
 from altool.errors import AltoolError
 from altool.models import MODELS, make_model
+from altool.models.cache import CachedFeaturizer
 
 SPORT = [
     "The striker scored twice in the second half to win the match",
@@ -129,7 +131,7 @@ def test_similar_texts_are_closer(embed):
 
 def test_cache_round_trips_and_skips_encoding(embed, store):
     model = CountingEmbedModel(embed)
-    featurize = embed.CachedFeaturizer(model, store, chunk=3)
+    featurize = CachedFeaturizer(model, store, chunk=3)
     calls = []
     X1 = featurize(SPORT, progress=lambda done, total: calls.append((done, total)))
     assert model.encoded == len(SPORT)
@@ -149,10 +151,10 @@ def test_cache_survives_a_new_session(embed, tmp_path):
 
     path = tmp_path / "cache.db"
     with Store(path) as store:
-        X1 = embed.CachedFeaturizer(CountingEmbedModel(embed), store)(FOOD)
+        X1 = CachedFeaturizer(CountingEmbedModel(embed), store)(FOOD)
     model = CountingEmbedModel(embed)
     with Store(path) as store:
-        X2 = embed.CachedFeaturizer(model, store)(FOOD)
+        X2 = CachedFeaturizer(model, store)(FOOD)
     assert model.encoded == 0
     np.testing.assert_array_equal(X1, X2)
 
@@ -218,9 +220,8 @@ def test_worker_embeds_in_chunks_reports_progress_and_caches(embed, store, monke
     store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(texts)])
     model = CountingEmbedModel(embed, labels=("sport",))
     seen: list[str | None] = []
-    worker = Worker(db_path=store.path, dataset="ds", source="src",
-                    learner=Learner(model, STRATEGIES["margin"], view="binary", seed=0),
-                    queue=TaskQueue(), batch_size=4)
+    worker = Worker(teach_config(store.path, labels=("sport",), batch_size=4),
+                    Learner(model, STRATEGIES["margin"], view="binary", seed=0), TaskQueue())
     worker.on_status = lambda s: seen.append(s.progress)
     worker.start()
     try:

@@ -450,12 +450,12 @@ def test_binary_non_exclusive_labels_keep_one_ranking():
 
 
 def test_keeps_order_marks_random_and_stream_strategies():
-    from altool.strategies import with_random_share
+    from altool.strategies import spec_of, with_random_share
 
-    marked = {name for name, fn in STRATEGIES.items() if getattr(fn, "keeps_order", False)}
+    marked = {name for name, fn in STRATEGIES.items() if spec_of(fn).keeps_order}
     assert marked == {"random", "ema", "stream"}
-    assert with_random_share(STRATEGIES["random"], 0.2).keeps_order
-    assert not getattr(with_random_share(STRATEGIES["margin"], 0.2), "keeps_order", False)
+    assert spec_of(with_random_share(STRATEGIES["random"], 0.2)).keeps_order
+    assert not spec_of(with_random_share(STRATEGIES["margin"], 0.2)).keeps_order
 
 
 def test_binary_label_shares_keep_the_kinds_a_strategy_records():

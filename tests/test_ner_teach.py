@@ -6,15 +6,17 @@ import time
 
 import numpy as np
 import pytest
+from helpers import teach_config
 
 from altool.io.hashing import task_hash
 from altool.io.spans import blank_nlp, tokenize
 from altool.loop.ner import (
     NerLearner,
-    NerWorkerConfig,
     PatternStats,
     _interleave,
     calibration_answers,
+    initial_questions,
+    make_worker,
     model_suggestions,
 )
 from altool.loop.queue import TaskQueue
@@ -106,13 +108,13 @@ def test_worker_learns_in_the_background_and_saves(store, home, tmp_path):
     name = ensure_source(store, str(src))
     store.ensure_dataset("ds")
     model_path = tmp_path / "ner.joblib"
-    config = NerWorkerConfig(db_path=store.path, dataset="ds", source=name, labels=["PER"],
-                             view="ner", exclusive=False, batch_size=2, seed=0,
-                             model_path=model_path, patterns=str(patterns))
-    first = config.initial_questions(store, set(), 5)
+    config = teach_config(store.path, source=name, labels=["PER"], view="ner", task="ner",
+                          multilabel=True, batch_size=2, seed=0, model_path=model_path,
+                          patterns=str(patterns))
+    first = initial_questions(config, store, set(), 5)
     assert first and all(q.task["meta"]["pattern"] for q in first)
     queue = TaskQueue()
-    worker = config.make_worker(queue)
+    worker = make_worker(config, queue)
     worker.start()
     try:
         deadline = time.monotonic() + 60

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import teach_config
 
 from altool.loop.stopping import (
     StabilizingPredictions,
@@ -13,7 +14,7 @@ from altool.loop.stopping import (
     measure_for,
     predictions_from_probs,
 )
-from altool.strategies import STRATEGIES, ema, ema_emitted, margin_scores
+from altool.strategies import STRATEGIES, ema, ema_emitted, margin_scores, spec_of
 
 
 def flip(pred: np.ndarray, k: int, n_classes: int = 3) -> np.ndarray:
@@ -266,8 +267,9 @@ def test_ema_distinct_capped_deterministic():
 
 def test_ema_cold_start_is_stream_order():
     X = np.eye(8)
-    assert STRATEGIES["ema"].cold_start(X, 5, rng=rng()).tolist() == [0, 1, 2, 3, 4]
-    assert STRATEGIES["ema"].cold_start(X, 50, rng=rng()).tolist() == list(range(8))
+    start = spec_of(STRATEGIES["ema"]).cold_start
+    assert start(X, 5, rng=rng()).tolist() == [0, 1, 2, 3, 4]
+    assert start(X, 50, rng=rng()).tolist() == list(range(8))
 
 
 # -- teach: the worker and the status line ---------------------------------------------------
@@ -293,8 +295,7 @@ def test_worker_reports_can_stop_once_refits_stop_changing(store, home):
         def asked(self): return set()
         def __len__(self): return 0
 
-    worker = Worker(db_path=store.path, dataset="ds", source="src", learner=learner,
-                    queue=Sink())
+    worker = Worker(teach_config(store.path), learner, Sink())
     assert worker.stopping.measure == "agreement"  # a single label
     assert WorkerStatus().can_stop is False and WorkerStatus().stop_agreement is None
     seen, trained = [], []

@@ -17,11 +17,12 @@ from altool.strategies import (
     least_confidence_scores,
     margin,
     margin_scores,
+    spec_of,
     spread,
 )
 
 # strategies that take a QueryContext are run with one in tests/test_strategies_family.py
-PLAIN = sorted(n for n, fn in STRATEGIES.items() if not getattr(fn, "uses_context", False))
+PLAIN = sorted(n for n, fn in STRATEGIES.items() if not spec_of(fn).context)
 
 
 def random_probs(n: int, k: int = 3, seed: int = 0) -> np.ndarray:

@@ -9,16 +9,17 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from helpers import teach_config
 from test_worker import wait_for
 
 from altool.errors import AltoolError
 from altool.io.loaders import Record
 from altool.loop.audit import RandomAudit
+from altool.loop.config import check_support as check_model_support
 from altool.loop.learner import Learner, Pick, candidate_hash, make_task
 from altool.loop.queue import Question, TaskQueue
 from altool.loop.worker import Worker, random_questions
 from altool.models import PerLabelLogistic, SklearnModel
-from altool.recipes.options import check_model_support
 from altool.store import Store
 from altool.strategies import (
     STRATEGIES,
@@ -342,7 +343,8 @@ def test_read_like_text_or_file(tmp_path):
 
 
 def test_spacy_model_refuses_matrix_strategies_up_front():
-    with pytest.raises(AltoolError, match="--strategy coreset needs --model sklearn or embed"):
+    with pytest.raises(AltoolError, match="--strategy coreset needs --model sklearn, "
+                       "sklearn-lr or embed"):
         check_model_support("coreset", "spacy", like=False)
     with pytest.raises(AltoolError, match="--like"):
         check_model_support("margin", "spacy:blank:en", like=True)
@@ -494,8 +496,8 @@ def worker_on(store: Store, home):
         learner = Learner(SklearnModel(["spam", "ham"], n_features=2**16),
                           learner_kwargs.pop("strategy", "margin"), view="choice", seed=0,
                           **learner_kwargs)
-        worker = Worker(db_path=store.path, dataset="ds", source="src", learner=learner,
-                        queue=TaskQueue(), batch_size=4, queue_size=6)
+        worker = Worker(teach_config(store.path, labels=("spam", "ham"), view="choice",
+                                     batch_size=4, queue_size=6), learner, TaskQueue())
         worker.start()
         workers.append(worker)
         return worker
@@ -554,8 +556,9 @@ def stream_session(store: Store, rounds: int) -> list[tuple[int, str]]:
     every question; the (source position, pick) of each question, in the order asked."""
     learner = Learner(SklearnModel(["spam", "ham"], n_features=2**16), "stream",
                       view="choice", seed=0)
-    worker = Worker(db_path=store.path, dataset="ds", source="big", learner=learner,
-                    queue=TaskQueue(), batch_size=4, queue_size=4, pool_size=40)
+    worker = Worker(teach_config(store.path, labels=("spam", "ham"), view="choice",
+                                 source="big", batch_size=4, queue_size=4, pool_size=40),
+                    learner, TaskQueue())
     asked: list[tuple[int, str]] = []
     worker.start()
     try:
@@ -595,13 +598,13 @@ def test_fallback_random_questions_are_marked_random(store):
     assert questions and {q.task["meta"]["pick"] for q in questions} == {"random"}
 
 
-def test_worker_config_carries_the_strategy_options(tmp_path):
-    from altool.loop.process import WorkerConfig
+def test_teach_config_carries_the_strategy_options(tmp_path):
+    from altool.loop.worker import make_worker
+    from altool.strategies import StrategySettings
 
-    config = WorkerConfig(db_path=tmp_path / "db", dataset="ds", source="src",
-                          labels=["a", "b"], view="choice", exclusive=True, strategy="qbc",
-                          committee_size=3, qbc_measure="kl", random_share=0.1, like=["x"])
-    learner = config.make_worker(TaskQueue()).learner
+    config = teach_config(tmp_path / "db", labels=["a", "b"], view="choice", strategy="qbc",
+                          settings=StrategySettings(StrategyOptions(3, "kl"), 0.1, ("x",)))
+    learner = make_worker(config, TaskQueue()).learner
     assert learner.strategy_name == "qbc"
     assert learner.options == StrategyOptions(3, "kl")
     assert learner.random_share == 0.1 and learner.like == ["x"]

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from helpers import teach_config
 
 from altool.io.loaders import Record
 from altool.loop.learner import Learner
@@ -45,10 +46,8 @@ def start_worker(source_store: Store, tmp_path):
     def start(labels=("spam",), view="binary", batch_size=4, model=None, **kwargs) -> Worker:
         model = model or SklearnModel(list(labels), n_features=2**16)
         learner = Learner(model, STRATEGIES["margin"], view=view, seed=0)
-        worker = Worker(
-            db_path=source_store.path, dataset="ds", source="src", learner=learner,
-            queue=TaskQueue(), batch_size=batch_size, **kwargs,
-        )
+        worker = Worker(teach_config(source_store.path, labels=labels, view=view,
+                                     batch_size=batch_size, **kwargs), learner, TaskQueue())
         worker.start()
         workers.append(worker)
         return worker
@@ -225,8 +224,7 @@ def test_stop_interrupts_featurising_a_pool_and_keeps_the_worker_healthy(
 
     monkeypatch.setattr(worker_module, "CHUNK", 5)  # 20 texts: 4 chunks
     learner = Learner(SklearnModel(["spam"], n_features=2**16), STRATEGIES["margin"], seed=0)
-    worker = Worker(db_path=source_store.path, dataset="ds", source="src", learner=learner,
-                    queue=TaskQueue(), batch_size=4)
+    worker = Worker(teach_config(source_store.path, batch_size=4), learner, TaskQueue())
     featurized: list[int] = []
 
     def featurize(texts):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import signal
 
+from helpers import teach_config
 from test_worker import HAM, SPAM, TEXTS, wait_for
 
 from altool.io.loaders import Record
-from altool.loop.process import WorkerConfig, WorkerProcess
+from altool.loop.process import WorkerProcess
 from altool.loop.queue import WAIT, TaskQueue
 from altool.models import load_model, resume_model
 from altool.paths import model_state_path
@@ -18,10 +19,8 @@ from altool.store import Store
 
 def make_worker(store: Store, **kwargs) -> tuple[WorkerProcess, TaskQueue]:
     store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(TEXTS)])
-    config = WorkerConfig(
-        db_path=store.path, dataset="ds", source="src", labels=["spam"], view="binary",
-        exclusive=True, batch_size=4, model_path=model_state_path("ds"), seed=0, **kwargs,
-    )
+    config = teach_config(store.path, batch_size=4, model_path=model_state_path("ds"), seed=0,
+                          **kwargs)
     queue = TaskQueue()
     return WorkerProcess(config, queue), queue
 

@@ -1,4 +1,5 @@
-"""``altool train`` and ``altool train-curve``: thin commands over :mod:`altool.train.textcat`.
+"""``altool train``, ``altool train-curve`` and ``altool data-to-spacy``: thin commands over
+:mod:`altool.train`.
 
 Scores and the curve are printed on stdout (these commands produce no data stream);
 progress, conflicts and warnings on stderr.
@@ -6,35 +7,24 @@ progress, conflicts and warnings on stderr.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
-from ..store.context import open_store, set_db_path
+from ..store.context import open_store
+from ..ui.progress import stage_bar
+from .common import DbOption, out_console, use_db
 
 DEFAULT_EVAL_SPLIT = 0.2
 
 if TYPE_CHECKING:  # numpy and the models load on first use: they cost every command start-up
     from ..store.merge import MergeResult
-    from ..train.textcat import CurvePoint, EvalSet, Scores, StageProgress
+    from ..train.textcat import EvalSet
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per message
 
 TextcatOption = Annotated[
     str, typer.Option("--textcat", help="Text classification dataset(s), comma-separated: "
@@ -62,31 +52,6 @@ MultilabelOption = Annotated[
     bool, typer.Option("--multilabel", help="Labels are not exclusive (default: exclusive "
                        "unless the datasets or answers say otherwise).")
 ]
-DbOption = Annotated[
-    Path | None, typer.Option("--db", help="Database file (default: $ALTOOL_HOME/altool.db).",
-                              show_default=False)
-]
-
-
-@contextmanager
-def stage_bar() -> Iterator[StageProgress]:
-    """A Rich progress bar on stderr (when it is a terminal) driven by ``progress(stage, done,
-    total)``: one bar per stage, in place; a stage without a total (fitting) pulses."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                  transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("reading the answers", total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            nonlocal task
-            if bar.tasks and bar.tasks[0].description != stage:
-                bar.remove_task(task)
-                task = bar.add_task(stage, total=total or None)
-            bar.update(task, completed=done, refresh=True)  # fitting may hold the GIL
-
-        yield update
-
-
 def _exclusive(multilabel: bool) -> bool | None:
     return False if multilabel else None
 
@@ -121,29 +86,6 @@ def _report_data(merged: MergeResult, evalset: EvalSet) -> None:
     _warn_about(evalset)
 
 
-def scores_table(scores: Scores, title: str) -> Table:
-    """Per-label precision/recall/F1 and the macro average (over labels with support)."""
-    from ..train.textcat import score_cells
-
-    table = Table(title=title, title_justify="left")
-    table.add_column("label")
-    for col in ("precision", "recall", "F1", "support"):
-        table.add_column(col, justify="right")
-    for s in scores.labels:
-        table.add_row(*score_cells(s))
-    table.add_section()
-    table.add_row("macro average", f"{scores.macro('precision'):.3f}",
-                  f"{scores.macro('recall'):.3f}", f"{scores.macro_f1:.3f}",
-                  str(sum(s.support for s in scores.labels)), style="bold")
-    notes = [f"accuracy {scores.accuracy:.3f}"] if scores.accuracy is not None else []
-    missing = [s.label for s in scores.labels if not s.support]
-    if missing:
-        notes.append(f"not in the evaluation set (left out of the macro average): "
-                     f"{', '.join(missing)}")
-    table.caption = "; ".join(notes) or None
-    return table
-
-
 def train_command(
     output_dir: Annotated[Path, typer.Argument(help="Folder to save the model, scores.json "
                                                "and a README in (created if needed).")],
@@ -167,10 +109,10 @@ def train_command(
     """Train a text classifier and/or NER model on merged answers, print the scores, save to
     OUTPUT_DIR."""
     from ..store.merge import split_list
+    from ..train.report import scores_table
     from ..train.textcat import n_inputs, prepare_output, save_trained, train
 
-    if db is not None:
-        set_db_path(db)
+    use_db(db)
     if textcat is None and ner is None:
         raise typer.BadParameter("name the datasets to train on with --textcat and/or --ner",
                                  param_hint="--textcat")
@@ -180,9 +122,9 @@ def train_command(
                                  param_hint="--eval")
     share = _split(eval_dataset, eval_split)
     prepare_output(output_dir)
-    console = Console(highlight=False)
+    console = out_console()
     if textcat is not None:
-        with open_store() as store, stage_bar() as progress:
+        with open_store() as store, stage_bar(err_console) as progress:
             result = train(store, split_list(textcat, "--textcat"), model_name=model,
                            eval_dataset=eval_dataset, eval_split=share, seed=seed,
                            exclusive=_exclusive(multilabel), on_data=_report_data,
@@ -200,6 +142,7 @@ def train_command(
 def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, share: float,
                seed: int, console: Console) -> None:
     from ..train.ner import save_ner, train_ner
+    from ..train.report import scores_table
     from ..train.textcat import n_inputs
 
     with open_store() as store, err_console.status("training the NER model"):
@@ -218,26 +161,6 @@ def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, shar
                       "(see its README.md)")
 
 
-def curve_plot(points: list[CurvePoint], width: int = 40) -> Table:
-    """One row per training size with a bar for its macro-F1 (a terminal plot). The bars
-    start at the lowest score rounded down to a tenth, so small gains stay visible."""
-    low = math.floor(min(p.macro_f1 for p in points) * 10) / 10
-    span = max(1.0 - low, 1e-9)
-    table = Table(title=f"macro-F1 by training size (bars from {low:.1f} to 1.0)",
-                  title_justify="left")
-    for col in ("share", "inputs", "macro-F1", ""):
-        table.add_column(col, justify="right" if col != "" else "left")
-    for p in points:
-        if p.scores is None:
-            table.add_row(f"{p.share:.0%}", f"{p.n_train:,}", "-",
-                          Text("too few: no label has both classes", style="dim"))
-            continue
-        bar = "█" * max(1, round((p.macro_f1 - low) / span * width))
-        table.add_row(f"{p.share:.0%}", f"{p.n_train:,}", f"{p.macro_f1:.3f}",
-                      Text(bar, style="green"))
-    return table
-
-
 def train_curve_command(
     textcat: TextcatOption,
     model: ModelOption = "sklearn",
@@ -251,17 +174,59 @@ def train_curve_command(
 ) -> None:
     """Train on growing shares of the answers to see whether more annotation still helps."""
     from ..store.merge import split_list
+    from ..train.report import curve_plot
     from ..train.textcat import curve_verdict, train_curve
 
-    if db is not None:
-        set_db_path(db)
+    use_db(db)
     datasets = split_list(textcat, "--textcat")
-    with open_store() as store, stage_bar() as progress:
+    with open_store() as store, stage_bar(err_console) as progress:
         points = train_curve(
             store, datasets, model_name=model, eval_dataset=eval_dataset,
             eval_split=_split(eval_dataset, eval_split), seed=seed, n_samples=n_samples,
             exclusive=_exclusive(multilabel), on_data=_report_data, progress=progress,
         )
-    console = Console(highlight=False)
+    console = out_console()
     console.print(curve_plot(points))
     console.print(curve_verdict(points))
+
+
+def data_to_spacy_command(
+    output_dir: Annotated[Path, typer.Argument(help="Folder for train.spacy, dev.spacy and "
+                                               "config.cfg (created if needed).")],
+    ner: Annotated[str, typer.Option("--ner", help="NER datasets, comma-separated: DS1,DS2 "
+                                     "(ner.manual/ner.correct = complete, ner.teach = "
+                                     "partial annotations).")] = "",
+    textcat: Annotated[str, typer.Option("--textcat", help="Text classification datasets, "
+                                         "comma-separated.")] = "",
+    eval_split: Annotated[float, typer.Option("--eval-split", min=0.0, max=0.99,
+                                              help="Share of the inputs for dev.spacy.")] = 0.2,
+    lang: Annotated[str, typer.Option(help="Language of the spaCy tokenizer.")] = "en",
+    seed: Annotated[int, typer.Option(help="Seed of the train/dev split.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Export answers as spaCy training data that `python -m spacy train` accepts."""
+    from ..store.merge import split_list
+    from ..train.spacy_export import data_to_spacy
+
+    use_db(db)
+    ner_sets = split_list(ner, "--ner") if ner.strip() else []
+    textcat_sets = split_list(textcat, "--textcat") if textcat.strip() else []
+    with open_store() as store:
+        result = data_to_spacy(store, output_dir, ner_sets, textcat_sets, eval_split, lang,
+                               seed)
+    d = result.data
+    if ner_sets:
+        err_console.print(
+            f"NER: {d.n_complete:,} complete and {d.n_partial:,} partial annotations "
+            f"(unannotated tokens missing), {d.n_rejected_spans:,} rejected spans kept as "
+            f"negative examples; labels {', '.join(d.ner_labels) or 'none'}")
+    if d.n_misaligned:
+        err_console.print(f"[yellow]![/] {d.n_misaligned:,} spans don't line up with the "
+                          f"{escape(lang)} tokenizer's tokens and were left out")
+    if textcat_sets:
+        kind = "exclusive" if d.exclusive else "multi-label"
+        err_console.print(f"textcat ({kind}): labels {', '.join(d.textcat_labels)}")
+    err_console.print(
+        f"[green]✔[/] {result.n_train:,} train / {result.n_dev:,} dev docs in "
+        f"{escape(str(output_dir))}; train with: python -m spacy train "
+        f"{escape(str(result.paths['config']))} --output MODEL_DIR")

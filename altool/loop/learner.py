@@ -14,19 +14,12 @@ from typing import Any
 import numpy as np
 
 from ..io.hashing import task_hash
-from ..models import TextModel, stack_rows, targets_from_answers
-from ..strategies import (
-    QueryContext,
-    Strategy,
-    StrategyOptions,
-    call_strategy,
-    cold_start,
-    compose,
-    get_strategy,
-    like_first,
-    strategy_name,
-)
-from ..strategies.mixing import check_share
+from ..models.base import TextModel, stack_rows, targets_from_answers
+from ..strategies.base import QueryContext, Strategy, call_strategy, spec_of
+from ..strategies.diversity import cold_start
+from ..strategies.mixing import compose, like_first
+from ..strategies.options import StrategyOptions, check_share
+from ..strategies.registry import get_strategy, strategy_name
 from .audit import RandomAudit
 
 VIEWS = ("binary", "choice")
@@ -112,6 +105,7 @@ class Learner:
             strategy = get_strategy(strategy)
         self.strategy = strategy
         self.strategy_name = strategy_name(strategy)
+        self.spec = spec_of(strategy)
         self.options = options or StrategyOptions()
         self.random_share = check_share(random_share)
         self.like = list(like)
@@ -251,7 +245,7 @@ class Learner:
         rejected, and the model predicted that label everywhere (AG News: 0.26 accuracy at
         300 answers against 0.57 for random questions)."""
         return (cand_labels is not None and self.model.exclusive and len(self.labels) > 1
-                and not getattr(self.strategy, "keeps_order", False))
+                and not self.spec.keeps_order)
 
     def _label_shares(self, context: QueryContext, n: int) -> np.ndarray:
         """``n`` candidates: every label gets a share, filled by the strategy's ranking of
@@ -306,7 +300,7 @@ class Learner:
     def _cold_subset(self, context: QueryContext, sel: np.ndarray, n: int) -> np.ndarray:
         """A cold start over the candidates ``sel`` (positions in ``context``, marked as
         cold-start picks in ``context.kinds``)."""
-        start = getattr(self.strategy, "cold_start", cold_start)
+        start = self.spec.cold_start or cold_start
         chosen = sel[start(context.pool_features[context.cand_rows[sel]], n, rng=self.rng)]
         context.kinds.update({int(k): COLD_START_PICK for k in chosen})
         return chosen
@@ -364,7 +358,7 @@ class Learner:
         self, features: Any, cand_rows: np.ndarray, cand_labels: np.ndarray | None, n: int
     ) -> list[Pick]:
         unique_rows = np.unique(cand_rows)
-        start = getattr(self.strategy, "cold_start", cold_start)  # random: a random start
+        start = self.spec.cold_start or cold_start  # random: a random start
         kind = COLD_START_PICK if start is cold_start else self.strategy_name
         row_features = features[unique_rows]
         order, kinds = self._batch(lambda k: start(row_features, k, rng=self.rng),

@@ -11,8 +11,9 @@ counted (:class:`PatternStats`, from the stored answers, so it survives restarts
 whose suggestions were mostly rejected stops being shown.
 
 :class:`NerWorker` runs the learner in the background process, with the teach worker's loop
-(batching, saving the model, surviving a model failure); :class:`NerWorkerConfig` builds it in
-the child process (:mod:`altool.loop.process`).
+(batching, saving the model, surviving a model failure); :func:`make_worker` builds it from the
+session's :class:`~altool.loop.config.TeachConfig` in the child process
+(:mod:`altool.loop.process`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from ..io.ner import BINARY_VIEW, is_binary, merge_ner_answers
 from ..io.spans import span_dict, tokenize
 from ..models.calibration import PlattScaling
 from ..models.ner import NerModel, resume_ner_model
-from .process import WorkerConfig
+from .config import TeachConfig
 from .queue import Question
-from .worker import Worker
+from .worker import QuestionSink, Worker
 
 if TYPE_CHECKING:
     from ..models.patterns import PatternMatcher
@@ -210,43 +211,38 @@ def _unique(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass
-class NerWorkerConfig(WorkerConfig):
-    """``ner.teach``'s worker: plain data, pickled to the child process."""
+def make_learner(config: TeachConfig) -> NerLearner:
+    """The dataset's saved NER model (or a blank one) and the patterns of ``config``."""
+    from ..models.patterns import PatternMatcher
 
-    lang: str = "en"
-    patterns: str | None = None
+    model = resume_ner_model(config.model_path, config.labels, config.lang,
+                             seed=config.seed or 0)
+    matcher = PatternMatcher.from_file(model.nlp, config.patterns) if config.patterns else None
+    return NerLearner(model, matcher, seed=config.seed)
 
-    def make_learner(self) -> NerLearner:
-        from ..models.patterns import PatternMatcher
 
-        model = resume_ner_model(self.model_path, self.labels, self.lang, seed=self.seed or 0)
-        matcher = PatternMatcher.from_file(model.nlp, self.patterns) if self.patterns else None
-        return NerLearner(model, matcher, seed=self.seed)
+def make_worker(config: TeachConfig, sink: QuestionSink) -> NerWorker:
+    """``ner.teach``'s worker, built in the worker process (:mod:`altool.loop.process`)."""
+    return NerWorker(config, make_learner(config), sink)
 
-    def make_worker(self, sink: Any) -> NerWorker:
-        return NerWorker(
-            db_path=self.db_path, dataset=self.dataset, source=self.source,
-            learner=self.make_learner(), queue=sink, batch_size=self.batch_size,
-            exclude=self.exclude, pool_size=self.pool_size, model_path=self.model_path,
-        )
 
-    def initial_questions(self, store: Store, skip: set[int], n: int) -> list[Question]:
-        """Pattern matches on a random sample (no model yet); none without patterns."""
-        if not self.patterns:
-            return []
-        from ..io.spans import blank_nlp
-        from ..models.patterns import PatternMatcher
+def initial_questions(config: TeachConfig, store: Store, skip: set[int], n: int
+                      ) -> list[Question]:
+    """Pattern matches on a random sample (no model yet); none without patterns."""
+    if not config.patterns:
+        return []
+    from ..io.spans import blank_nlp
+    from ..models.patterns import PatternMatcher
 
-        nlp = blank_nlp(self.lang)
-        matcher = PatternMatcher.from_file(nlp, self.patterns)
-        examples = [tokenize(nlp, eg) for eg in _pool_examples(store, self.source,
-                                                                max(4 * n, 50))]
-        stats = PatternStats.from_answers(store.iter_answers(self.dataset)) \
-            if store.has_dataset(self.dataset) else PatternStats()
-        tasks = pattern_tasks(examples, matcher, self.labels, stats, skip,
-                              np.random.default_rng(self.seed))
-        return [Question(t) for t in tasks[:n]]
+    nlp = blank_nlp(config.lang)
+    matcher = PatternMatcher.from_file(nlp, config.patterns)
+    examples = [tokenize(nlp, eg) for eg in _pool_examples(store, config.source,
+                                                            max(4 * n, 50))]
+    stats = PatternStats.from_answers(store.iter_answers(config.dataset)) \
+        if store.has_dataset(config.dataset) else PatternStats()
+    tasks = pattern_tasks(examples, matcher, list(config.labels), stats, skip,
+                          np.random.default_rng(config.seed))
+    return [Question(t) for t in tasks[:n]]
 
 
 def _pool_examples(store: Store, source: str, n: int) -> list[dict[str, Any]]:
@@ -268,13 +264,13 @@ class NerWorker(Worker):
         if not self._failed:
             self.status.state = "ready" if self.learner.model.ready else "warming up"
         skip = self._asked(store)
-        pool = min(self.pool_size, NER_POOL)
+        pool = min(self.config.pool_size, NER_POOL)
         tasks = self.learner.choose(
-            self.learner.tokenized(_pool_examples(store, self.source, pool)),
-            self.queue_size, skip)
+            self.learner.tokenized(_pool_examples(store, self.config.source, pool)),
+            self.config.queue_size, skip)
         version = self.learner.model.version
         self.queue.replace([Question(t, None, version) for t in tasks])
-        self._drained = len(tasks) < self.queue_size
+        self._drained = len(tasks) < self.config.queue_size
         self._finished = not tasks
         if not tasks:
             self.queue.finish()
@@ -284,7 +280,7 @@ class NerWorker(Worker):
         """The model failed: pattern matches only (nothing, without patterns)."""
         skip = self._asked(store)
         learner = self.learner
-        examples = learner.tokenized(_pool_examples(store, self.source, NER_POOL))
+        examples = learner.tokenized(_pool_examples(store, self.config.source, NER_POOL))
         tasks = pattern_tasks(examples, learner.matcher, learner.labels, learner.patterns, skip,
                               learner.rng)
-        self.queue.replace([Question(t) for t in tasks[: self.queue_size]])
+        self.queue.replace([Question(t) for t in tasks[: self.config.queue_size]])

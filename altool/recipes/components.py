@@ -8,7 +8,7 @@ view, a component that should be callable but is not, or an unknown ``config`` k
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import AltoolError
@@ -75,15 +75,3 @@ def check_config(config: Any) -> dict[str, Any]:
     ):
         raise AltoolError("recipe config 'labels' must be a list of strings")
     return config
-
-
-def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
-                    eg: dict[str, Any]) -> dict[str, Any]:
-    """Run the recipe's ``before_db`` on one example; it must give back one example dict."""
-    if before_db is None:
-        return eg
-    out = before_db([eg])
-    if not isinstance(out, list) or len(out) != 1 or not isinstance(out[0], dict):
-        raise AltoolError("the recipe's before_db must return the list of examples it was "
-                          "given (one dict per example)")
-    return out[0]

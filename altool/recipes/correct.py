@@ -17,11 +17,11 @@ from ..io.hashing import set_hashes
 from ..loop.queue import Question
 from ..store.ingest import stored_examples
 from . import recipe
-from .manual import LoaderOption, SourceArgument, open_source
-from .textcat import split_labels
+from .manual import open_source
+from .options import LoaderOption, SourceArgument, split_labels
 
 if TYPE_CHECKING:  # the model code (and numpy) loads when the recipe runs, not with every command
-    from ..models import TextModel
+    from ..models.base import TextModel
 
 BATCH = 64  # texts scored per model call
 
@@ -77,7 +77,7 @@ def textcat_correct(
     if not path.exists():
         raise AltoolError(f"{model}: no such model; give the folder written by altool train "
                           "or a saved model file")
-    from ..models import load_model
+    from ..models.saving import load_model
 
     trained = load_model(path)
     labels = split_labels(label) if label else list(trained.labels)

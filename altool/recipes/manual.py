@@ -12,14 +12,7 @@ from ..io.hashing import set_hashes
 from ..store.context import open_store
 from ..store.ingest import ensure_source, stored_examples
 from . import recipe
-from .textcat import split_labels
-
-SourceArgument = Annotated[
-    str, typer.Argument(help="A stored source name, or a JSONL/CSV/TXT file, or - for stdin.")
-]
-LoaderOption = Annotated[
-    str | None, typer.Option(help="Format of a SOURCE file: jsonl, csv or txt.")
-]
+from .options import LabelOption, LoaderOption, SourceArgument, split_labels
 
 
 def with_fields(examples: Iterable[dict[str, Any]], **fields: Any) -> Iterator[dict[str, Any]]:
@@ -42,9 +35,7 @@ def open_source(dataset: str, source: str, loader: str | None, meta: dict[str, A
 def textcat_manual(
     dataset: Annotated[str, typer.Argument(help="Dataset to save the answers to.")],
     source: SourceArgument,
-    label: Annotated[
-        str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")
-    ],
+    label: LabelOption,
     multilabel: Annotated[
         bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
     ] = False,

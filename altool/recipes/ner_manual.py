@@ -19,14 +19,14 @@ from ..io.spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_toke
 from ..models.patterns import PatternMatcher, non_overlapping
 from ..store.ingest import stored_examples
 from . import recipe
-from .manual import LoaderOption, SourceArgument, open_source
-from .textcat import split_labels
+from .manual import open_source
+from .options import LoaderOption, SourceArgument, split_labels
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
 MAX_LABELS = 9  # one digit key each
-LabelOption = Annotated[
+EntityLabelOption = Annotated[
     str, typer.Option("--label", "-l", help=f"Entity labels, comma-separated (at most "
                       f"{MAX_LABELS}; keys 1-{MAX_LABELS}): PER,ORG,LOC.")
 ]
@@ -122,7 +122,7 @@ def _components(dataset: str, stream: Iterator[dict[str, Any]], labels: list[str
 def ner_manual(
     dataset: DatasetArgument,
     source: SourceArgument,
-    label: LabelOption,
+    label: EntityLabelOption,
     patterns: Annotated[
         str | None, typer.Option(help="JSONL file of spaCy match patterns whose matches are "
                                  "pre-highlighted, e.g. {\"label\": \"ORG\", \"pattern\": "
@@ -145,7 +145,7 @@ def ner_manual(
 def ner_correct(
     dataset: DatasetArgument,
     source: SourceArgument,
-    label: LabelOption,
+    label: EntityLabelOption,
     model: Annotated[
         str, typer.Option(help="An installed spaCy pipeline (package name) or the folder of "
                           "one (nlp.to_disk) with an ner component; never downloaded.")

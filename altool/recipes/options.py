@@ -1,31 +1,47 @@
-"""The strategy options ``textcat.teach`` and ``altool simulate`` share: their Typer
-declarations and their validation, in one place."""
+"""Command-line arguments the built-in recipes share, declared once with Typer (as your own
+recipes declare theirs), and the parsing of their values. Checking what the values mean is the
+library's job (:class:`~altool.loop.config.TeachConfig`, :mod:`altool.strategies.options`).
+
+Strategy names come from the strategy registry, which imports no NumPy, so ``--help`` stays
+quick and never lists a name the registry does not have.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ..errors import AltoolError
+from ..strategies.options import QBC_MEASURES
+from ..strategies.registry import DEFAULT_STRATEGY, strategy_names
 
-if TYPE_CHECKING:  # the strategies import numpy: not at start-up of every command
-    from ..strategies import StrategyOptions
-
-QBC_MEASURE_NAMES = ("vote", "kl")  # strategies.QBC_MEASURES, for --help (a test keeps them equal)
-# strategies.STRATEGIES's built-in names and DEFAULT_STRATEGY, for --help (a test keeps them equal)
-BUILTIN_STRATEGY_NAMES = ("margin", "entropy", "least-confidence", "random", "diverse", "ema",
-                          "qbc", "egl", "bald", "coreset", "badge", "stream", "spread")
-DEFAULT_STRATEGY_NAME = "diverse"
-
+SourceArgument = Annotated[
+    str, typer.Argument(help="A stored source name, or a JSONL/CSV/TXT file, or - for stdin.")
+]
+LoaderOption = Annotated[
+    str | None, typer.Option(help="Format of a SOURCE file: jsonl, csv or txt.")
+]
+LabelOption = Annotated[
+    str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")
+]
+BatchSizeOption = Annotated[
+    int, typer.Option("--batch-size", min=1, help="Answers per model update.")
+]
+ExcludeOption = Annotated[
+    str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
+]
+StrategyOption = Annotated[
+    str, typer.Option(help=f"Query strategy: {', '.join(strategy_names())} (default: "
+                      f"{DEFAULT_STRATEGY}; see README, Which strategy?).")
+]
 CommitteeSizeOption = Annotated[
     int, typer.Option("--committee-size", help="Committee members for qbc and bald "
                       "(bootstrap resamples of the answers).")
 ]
 QbcMeasureOption = Annotated[
     str, typer.Option("--qbc-measure", help=f"How qbc scores disagreement: "
-                      f"{' or '.join(QBC_MEASURE_NAMES)} (vote entropy or mean KL divergence from "
+                      f"{' or '.join(QBC_MEASURES)} (vote entropy or mean KL divergence from "
                       "the consensus).")
 ]
 LikeOption = Annotated[
@@ -40,31 +56,16 @@ MixOption = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class StrategySettings:
-    options: StrategyOptions
-    random_share: float
-    like: list[str]
+def split_labels(value: str) -> list[str]:
+    """``--label A,B,C`` as a list (at least one label, none twice)."""
+    labels = [part.strip() for part in value.split(",") if part.strip()]
+    if not labels:
+        raise AltoolError("--label needs at least one label, e.g. --label spam or --label A,B,C")
+    if len(set(labels)) != len(labels):
+        raise AltoolError(f"--label lists a label twice: {value}")
+    return labels
 
 
-MATRIX_STRATEGIES = ("qbc", "bald", "coreset", "badge")  # need feature matrices, refittable
-
-
-def check_model_support(strategy: str, model: str, like: bool) -> None:
-    """Fail before a session on a strategy the model can't serve: the committee, core-set,
-    BADGE and ``--like`` work on feature matrices (``--model sklearn`` or ``embed``)."""
-    if not model.startswith("spacy"):
-        return
-    if strategy in MATRIX_STRATEGIES or like:
-        what = f"--strategy {strategy}" if strategy in MATRIX_STRATEGIES else "--like"
-        raise AltoolError(f"{what} needs --model sklearn or embed (feature vectors), not "
-                          f"{model}")
-
-
-def strategy_settings(committee_size: int = 5, qbc_measure: str = "vote",
-                      like: str | None = None, mix: str | None = None) -> StrategySettings:
-    """Validate the options (clear :class:`~altool.errors.AltoolError` on bad values)."""
-    from ..strategies import StrategyOptions, parse_mix, read_like
-
-    return StrategySettings(StrategyOptions(committee_size, qbc_measure), parse_mix(mix),
-                            read_like(like))
+def split_names(value: str) -> list[str]:
+    """A comma-separated list of dataset names (``--exclude``), blanks dropped."""
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -10,7 +10,6 @@ from typing import Any, TextIO
 
 from ..errors import AltoolError
 from . import Store
-from .merge import merge_answers
 
 FORMATS = ("jsonl", "csv", "merged")
 CSV_COLUMNS = ("text", "label", "accept", "spans", "answer", "_input_hash", "_task_hash",
@@ -29,6 +28,8 @@ def export_rows(
     if answer is not None:
         raise AltoolError("--answer filters stored answers; it can't be combined with "
                           "--format merged (which merges all of them)")
+    from .merge import merge_answers  # NumPy: only for this format
+
     result = merge_answers((dataset, eg) for eg in store.iter_answers(dataset))
     if result.n_unusable and not result.examples:
         raise AltoolError(f"{dataset} has no text classification answers (a label, or an "
@@ -69,4 +70,25 @@ def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -
         fh.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), fh.fileno())
+    return n
+
+
+def export(store: Store, dataset: str, path: str, fmt: str = "jsonl",
+           answer: str | None = None) -> int:
+    """Write the dataset to ``path`` (``-``: stdout) as ``fmt``; return the rows written. A
+    file is written beside the target and renamed into place only when complete, so a
+    failure never leaves half a file under its name."""
+    import sys
+    from pathlib import Path
+
+    rows = export_rows(store, dataset, fmt, answer)
+    if path == "-":
+        n = write_rows(rows, sys.stdout, fmt)
+        sys.stdout.flush()
+        return n
+    out = Path(path)
+    tmp = out.with_name(out.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        n = write_rows(rows, fh, fmt)
+    tmp.replace(out)
     return n

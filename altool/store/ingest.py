@@ -90,6 +90,16 @@ def read_annotated(
     return out, report
 
 
+def import_answers(store: Store, dataset: str, path: str, default_answer: str = "accept", *,
+                   skip_invalid: bool = False) -> tuple[int, LoadReport]:
+    """``altool db-in``: read ``path`` (every line checked first), then store its answers in
+    ``dataset`` in one transaction. Returns the answers stored and the read report."""
+    if default_answer not in ANSWERS:
+        raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
+    examples, report = read_annotated(path, default_answer, skip_invalid=skip_invalid)
+    return store.add_answers(dataset, examples), report
+
+
 def check_spans(eg: dict[str, Any], path: str, line: int) -> None:
     """Spans, if any, must be ``{"start", "end", ...}`` with 0 <= start < end <= len(text)."""
     spans = eg.get("spans")

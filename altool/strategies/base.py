@@ -5,44 +5,29 @@ sooner). A *strategy* has the signature ``strategy(probs, n, *, rng, features) -
 returns up to ``n`` distinct row indices, most wanted first. ``features`` (a sparse or dense
 matrix, one row per candidate, L2-normalised) is used by the diversity-aware strategies only.
 
-Strategies that need more than probabilities (a committee needs the labelled data, core-set
-the labelled features, stream-based selection its own state) are marked with
-:func:`uses_context`; the learner then also passes ``context``, a :class:`QueryContext`.
-Strategies whose order is the point (random, stream) are marked with :func:`keeps_order`.
+Everything else a strategy needs or wants is declared in one place, its
+:class:`StrategySpec` (set with :func:`declare`, read with :func:`spec_of`): the model
+capabilities it needs (``needs``: feature vectors, a refittable model), whether it takes
+``context`` (a :class:`QueryContext`: the model, the labelled data, state kept between calls),
+whether its one order must not be split per label (``keeps_order``: random, stream), whether it
+walks the source in order (``in_source_order``) and its own cold start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import AltoolError
-
-QBC_MEASURES = ("vote", "kl")
+from .options import StrategyOptions
 
 
 class Strategy(Protocol):
     def __call__(
         self, probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None
     ) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class StrategyOptions:
-    """User options of the strategies (``--committee-size``, ``--qbc-measure``)."""
-
-    committee_size: int = 5
-    qbc_measure: str = "vote"
-
-    def __post_init__(self) -> None:
-        if self.committee_size < 2:
-            raise AltoolError(f"--committee-size must be at least 2, got {self.committee_size}")
-        if self.qbc_measure not in QBC_MEASURES:
-            raise AltoolError(f"--qbc-measure must be one of {', '.join(QBC_MEASURES)}, "
-                              f"got {self.qbc_measure!r}")
 
 
 @dataclass
@@ -67,19 +52,52 @@ class QueryContext:
     kinds: dict[int, str] = field(default_factory=dict)  # candidate -> pick kind, if special
 
 
+ColdStart = Callable[..., np.ndarray]  # cold_start(features, n, *, rng) -> indices
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """What a strategy needs and how the learner treats it."""
+
+    needs: frozenset[str] = frozenset()  # model capabilities (altool.models.base.CAPABILITIES)
+    context: bool = False  # takes ``context=`` (a QueryContext)
+    keeps_order: bool = False  # its one order is the point: not split per label
+    in_source_order: bool = False  # walks the pool in source order (a stream)
+    cold_start: ColdStart | None = None  # before the model is ready; None: k-means++ seeding
+
+
+_SPECS: dict[Callable[..., Any], StrategySpec] = {}
+
+
+def spec_of(fn: Callable[..., Any]) -> StrategySpec:
+    """The spec declared for ``fn`` (a plain function: needs nothing, no context)."""
+    return _SPECS.get(fn, StrategySpec())
+
+
+def declare(fn: Callable[..., Any] | None = None, *, needs: Iterable[str] = (),
+            **fields: Any) -> Any:
+    """Declare ``fn``'s :class:`StrategySpec` fields (added to what was declared before). Use
+    as ``declare(fn, needs={"vectors"})`` or as a decorator ``@declare(context=True)``."""
+
+    def apply(f: Callable[..., Any]) -> Callable[..., Any]:
+        spec = spec_of(f)
+        _SPECS[f] = replace(spec, needs=spec.needs | frozenset(needs), **fields)
+        return f
+
+    return apply if fn is None else apply(fn)
+
+
 def uses_context(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """Mark ``fn`` as wanting the ``context`` keyword (a :class:`QueryContext`)."""
-    fn.uses_context = True  # type: ignore[attr-defined]
-    return fn
+    return declare(fn, context=True)
 
 
 def keeps_order(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """Mark ``fn`` as an order that must not be split per label. In the binary view with
     several exclusive labels the learner ranks each label's questions separately and gives
-    every label a share of the batch (:meth:`altool.loop.learner.Learner.choose`); random order and
-    the stream strategies keep their one order over all candidates instead."""
-    fn.keeps_order = True  # type: ignore[attr-defined]
-    return fn
+    every label a share of the batch (:meth:`altool.loop.learner.Learner.choose`); random
+    order and the stream strategies keep their one order over all candidates instead."""
+    return declare(fn, keeps_order=True)
 
 
 def call_strategy(
@@ -88,7 +106,7 @@ def call_strategy(
 ) -> np.ndarray:
     """Call ``strategy``, passing ``context`` only to a strategy that takes it (so strategies
     written for the plain signature keep working)."""
-    if getattr(strategy, "uses_context", False):
+    if spec_of(strategy).context:
         return strategy(probs, n, rng=rng, features=features, context=context)
     return strategy(probs, n, rng=rng, features=features)
 

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import AltoolError
-from .base import QueryContext, top, uses_context
+from ..models.base import REFIT, capabilities_of
+from ..models.registry import require_capabilities
+from .base import QueryContext, declare, top
 from .uncertainty import entropy_scores, margin_scores
 
 
@@ -38,10 +40,8 @@ def committee_probs(context: QueryContext | None, rng: np.random.Generator) -> n
 
 
 def _fit_member(model: Any, X: Any, Y: np.ndarray, rows: np.ndarray) -> Any:
-    from ..models import PerLabelLogistic
-
-    if not isinstance(model, PerLabelLogistic):
-        raise AltoolError(f"qbc and bald need --model sklearn or embed, not {model.kind}")
+    require_capabilities("qbc and bald", frozenset({REFIT}), model.kind,
+                         capabilities_of(model))
     # a shallow copy is enough: fit() replaces the fitted state, it does not mutate it
     member = copy.copy(model)
     member.fit(X[rows], Y[rows])
@@ -73,7 +73,7 @@ def mutual_information(member_probs: np.ndarray) -> np.ndarray:
     return entropy_scores(member_probs.mean(axis=0)) - mean_entropy
 
 
-@uses_context
+@declare(needs={REFIT}, context=True)
 def qbc(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,
     context: QueryContext | None = None,
@@ -91,7 +91,7 @@ def qbc(
     return top(scores, n, rng)
 
 
-@uses_context
+@declare(needs={REFIT}, context=True)
 def bald(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,
     context: QueryContext | None = None,

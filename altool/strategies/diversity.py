@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import QueryContext, column, top, uses_context
+from ..models.base import VECTORS
+from .base import QueryContext, column, declare, top
 from .uncertainty import margin_scores
 
 PROJECTION_DIM = 128
@@ -161,7 +162,7 @@ def _min_sq_dist(Z: np.ndarray, L: np.ndarray, chunk: int = 512) -> np.ndarray:
     return np.maximum(best, 0.0)
 
 
-@uses_context
+@declare(needs={VECTORS}, context=True)
 def coreset(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,
     context: QueryContext | None = None,
@@ -194,7 +195,7 @@ def coreset(
     return np.asarray(chosen, dtype=int)
 
 
-@uses_context
+@declare(needs={VECTORS}, context=True)
 def badge(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,
     context: QueryContext | None = None,

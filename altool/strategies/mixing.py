@@ -9,60 +9,14 @@ or evaluation set.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import AltoolError
-from .base import (
-    QueryContext,
-    Strategy,
-    call_strategy,
-    column,
-    keeps_order,
-    top,
-    uses_context,
-)
+from .base import QueryContext, Strategy, call_strategy, column, declare, spec_of, top
+from .options import check_share
 
 LIKE_SHARE = 0.5  # of each batch, for the candidates most like the --like texts
-
-
-def check_share(share: float) -> float:
-    if not 0.0 <= share < 1.0:
-        raise AltoolError(f"the random share must be in [0, 1), got {share}")
-    return share
-
-
-def parse_mix(value: str | None) -> float:
-    """The random share of ``--mix random=0.1`` (0 for None or an empty value)."""
-    if not value:
-        return 0.0
-    name, sep, share = value.partition("=")
-    if name.strip() != "random" or not sep:
-        raise AltoolError(f"--mix takes random=SHARE, e.g. --mix random=0.1 (got {value!r})")
-    try:
-        value = float(share)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < 1.0:
-        raise AltoolError(f"--mix random=SHARE needs a share in [0, 1), got {share!r}")
-    return value
-
-
-def read_like(value: str | None) -> list[str]:
-    """The texts of ``--like``: a JSONL/CSV/TXT file's texts if ``value`` is a file, else
-    ``value`` itself."""
-    if not value:
-        return []
-    if Path(value).is_file():
-        from ..io.loaders import iter_records
-
-        texts = [r.example["text"] for r in iter_records(value, None)]
-        if not texts:
-            raise AltoolError(f"{value}: no texts for --like")
-        return texts
-    return [value]
 
 
 def similarities(features: Any, targets: Any) -> np.ndarray:
@@ -121,7 +75,6 @@ def with_random_share(base: Strategy, share: float) -> Strategy:
     are marked ``"random"`` in ``context.kinds``."""
     check_share(share)
 
-    @uses_context
     def strategy(
         probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,
         context: QueryContext | None = None,
@@ -136,8 +89,6 @@ def with_random_share(base: Strategy, share: float) -> Strategy:
         return out
 
     strategy.__doc__ = f"{base.__name__} with {share:.0%} of each batch at random."
-    if hasattr(base, "cold_start"):
-        strategy.cold_start = base.cold_start  # type: ignore[attr-defined]
-    if getattr(base, "keeps_order", False):
-        keeps_order(strategy)
-    return strategy
+    spec = spec_of(base)  # the base's needs, order and cold start; the context for the kinds
+    return declare(strategy, needs=spec.needs, context=True, keeps_order=spec.keeps_order,
+                   in_source_order=spec.in_source_order, cold_start=spec.cold_start)

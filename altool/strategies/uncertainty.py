@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import QueryContext, Strategy, keeps_order, row_norms, top, uses_context
+from .base import QueryContext, Strategy, declare, keeps_order, row_norms, top, uses_context
 
 
 # -- scorers ---------------------------------------------------------------------------------
@@ -126,4 +126,4 @@ def random_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarr
     return rng.permutation(m)[: min(n, m)]
 
 
-random_order.cold_start = random_start  # type: ignore[attr-defined]
+declare(random_order, cold_start=random_start)

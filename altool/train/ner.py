@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
 from ..errors import AltoolError
-from ..models import MODEL_FILE, save_model
+from ..models.saving import MODEL_FILE, save_model
 from ..store import Store
 from ..store.merge import RANDOM_PICK
+from ..version import __version__
 from .textcat import (
     EvalSet,
     Scores,

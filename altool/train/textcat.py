@@ -24,12 +24,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .. import __version__
 from ..errors import AltoolError
-from ..models import MODEL_FILE, TextModel, make_model, save_model
-from ..models.encoder import featurizer_for
+from ..models.base import TextModel
+from ..models.cache import featurizer_for
+from ..models.registry import make_model
+from ..models.saving import MODEL_FILE, save_model
 from ..store import Store
 from ..store.merge import MergedExample, MergeResult, merge_datasets
+from ..version import __version__
 
 MIN_TRAIN = 2
 MIN_EVAL = 30  # fewer evaluation inputs than this gets a warning

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import QueryContext, keeps_order, top, uses_context
+from .base import QueryContext, declare, keeps_order, top, uses_context
 from .uncertainty import margin_scores
 
 EMA_ALPHA = 0.1
@@ -80,7 +80,7 @@ def stream_start(features: Any, n: int, *, rng: np.random.Generator) -> np.ndarr
     return np.arange(min(n, features.shape[0]), dtype=int)
 
 
-ema.cold_start = stream_start  # type: ignore[attr-defined]
+declare(ema, cold_start=stream_start)
 
 
 @keeps_order
@@ -131,4 +131,4 @@ def stream(
     return _fill(scores, emitted, n, rng)
 
 
-stream.in_source_order = True  # type: ignore[attr-defined]
+declare(stream, in_source_order=True)

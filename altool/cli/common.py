@@ -1,0 +1,40 @@
+"""What every command shares: the consoles, the ``--db`` and ``-F`` options, and
+``--skip-invalid``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..store.context import set_db_path
+
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Database file (default: $ALTOOL_HOME/altool.db).",
+                 show_default=False),
+]
+SkipInvalidOption = Annotated[
+    bool, typer.Option("--skip-invalid", help="Skip bad lines (and count them) instead of "
+                       "stopping with an error.")
+]
+RecipeFileOption = Annotated[
+    list[str] | None,
+    typer.Option("-F", help="Python file with custom @recipe functions to load.",
+                 show_default=False),
+]
+
+
+def use_db(db: Path | None) -> None:
+    """``--db`` given after the command name wins over the one before it."""
+    if db is not None:
+        set_db_path(db)
+
+
+def out_console() -> Console:
+    """A console on stdout, for a command's result (tables people read or pipe)."""
+    return Console(highlight=False)

@@ -1,0 +1,129 @@
+"""The data commands: ``load``, ``db-in``, ``db-out``, ``stats`` and ``drop``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..errors import AltoolError
+from ..io.loaders import LOADERS, file_size
+from ..paths import model_state_path
+from ..store import ANSWERS
+from ..store.context import open_store
+from ..store.export import export
+from ..store.ingest import import_answers, load_file
+from ..store.report import stats_tables
+from ..ui.progress import bytes_bar
+from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
+
+
+def load(
+    source: Annotated[str, typer.Argument(help="Name to store the examples under.")],
+    file: Annotated[str, typer.Argument(help="JSONL, CSV or TXT file; - reads stdin.")],
+    loader: Annotated[
+        str | None, typer.Option(help=f"File format: {', '.join(LOADERS)} (default: from the "
+                                 "extension; jsonl for stdin).")
+    ] = None,
+    skip_invalid: SkipInvalidOption = False,
+    db: DbOption = None,
+) -> None:
+    """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""
+    use_db(db)
+    with open_store() as store, bytes_bar(err_console, file, file_size(file)) as progress:
+        result, report = load_file(store, source, file, loader, skip_invalid=skip_invalid,
+                                   progress=progress)
+    err_console.print(
+        f"[green]✔[/] {escape(source)}: added {result.added:,} examples"
+        + (f", {result.duplicates:,} duplicates skipped" if result.duplicates else "")
+        + (f", {result.skipped:,} invalid lines skipped" if result.skipped else "")
+    )
+    for line in report.errors:
+        err_console.print(f"  [yellow]skipped[/] {escape(line)}")
+
+
+def db_in(
+    dataset: Annotated[str, typer.Argument(help="Dataset to import into (created if new).")],
+    file: Annotated[str, typer.Argument(help="Annotated JSONL (e.g. a Prodigy export); - for "
+                                        "stdin.")],
+    answer: Annotated[
+        str, typer.Option(help="Answer for examples that have none: accept, reject or ignore.")
+    ] = "accept",
+    skip_invalid: SkipInvalidOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import annotated examples into a dataset (hashes computed where missing; all-or-nothing)."""
+    use_db(db)
+    with open_store() as store:
+        n, report = import_answers(store, dataset, file, answer, skip_invalid=skip_invalid)
+    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {escape(dataset)}"
+                      + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
+    for line in report.errors:
+        err_console.print(f"  [yellow]skipped[/] {escape(line)}")
+
+
+def db_out(
+    dataset: Annotated[str, typer.Argument(help="Dataset to export.")],
+    file: Annotated[
+        str, typer.Argument(help="Output file; - or nothing for stdout.")
+    ] = "-",
+    answer: Annotated[
+        str | None, typer.Option(help="Only this answer: accept, reject or ignore.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (the stored answers, Prodigy's format), csv "
+                          "(flat columns, lists and meta as JSON) or merged (JSONL, one row per "
+                          "input with its final label(s)).")
+    ] = "jsonl",
+    db: DbOption = None,
+) -> None:
+    """Export a dataset as JSONL (Prodigy's format), CSV, or merged per input."""
+    use_db(db)
+    if answer is not None and answer not in ANSWERS:
+        raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
+    with open_store() as store:
+        n = export(store, dataset, file, fmt, answer)
+    if file != "-":
+        what = "inputs" if fmt == "merged" else "examples"
+        err_console.print(f"[green]✔[/] wrote {n:,} {what} to {escape(file)}")
+
+
+def stats(
+    dataset: Annotated[str | None, typer.Argument(help="Only this dataset.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Datasets and sources: answers, labels, sessions, last activity."""
+    use_db(db)
+    with open_store() as store:
+        data = store.stats(dataset)
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    console = out_console()
+    for table in stats_tables(data):
+        console.print(table)
+
+
+def drop(
+    dataset: Annotated[str, typer.Argument(help="Dataset to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a dataset, its answers and its saved model state."""
+    use_db(db)
+    with open_store() as store:
+        n = store.count_answers(dataset)
+        store.require_dataset(dataset)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise AltoolError(f"drop {dataset!r} would delete {n:,} answers; "
+                                  "add --yes to confirm when not in a terminal")
+            if not typer.confirm(f"Delete dataset {dataset!r} and its {n:,} answers?"):
+                raise AltoolError("nothing deleted")
+        store.drop_dataset(dataset)
+    model_state_path(dataset).unlink(missing_ok=True)
+    err_console.print(f"[green]✔[/] dropped dataset {escape(dataset)} ({n:,} answers)")

@@ -1,0 +1,58 @@
+"""Recipes as commands: each registered recipe becomes ``altool NAME`` with its parameters as
+arguments (plus ``--db`` and ``-F``), and ``altool recipes`` lists them."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ..recipes import RECIPES, Recipe
+from ..recipes.runner import run_components
+from .common import DbOption, RecipeFileOption, err_console, out_console, use_db
+
+
+def recipe_command(recipe: Recipe) -> Any:
+    """A Typer command whose options are the recipe's parameters, plus --db and -F."""
+    signature = inspect.signature(recipe.func, eval_str=True)
+    extra = [
+        inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=DbOption),
+        inspect.Parameter("recipe_files", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=RecipeFileOption),
+    ]
+
+    def command(**kwargs: Any) -> None:
+        use_db(kwargs.pop("db"))
+        kwargs.pop("recipe_files")
+        components = recipe.func(**kwargs)
+        if components is None:  # a recipe that did its work itself (print-dataset)
+            return
+        summary = run_components(components)
+        err_console.print(
+            f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
+            f"this session to {escape(summary.dataset)} ({summary.dataset_total:,} in total)"
+        )
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in
+              signature.parameters.values()]
+    command.__signature__ = signature.replace(parameters=params + extra)  # type: ignore[attr-defined]
+    command.__doc__ = recipe.func.__doc__
+    command.__name__ = recipe.func.__name__
+    return command
+
+
+def list_recipes(recipe_files: RecipeFileOption = None) -> None:
+    """List the built-in recipes and those loaded with -F."""
+    # the -F files were imported by main() before parsing, so their recipes are registered
+    table = Table(show_header=True)
+    table.add_column("recipe")
+    table.add_column("from")
+    table.add_column("what it does")
+    for recipe in sorted(RECIPES.values(), key=lambda r: r.name):
+        table.add_row(Text(recipe.name), "built-in" if recipe.builtin else "-F",
+                      Text(recipe.summary))
+    out_console().print(table)

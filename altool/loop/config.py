@@ -1,0 +1,102 @@
+"""One teach session's settings, validated once: :class:`TeachConfig`.
+
+The recipe (``textcat.teach``, ``ner.teach``) builds it from its command-line options; the
+worker process gets it whole (it is plain data, pickled to the child), builds its learner
+from it, and the session's ``config`` component comes from it too, so no setting is copied
+by hand or checked in two places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import AltoolError
+from ..models.registry import model_capabilities, require_capabilities
+from ..strategies.options import StrategyOptions, StrategySettings, check_share
+from ..strategies.registry import DEFAULT_STRATEGY, resolve_name
+
+TASKS = {"textcat": ("binary", "choice"), "ner": ("ner",)}  # task -> its views
+DEFAULT_POOL_SIZE = 20_000
+
+
+def default_queue_size(batch_size: int) -> int:
+    """Questions kept ready: enough that a fast annotator doesn't run dry while the model
+    refits and rescores (seconds on a large source)."""
+    return max(5 * batch_size, 50)
+
+
+def check_support(strategy: str, model: str, like: bool,
+                  capabilities: frozenset[str] | None = None) -> None:
+    """Fail before a session on a strategy (or ``--like``) the model can't serve, e.g. core-set
+    without feature vectors. ``capabilities`` of a built model; else from the registry (a saved
+    model's path is checked once it is built)."""
+    from ..models.base import VECTORS
+    from ..strategies.base import spec_of
+    from ..strategies.registry import get_strategy
+
+    if capabilities is None:
+        capabilities = model_capabilities(model)
+    needs = spec_of(get_strategy(strategy)).needs
+    require_capabilities(f"--strategy {resolve_name(strategy)}", needs, model, capabilities)
+    if like:
+        require_capabilities("--like", frozenset({VECTORS}), model, capabilities)
+
+
+@dataclass(frozen=True)
+class TeachConfig:
+    """Everything a teach session's worker needs (plain data: it is pickled to the worker
+    process). Built once by the recipe; ``__post_init__`` validates and normalises it."""
+
+    db_path: Path
+    dataset: str
+    source: str
+    labels: tuple[str, ...]
+    view: str
+    task: str = "textcat"
+    multilabel: bool = False
+    model: str = "sklearn"
+    strategy: str = DEFAULT_STRATEGY  # a registered name (``default`` resolves to it)
+    settings: StrategySettings = field(default_factory=StrategySettings)
+    batch_size: int = 10
+    exclude: tuple[str, ...] = ()
+    pool_size: int = DEFAULT_POOL_SIZE
+    seed: int | None = None
+    model_path: Path | None = None
+    queue_size: int | None = None  # questions kept ready (None: default_queue_size)
+    lang: str = "en"  # ner: the blank pipeline's language
+    patterns: str | None = None  # ner: a patterns file
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalise once, here
+        set_(self, "labels", tuple(self.labels))
+        set_(self, "exclude", tuple(self.exclude))
+        if self.task not in TASKS:
+            raise AltoolError(f"unknown task {self.task!r}; use {', '.join(TASKS)}")
+        if self.view not in TASKS[self.task]:
+            raise AltoolError(f"--view must be {' or '.join(TASKS[self.task])}, "
+                              f"got {self.view!r}")
+        for name, value in (("--batch-size", self.batch_size), ("--pool-size", self.pool_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise AltoolError(f"{name} must be a positive integer, got {value!r}")
+        if self.queue_size is None:
+            set_(self, "queue_size", default_queue_size(self.batch_size))
+        check_share(self.settings.random_share)
+        if self.task == "textcat":
+            set_(self, "strategy", resolve_name(self.strategy))
+            check_support(self.strategy, self.model, bool(self.settings.like))
+
+    @property
+    def exclusive(self) -> bool:
+        return not self.multilabel
+
+    @property
+    def options(self) -> StrategyOptions:
+        return self.settings.options
+
+    def components_config(self, title: str) -> dict[str, Any]:
+        """The ``config`` component of the recipe's session (the same batch size and labels
+        the worker uses)."""
+        return {"labels": list(self.labels), "batch_size": self.batch_size,
+                "multilabel": self.multilabel, "title": title}
