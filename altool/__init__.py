@@ -14,8 +14,7 @@ from ._lazy import lazy_exports
 from .errors import AltoolError, InputError
 from .io.hashing import input_hash, set_hashes, task_hash
 from .io.loaders import get_stream
-from .loop.filters import dedup, exclude
-from .loop.streams import BackgroundStream
+from .loop.streams import BackgroundStream, dedup, exclude
 from .recipes import recipe
 from .store.context import open_store
 from .version import __version__

@@ -7,18 +7,15 @@ subprocess (``cli.main`` calls ``sys.exit``; a subprocess shows the real exit co
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tmux_driver import Tmux, require_tmux
 
 from altool.store import Store, context
+from tests.helpers import run_cli
+from tests.tmux_driver import Tmux, require_tmux
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-CLI_TIMEOUT_S = 120  # a hang fails the test instead of blocking the suite (not a timing check)
 
 
 @pytest.fixture
@@ -44,29 +41,6 @@ def datasets_dir() -> Path:
     if not (DATASETS / "jsonl").is_dir():
         pytest.skip(f"real datasets not found at {DATASETS}")
     return DATASETS
-
-
-def run_cli(
-    *args: str | os.PathLike, input: str | None = None, cwd: str | os.PathLike | None = None
-) -> subprocess.CompletedProcess:
-    """Run ``python -m altool ARGS`` with the current ALTOOL_HOME (set by the ``home`` fixture).
-
-    Returns the CompletedProcess with text stdout/stderr. Refuses to run without ALTOOL_HOME so
-    a test can never write to the user's real ``~/.altool``."""
-    if not os.environ.get("ALTOOL_HOME"):
-        raise RuntimeError("run_cli needs ALTOOL_HOME: use the `home` fixture")
-    env = dict(os.environ)
-    env.setdefault("PYTHONIOENCODING", "utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "altool", *map(str, args)],
-        input=input if input is not None else "",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-        timeout=CLI_TIMEOUT_S,
-    )
 
 
 @pytest.fixture

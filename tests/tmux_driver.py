@@ -186,7 +186,7 @@ class Tmux:
         shell = self.shell_pid()
         deadline = time.monotonic() + timeout
         while True:
-            children = sorted(_children(shell))
+            children = sorted(child_pids(shell))
             if children:
                 return children[0]
             if time.monotonic() > deadline:
@@ -233,7 +233,7 @@ class Tmux:
             pass
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     """Pids whose parent is ``pid`` (read from /proc)."""
     out = []
     for entry in Path("/proc").iterdir():

@@ -15,12 +15,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ..configfile import load_config
 from ..errors import AltoolError
 from ..paths import log_dir
 from ..recipes import RECIPES, load_builtin_recipes, load_recipe_file
 from ..version import __version__
 from .common import DbOption, err_console, use_db
-from .config import default_map, load_config
+from .config import default_map
 from .data import db_in, db_out, drop, load, stats
 from .recipes import list_recipes, recipe_command
 from .simulate import simulate_command

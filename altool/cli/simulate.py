@@ -61,35 +61,27 @@ def simulate_command(
     if task != "textcat":
         raise AltoolError(f"--task must be textcat or ner, got {task!r}")
     from .. import simulate as sim
-    from ..loop.config import check_support
     from ..strategies.options import strategy_settings
     from ..ui.progress import simulation_bars
 
     if plot:
         sim.require_matplotlib()  # fail before a long run, not after it
-    names = sim.resolve_strategies(strategy.split(","))
-    chosen = strategy_settings(committee_size, qbc_measure, like, mix)
-    for name in names:
-        check_support(name, model, bool(chosen.like))
-    gold_rows = sim.read_labelled(gold, label_field)
-    test_rows = sim.read_labelled(test, label_field)
-    unseen = sim.unseen_test_labels(gold_rows, test_rows)
-    if unseen:
-        err_console.print(f"[yellow]Warning:[/] {escape(unseen)}.")
-    with simulation_bars(err_console, len(names), repeats) as bars:
-        result = sim.simulate(
-            gold_rows, test_rows, names, model=model, view=view, seed_size=seed_size,
-            batch_size=batch_size, budget=budget, repeats=repeats, metric=metric, seed=seed,
-            extend=extend.split(","), progress=bars.progress, on_featurize=bars.on_featurize,
-            options=chosen.options, random_share=chosen.random_share, like=chosen.like,
+    names = strategy.split(",")
+    with simulation_bars(err_console, len(sim.resolve_strategies(names)), repeats) as bars:
+        result = sim.simulate_files(
+            gold, test, names, label_field=label_field, model=model,
+            settings=strategy_settings(committee_size, qbc_measure, like, mix),
+            warn=lambda text: err_console.print(f"[yellow]Warning:[/] {escape(text)}."),
+            view=view, seed_size=seed_size, batch_size=batch_size, budget=budget,
+            repeats=repeats, metric=metric, seed=seed, extend=extend.split(","),
+            progress=bars.progress, on_featurize=bars.on_featurize,
         )
     # with --output - the JSON is the data on stdout, so the tables go to stderr
     console = err_console if output == "-" else out_console()
     for part in sim.report_tables(result, metric, test, repeats):
         console.print(part)
-    for name, r in result.strategies.items():
-        if r.skipped is not None:
-            err_console.print(f"{name}: skipped {r.skipped:.0%} of the stream it looked at")
+    for note in sim.skipped_notes(result):
+        err_console.print(note)
     if output:
         sim.write_json(result.to_json(), output)
         if output != "-":

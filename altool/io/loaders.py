@@ -77,7 +77,7 @@ def open_binary(path: str) -> IO[bytes]:
     return p.open("rb")
 
 
-def _decoded_lines(
+def decoded_lines(
     fh: IO[bytes], path: str, progress: Callable[[int], None] | None
 ) -> Iterator[tuple[int, str | InputError]]:
     """Yield ``(line_number, text)`` with BOM and line endings removed; a line that is not UTF-8
@@ -158,7 +158,7 @@ def _read_lines(
 ) -> Iterator[Record]:
     """One record per non-blank line, made by ``parse(line, number)``; bad lines raise or,
     with ``skip_invalid``, are counted and skipped."""
-    for number, line in _decoded_lines(fh, path, progress):
+    for number, line in decoded_lines(fh, path, progress):
         if isinstance(line, str) and not line.strip():
             continue
         report.read += 1
@@ -205,7 +205,7 @@ def read_csv(
     numbers: list[int] = []
 
     def lines() -> Iterator[str]:
-        for number, line in _decoded_lines(fh, path, progress):
+        for number, line in decoded_lines(fh, path, progress):
             if isinstance(line, InputError):
                 if skip_invalid and number > 1:
                     report.read += 1

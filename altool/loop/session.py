@@ -11,45 +11,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AltoolError
-from ..io.hashing import set_hashes
 from ..store import Store
 from .queue import END, WAIT, Question, TaskQueue
+from .streams import IterableStream, as_stream
 
 UNDO_LIMIT = 1000  # answers of a session that can be taken back, newest first
-
-
-class IterableStream:
-    """Adapt any iterable of task dicts (or Questions) to the polling interface."""
-
-    def __init__(self, tasks: Iterable[dict[str, Any] | Question]) -> None:
-        self._it: Iterator[dict[str, Any] | Question] = iter(tasks)
-        self._back: deque[Question] = deque()
-
-    def poll(self) -> Question | object:
-        if self._back:
-            return self._back.popleft()
-        try:
-            item = next(self._it)
-        except StopIteration:
-            return END
-        if isinstance(item, Question):
-            return item
-        return Question(set_hashes(dict(item)))
-
-    def push_front(self, question: Question) -> None:
-        self._back.appendleft(question)
-
-
-def as_stream(stream: Any) -> Any:
-    """A stream with ``poll()`` and ``push_front()``: a TaskQueue as is, else an iterable."""
-    if hasattr(stream, "poll") and hasattr(stream, "push_front"):
-        return stream
-    return IterableStream(stream)
 
 
 def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,

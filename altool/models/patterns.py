@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AltoolError, InputError
-from ..io.loaders import _decoded_lines as decoded_lines
-from ..io.loaders import open_binary, parse_json_object
+from ..io.loaders import decoded_lines, open_binary, parse_json_object
 from ..io.spans import span_dict
 
 if TYPE_CHECKING:

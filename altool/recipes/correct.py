@@ -16,9 +16,9 @@ from ..errors import AltoolError
 from ..io.hashing import set_hashes
 from ..loop.queue import Question
 from ..store.ingest import stored_examples
-from . import recipe
 from .manual import open_source
 from .options import LoaderOption, SourceArgument, split_labels
+from .registry import recipe
 
 if TYPE_CHECKING:  # the model code (and numpy) loads when the recipe runs, not with every command
     from ..models.base import TextModel

@@ -11,8 +11,8 @@ from ..errors import AltoolError
 from ..io.hashing import set_hashes
 from ..store.context import open_store
 from ..store.ingest import ensure_source, stored_examples
-from . import recipe
 from .options import LabelOption, LoaderOption, SourceArgument, split_labels
+from .registry import recipe
 
 
 def with_fields(examples: Iterable[dict[str, Any]], **fields: Any) -> Iterator[dict[str, Any]]:

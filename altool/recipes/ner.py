@@ -12,10 +12,10 @@ from ..io.spans import blank_nlp
 from ..models.patterns import read_patterns
 from ..paths import model_state_path
 from ..store.context import db_path
-from . import recipe
 from .manual import open_source
 from .ner_manual import DatasetArgument, EntityLabelOption, entity_labels
 from .options import BatchSizeOption, ExcludeOption, LoaderOption, SourceArgument, split_names
+from .registry import recipe
 
 
 @recipe("ner.teach")

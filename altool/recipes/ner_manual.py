@@ -18,9 +18,9 @@ from ..io.hashing import set_hashes
 from ..io.spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_tokens, span_dict
 from ..models.patterns import PatternMatcher, non_overlapping
 from ..store.ingest import stored_examples
-from . import recipe
 from .manual import open_source
 from .options import LoaderOption, SourceArgument, split_labels
+from .registry import recipe
 
 if TYPE_CHECKING:
     from spacy.language import Language

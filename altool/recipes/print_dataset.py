@@ -20,7 +20,7 @@ from ..errors import AltoolError
 from ..store import ANSWERS
 from ..store.context import open_store
 from ..ui.render import highlighted_text, labels_text, printable
-from . import recipe
+from .registry import recipe
 
 
 class TerminalPager(Pager):

@@ -10,7 +10,7 @@ from rich.console import Console
 from ..errors import AltoolError
 from ..store.context import open_store
 from ..store.review import find_conflicts
-from . import recipe
+from .registry import recipe
 
 
 @recipe("review")

@@ -42,7 +42,7 @@ def session_from_components(components: dict[str, Any], store) -> Session:
 
 def run_components(components: dict[str, Any]) -> Summary:
     """Open the terminal UI on a recipe's components; always runs ``on_exit``."""
-    from ..ui.ner import app_for
+    from ..ui.screens import app_for
 
     store = open_store()
     session = None

@@ -14,7 +14,6 @@ from ..errors import AltoolError
 from ..paths import model_state_path
 from ..store.context import db_path, open_store
 from ..store.ingest import ensure_source
-from . import recipe
 from .options import (
     BatchSizeOption,
     CommitteeSizeOption,
@@ -29,6 +28,7 @@ from .options import (
     split_labels,
     split_names,
 )
+from .registry import recipe
 
 
 def check_model(model: str) -> None:

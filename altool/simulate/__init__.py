@@ -32,6 +32,7 @@ from .report import (
     plot,
     report_tables,
     require_matplotlib,
+    skipped_notes,
     table_checkpoints,
     write_json,
 )
@@ -45,6 +46,7 @@ from .textcat import (
     resolve_extend,
     resolve_strategies,
     simulate,
+    simulate_files,
 )
 
 __all__ = [
@@ -53,5 +55,6 @@ __all__ = [
     "StrategyResult", "aulc", "checkpoint_grid", "extension_grid", "format_saving",
     "format_stop", "labels_to_reach", "learning_curve_figure", "plot", "read_labelled",
     "report_tables", "require_matplotlib", "resolve_extend", "resolve_strategies", "score",
-    "simulate", "subsample", "table_checkpoints", "unseen_test_labels", "write_json",
+    "simulate", "simulate_files", "skipped_notes", "subsample", "table_checkpoints",
+    "unseen_test_labels", "write_json",
 ]

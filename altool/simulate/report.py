@@ -119,6 +119,12 @@ def require_matplotlib():
     return plt
 
 
+def skipped_notes(result: SimulationResult) -> list[str]:
+    """One line per stream strategy: how much of the stream it passed over."""
+    return [f"{name}: skipped {r.skipped:.0%} of the stream it looked at"
+            for name, r in result.strategies.items() if r.skipped is not None]
+
+
 def write_json(data: dict[str, Any], output: str) -> None:
     """Write ``data`` as JSON to ``output`` (``-``: stdout)."""
     text = json.dumps(data, indent=2) + "\n"

@@ -32,6 +32,7 @@ from ..models.base import TextModel
 from ..models.cache import feature_cache
 from ..models.registry import make_model
 from ..strategies import DEFAULT_STRATEGY, STRATEGIES, StrategyOptions, get_strategy
+from ..strategies.options import StrategySettings
 from .curves import (
     EXTEND_FACTOR,
     METRICS,
@@ -43,6 +44,7 @@ from .curves import (
     labels_to_reach,
     score,
 )
+from .data import read_labelled, unseen_test_labels
 
 BASELINE = "random"
 COLD_SAMPLE = 2_000  # rows scored for the cold start, as the worker does (worker.COLD_SAMPLE)
@@ -400,6 +402,29 @@ def simulate(
                 seed_sets=[run.seed_rows for run in runs],
             )
     return result
+
+
+def simulate_files(
+    gold: str, test: str, strategies: Sequence[str], *, label_field: str = "label",
+    model: str = "sklearn", settings: StrategySettings | None = None,
+    warn: Callable[[str], None] | None = None, **run: Any,
+) -> SimulationResult:
+    """``altool simulate`` on files: resolve the strategies and check each against the model,
+    read GOLD and TEST (``warn`` is told when TEST has labels GOLD never has), then
+    :func:`simulate` with the ``run`` settings (budget, repeats, progress...)."""
+    from ..loop.config import check_support
+
+    settings = settings or StrategySettings()
+    names = resolve_strategies(strategies)
+    for name in names:
+        check_support(name, model, bool(settings.like))
+    gold_rows = read_labelled(gold, label_field)
+    test_rows = read_labelled(test, label_field)
+    unseen = unseen_test_labels(gold_rows, test_rows)
+    if unseen and warn is not None:
+        warn(unseen)
+    return simulate(gold_rows, test_rows, names, model=model, options=settings.options,
+                    random_share=settings.random_share, like=settings.like, **run)
 
 
 def _extend(name: str, runs: list[_Run], pool: _Pool, points: list, full_score: float,

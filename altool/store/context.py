@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..paths import default_db_path
-from . import Store
+from .database import Store
 
 _db_path: Path | None = None
 

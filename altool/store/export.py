@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from ..errors import AltoolError
-from . import Store
+from .database import Store
 
 FORMATS = ("jsonl", "csv", "merged")
 CSV_COLUMNS = ("text", "label", "accept", "spans", "answer", "_input_hash", "_task_hash",

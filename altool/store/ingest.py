@@ -10,7 +10,8 @@ from ..errors import AltoolError, InputError
 from ..io.hashing import set_hashes
 from ..io.loaders import LoadReport, file_size, iter_records
 from ..io.spans import SpanError, check_tokens, normalize_spans
-from . import ANSWERS, ImportResult, Store
+from .context import open_store
+from .database import ANSWERS, ImportResult, Store
 
 
 def load_file(
@@ -145,8 +146,6 @@ def _is_int(value: Any) -> bool:
 def stored_examples(source: str) -> Iterator[dict[str, Any]]:
     """The full examples of a stored source in the order they were loaded (read lazily, in
     chunks, on a connection of its own)."""
-    from .context import open_store
-
     with open_store() as store:
         for chunk in store.iter_source(source):
             ids = [row.id for row in chunk]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AltoolError
-from . import Store
+from .database import Store
 
 RANDOM_PICK = "random"  # meta["pick"] of a task chosen at random (not by the model)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..io.hashing import set_hashes
-from . import Store
+from .database import Store
 
 DECISION_KEYS = ("label", "options", "accept", "spans")
 _PRIVATE = ("answer", "_session_id", "_timestamp", "_task_hash", *DECISION_KEYS)

@@ -100,7 +100,7 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
     lines += [""] * (body_height - len(lines))
     status = _lines(console, Text(status_line(session), style="reverse", overflow="ellipsis",
                                   no_wrap=True))[:1]
-    message = state.message or _warning(session)
+    message = state.message or warning_text(session)
     footer = _lines(console, Text(message or KEYS_LINE, style="yellow" if message else "dim",
                                   no_wrap=True, overflow="ellipsis"))[:1]
     return "\n".join(lines + status + footer)
@@ -209,7 +209,7 @@ def status_line(session: Session) -> str:
     return line
 
 
-def _warning(session: Session) -> str:
+def warning_text(session: Session) -> str:
     return session.status().get("warning") or ""
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..io.spans import Editor, SpanError
+from ..io.spans import SpanError
 from ..loop.session import Session
-from .app import TeachApp, ViewState, _warning, status_line
+from .app import TeachApp, ViewState, status_line, warning_text
 from .layout import (
     CURSOR_STYLE,
     SELECTION_STYLE,
@@ -29,6 +29,7 @@ from .layout import (
     to_fragments,
 )
 from .render import printable
+from .span_editor import Editor
 
 NER_VIEWS = ("ner", "ner_manual")
 MANUAL_KEYS = "←→ move · ⇧←→ or v select · 1-9 label · d delete · a x space · u undo · ? help"
@@ -90,7 +91,7 @@ def screen_lines(session: Session, state: NerViewState, width: int,
         lines += [fit(line, width) for line in prompt]
     lines = lines[:body_height]
     lines += [[] for _ in range(body_height - len(lines))]
-    message = state.message or _warning(session)
+    message = state.message or warning_text(session)
     keys = MANUAL_KEYS if manual else BINARY_KEYS
     lines.append(fit([(status_line(session), "reverse")], width))
     lines.append(fit([(message, "yellow")] if message else [(keys, "dim")], width))
@@ -295,12 +296,4 @@ class NerApp(TeachApp):
         super()._answer(answer, accept, fields)
 
 
-def app_for(session: Session, title: str) -> TeachApp:
-    """The terminal app for the session's view."""
-    if session.view in NER_VIEWS:
-        return NerApp(session, title)
-    return TeachApp(session, title)
-
-
-__all__ = ["NER_VIEWS", "NerApp", "NerViewState", "app_for", "render_ner_screen",
-           "screen_lines"]
+__all__ = ["NER_VIEWS", "NerApp", "NerViewState", "render_ner_screen", "screen_lines"]

@@ -1,0 +1,673 @@
+"""The SQLite store: sources of unlabeled examples, datasets of answers.
+
+One file holds everything. WAL mode and a busy timeout let a background worker read while the
+UI writes, and let two sessions share a database. Every write that matters is one transaction:
+an import either lands whole or not at all; an answer is committed before ``add_answer``
+returns. No SQL is built from user input: names are always bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AltoolError
+from ..io.hashing import hash_text, set_hashes
+from ..io.loaders import Record
+from .schema import SCHEMA_VERSION, upgrade
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BUSY_TIMEOUT_S = 30.0
+CLAIM_TTL_S = 1800.0  # a claim older than this is stale even if its session lives
+
+ANSWERS = ("accept", "reject", "ignore")
+# Accepted labels per dataset (``stats``): a binary question's ``label``, a choice question's
+# ``accept`` list, else the ``label`` of each span (NER)
+_ACCEPTED_LABELS = (
+    "SELECT json_extract(content, '$.label'), COUNT(*) FROM answers "
+    "WHERE dataset_id = ? AND answer = 'accept' AND json_type(content, '$.accept') IS NULL "
+    "AND json_extract(content, '$.label') IS NOT NULL GROUP BY 1",
+    "SELECT j.value, COUNT(*) FROM answers, json_each(answers.content, '$.accept') j "
+    "WHERE dataset_id = ? AND answer = 'accept' "
+    "AND json_type(answers.content, '$.accept') = 'array' GROUP BY 1",
+    "SELECT json_extract(j.value, '$.label'), COUNT(*) FROM answers, "
+    "json_each(answers.content, '$.spans') j WHERE dataset_id = ? AND answer = 'accept' "
+    "AND json_type(answers.content, '$.spans') = 'array' "
+    "AND json_extract(answers.content, '$.label') IS NULL "
+    "AND json_type(answers.content, '$.accept') IS NULL "
+    "AND json_extract(j.value, '$.label') IS NOT NULL GROUP BY 1",
+)
+
+
+@dataclass
+class ImportResult:
+    """What an import did: rows added, duplicates skipped, invalid lines skipped."""
+
+    added: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A stored unlabeled example: its row id, input hash and text."""
+
+    id: int
+    input_hash: int
+    text: str
+
+
+class Store:
+    """Python API over one altool SQLite database."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise AltoolError(f"{self.path}: no such database")
+        if self.path.is_dir():
+            raise AltoolError(f"{self.path}: is a folder, not a database file")
+        self.conn: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                check_same_thread=False,
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            self._migrate()
+        except BaseException as err:
+            if self.conn is not None:
+                self.conn.close()
+            if isinstance(err, sqlite3.DatabaseError):
+                raise AltoolError(explain_db_error(self.path, err)) from None
+            if isinstance(err, OSError):
+                raise AltoolError(f"{self.path}: can't open the database ({err})") from None
+            raise
+        self._db = None
+        self._dataset_ids: dict[str, int] = {}
+
+    @property
+    def db(self):
+        """The same connection as a ``sqlite_utils.Database``, for ad-hoc queries in Python
+        (``store.db["answers"].rows_where(...)``). Imported on first use: it costs start-up."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        version = 0
+        if "meta" in tables:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise AltoolError(
+                    f"{self.path} was written by a newer altool (schema {version}, this one "
+                    f"reads {SCHEMA_VERSION}); upgrade altool with: pip install -U altool"
+                )
+            if version == SCHEMA_VERSION:
+                return
+        elif tables - {"sqlite_sequence"}:
+            raise AltoolError(
+                f"{self.path} is an SQLite database but not an altool one; "
+                "pass another path with --db"
+            )
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            upgrade(self.conn, version)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already (it does on a full disk
+        or an I/O error)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, fn, *args, **kwargs):
+        """Run ``fn`` inside one IMMEDIATE transaction; roll back on any error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise AltoolError(explain_db_error(self.path, err)) from None
+        try:
+            result = fn(*args, **kwargs)
+            self.conn.execute("COMMIT")
+            return result
+        except sqlite3.DatabaseError as err:
+            self._rollback()
+            raise AltoolError(explain_db_error(self.path, err)) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    # -- sources -----------------------------------------------------------------------------
+    def source_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM sources ORDER BY name")]
+
+    def has_source(self, name: str) -> bool:
+        return self._source_id(name) is not None
+
+    def _source_id(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def require_source(self, name: str) -> int:
+        source_id = self._source_id(name)
+        if source_id is None:
+            known = ", ".join(self.source_names()) or "none yet"
+            raise AltoolError(
+                f"no source named {name!r} (sources: {known}); load one with: "
+                f"altool load {name} FILE.jsonl"
+            )
+        return source_id
+
+    def add_source(
+        self, name: str, records: Iterable[Record], batch_size: int = 10_000
+    ) -> ImportResult:
+        """Store ``records`` under source ``name`` in one transaction, deduplicated by input hash.
+
+        If reading ``records`` raises (a bad line), nothing is written."""
+        check_name(name, "source")
+
+        def run() -> ImportResult:
+            result = ImportResult()
+            self.conn.execute(
+                "INSERT OR IGNORE INTO sources (name, created) VALUES (?, ?)", (name, time.time())
+            )
+            source_id = self._source_id(name)
+            last_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM examples").fetchone()[0]
+            sql = (
+                "INSERT OR IGNORE INTO examples (source_id, input_hash, text, content) "
+                "VALUES (?, ?, ?, ?)"
+            )
+            before = self.conn.total_changes
+            batch: list[tuple[int, int, str, str]] = []
+            seen = 0
+            for record in records:
+                eg = record.example
+                text = eg["text"]
+                if "_input_hash" in eg and isinstance(eg["_input_hash"], int):
+                    h = eg["_input_hash"]
+                elif "image" not in eg and "html" not in eg and "input" not in eg:
+                    h = hash_text(text)  # the common case, without building a dict to hash
+                else:
+                    h = set_hashes(eg)["_input_hash"]
+                content = record.raw if record.raw is not None else json.dumps(
+                    eg, ensure_ascii=False
+                )
+                batch.append((source_id, h, text, content))
+                seen += 1
+                if len(batch) >= batch_size:
+                    self.conn.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                self.conn.executemany(sql, batch)
+            result.added = self.conn.total_changes - before
+            result.duplicates = seen - result.added
+            if result.added:  # new rows are exactly the ids above last_id
+                self.conn.execute(
+                    "UPDATE sources SET n_examples = n_examples + ?, "
+                    "min_id = COALESCE(min_id, (SELECT MIN(id) FROM examples WHERE id > ?)), "
+                    "max_id = (SELECT MAX(id) FROM examples) WHERE id = ?",
+                    (result.added, last_id, source_id),
+                )
+            return result
+
+        return self._write(run)
+
+    def count_source(self, name: str) -> int:
+        source_id = self.require_source(name)
+        return self.conn.execute(
+            "SELECT n_examples FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()[0]
+
+    def source_id_range(self, name: str) -> tuple[int, int]:
+        """Lowest and highest row id of the source (kept in ``sources``: no table scan)."""
+        source_id = self.require_source(name)
+        lo, hi = self.conn.execute(
+            "SELECT min_id, max_id FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()
+        return (lo or 0, hi or 0)
+
+    def iter_source(
+        self, name: str, chunk_size: int = 5_000, after_id: int = 0
+    ) -> Iterator[list[SourceRow]]:
+        """Yield the source's rows in chunks, in id order, starting after ``after_id``."""
+        source_id = self.require_source(name)
+        last = after_id
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, input_hash, text FROM examples WHERE source_id = ? AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (source_id, last, chunk_size),
+            ).fetchall()
+            if not rows:
+                return
+            yield [SourceRow(*r) for r in rows]
+            last = rows[-1][0]
+
+    def sample_source(self, name: str, n: int, seed: int | None = None) -> list[SourceRow]:
+        """About ``n`` random rows of a source, without reading the whole source."""
+        source_id = self.require_source(name)
+        lo, hi = self.source_id_range(name)
+        total = self.count_source(name)
+        if hi == 0 or total == 0:
+            return []
+        if total <= n * 2:
+            rows = self.conn.execute(
+                "SELECT id, input_hash, text FROM examples WHERE source_id = ?", (source_id,)
+            ).fetchall()
+            random.Random(seed).shuffle(rows)
+            return [SourceRow(*r) for r in rows[:n]]
+        rng = random.Random(seed)
+        wanted = sorted({rng.randint(lo, hi) for _ in range(int(n * 1.3) + 10)})
+        rows = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows += self.conn.execute(
+                "SELECT id, input_hash, text FROM examples "
+                f"WHERE +source_id = ? AND id IN ({marks})",  # + : look up by rowid
+                (source_id, *part),
+            ).fetchall()
+        rng.shuffle(rows)
+        return [SourceRow(*r) for r in rows[:n]]
+
+    def get_examples(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Full example dicts (with ``_input_hash``) for the given row ids."""
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for row_id, h, content in self.conn.execute(
+                f"SELECT id, input_hash, content FROM examples WHERE id IN ({marks})", part
+            ):
+                eg = json.loads(content)
+                eg["_input_hash"] = h
+                out[row_id] = eg
+        return out
+
+    def drop_source(self, name: str) -> int:
+        source_id = self.require_source(name)
+
+        def run() -> int:
+            n = self.conn.execute("DELETE FROM examples WHERE source_id = ?", (source_id,)).rowcount
+            self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+            return n
+
+        return self._write(run)
+
+    # -- datasets ----------------------------------------------------------------------------
+    def dataset_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM datasets ORDER BY name")]
+
+    def has_dataset(self, name: str) -> bool:
+        return self._dataset_id(name) is not None
+
+    def _dataset_id(self, name: str) -> int | None:
+        if name in self._dataset_ids:
+            return self._dataset_ids[name]
+        row = self.conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()
+        if row:
+            self._dataset_ids[name] = row[0]
+            return row[0]
+        return None
+
+    def require_dataset(self, name: str) -> int:
+        dataset_id = self._dataset_id(name)
+        if dataset_id is None:
+            known = ", ".join(self.dataset_names()) or "none yet"
+            raise AltoolError(f"no dataset named {name!r} (datasets: {known})")
+        return dataset_id
+
+    def ensure_dataset(self, name: str, meta: dict[str, Any] | None = None) -> int:
+        check_name(name, "dataset")
+        existing = self._dataset_id(name)
+        if existing is not None:
+            return existing
+        self.conn.execute(
+            "INSERT OR IGNORE INTO datasets (name, created, meta) VALUES (?, ?, ?)",
+            (name, time.time(), json.dumps(meta or {})),
+        )
+        return self.require_dataset(name)
+
+    def dataset_meta(self, name: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT meta FROM datasets WHERE name = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def drop_dataset(self, name: str) -> int:
+        """Delete a dataset and its answers; return how many answers went."""
+        dataset_id = self.require_dataset(name)
+
+        def run() -> int:
+            sql = "DELETE FROM answers WHERE dataset_id = ?"
+            n = self.conn.execute(sql, (dataset_id,)).rowcount
+            self.conn.execute("DELETE FROM claims WHERE dataset_id = ?", (dataset_id,))
+            self.conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+            return n
+
+        n = self._write(run)
+        self._dataset_ids.pop(name, None)
+        return n
+
+    # -- answers -----------------------------------------------------------------------------
+    @staticmethod
+    def _answer_row(dataset_id: int, eg: dict[str, Any], session_id: str | None) -> tuple:
+        set_hashes(eg)
+        answer = eg.get("answer")
+        if answer not in ANSWERS:
+            raise AltoolError(f"answer must be one of {', '.join(ANSWERS)}, got {answer!r}")
+        eg.setdefault("_timestamp", int(time.time()))
+        if session_id is not None:
+            eg.setdefault("_session_id", session_id)
+        return (
+            dataset_id, eg["_input_hash"], eg["_task_hash"], answer, eg.get("_session_id"),
+            time.time(), json.dumps(eg, ensure_ascii=False),
+        )
+
+    def add_answer(self, dataset: str, eg: dict[str, Any], session_id: str | None = None) -> int:
+        """Store one answered task and commit before returning; return its answer id."""
+        dataset_id = self.ensure_dataset(dataset)
+        row = self._answer_row(dataset_id, eg, session_id)
+        try:
+            cur = self.conn.execute(
+                "INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
+                "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        except sqlite3.DatabaseError as err:
+            raise AltoolError(explain_db_error(self.path, err)) from None
+        return int(cur.lastrowid)
+
+    def add_answers(
+        self, dataset: str, examples: Iterable[dict[str, Any]], session_id: str | None = None
+    ) -> int:
+        """Store many answered tasks in one transaction (all or nothing)."""
+        check_name(dataset, "dataset")
+
+        def run() -> int:
+            dataset_id = self.ensure_dataset(dataset)
+            n = 0
+            sql = (
+                "INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
+                "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )
+            batch = []
+            for eg in examples:
+                batch.append(self._answer_row(dataset_id, eg, session_id))
+                if len(batch) >= 5000:
+                    self.conn.executemany(sql, batch)
+                    n += len(batch)
+                    batch.clear()
+            if batch:
+                self.conn.executemany(sql, batch)
+                n += len(batch)
+            return n
+
+        try:
+            return self._write(run)
+        except BaseException:
+            self._dataset_ids.pop(dataset, None)
+            raise
+
+    # -- claims: the question each live session is showing ---------------------------------
+    def claim_task(self, dataset: str, question_hash: int, session_id: str,
+                   by_input: bool = False) -> bool:
+        """Reserve a question of ``dataset`` for ``session_id`` (dropping the session's other
+        claims): False if it is answered already or shown by another live session.
+        ``question_hash`` is the task hash, or with ``by_input`` the input hash (then any
+        answer to the same input counts as answered)."""
+        dataset_id = self.require_dataset(dataset)
+        column = "input_hash" if by_input else "task_hash"
+
+        def run() -> bool:
+            self.conn.execute(
+                "DELETE FROM claims WHERE dataset_id = ? AND session_id = ? "
+                "AND question_hash != ?", (dataset_id, session_id, question_hash),
+            )
+            if self.conn.execute(
+                f"SELECT 1 FROM answers WHERE dataset_id = ? AND {column} = ? LIMIT 1",
+                (dataset_id, question_hash),
+            ).fetchone():
+                return False
+            now = time.time()
+            held = self.conn.execute(
+                "SELECT session_id, host, pid, claimed_at FROM claims "
+                "WHERE dataset_id = ? AND question_hash = ?", (dataset_id, question_hash),
+            ).fetchone()
+            if held and held[0] != session_id and claim_is_live(*held[1:], now):
+                return False
+            self.conn.execute(
+                "INSERT OR REPLACE INTO claims (dataset_id, question_hash, session_id, host, "
+                "pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (dataset_id, question_hash, session_id, socket.gethostname(), os.getpid(), now),
+            )
+            return True
+
+        return self._write(run)
+
+    def release_claims(self, dataset: str, session_id: str) -> None:
+        """Drop every claim of ``session_id`` on ``dataset`` (the session ends)."""
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is not None:
+            self._write(lambda: self.conn.execute(
+                "DELETE FROM claims WHERE dataset_id = ? AND session_id = ?",
+                (dataset_id, session_id),
+            ))
+
+    def remove_answer(self, answer_id: int) -> None:
+        try:
+            self.conn.execute("DELETE FROM answers WHERE id = ?", (answer_id,))
+        except sqlite3.DatabaseError as err:
+            raise AltoolError(explain_db_error(self.path, err)) from None
+
+    def iter_answers(
+        self, dataset: str, answer: str | None = None, after_id: int = 0
+    ) -> Iterator[dict[str, Any]]:
+        """The dataset's answered tasks as stored, oldest first."""
+        dataset_id = self.require_dataset(dataset)
+        sql = "SELECT id, content FROM answers WHERE dataset_id = ? AND id > ?"
+        params: list[Any] = [dataset_id, after_id]
+        if answer is not None:
+            sql += " AND answer = ?"
+            params.append(answer)
+        for _row_id, content in self.conn.execute(sql + " ORDER BY id", params):
+            yield json.loads(content)
+
+    def count_answers(self, dataset: str) -> int:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM answers WHERE dataset_id = ?", (dataset_id,)
+        ).fetchone()[0]
+
+    def task_hashes(self, datasets: Sequence[str]) -> set[int]:
+        """Task hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        return self._answered_hashes("task_hash", datasets)
+
+    def input_hashes(self, datasets: Sequence[str]) -> set[int]:
+        """Input hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        return self._answered_hashes("input_hash", datasets)
+
+    def _answered_hashes(self, column: str, datasets: Sequence[str]) -> set[int]:
+        assert column in ("task_hash", "input_hash")  # a column name, never user input
+        out: set[int] = set()
+        for name in datasets:
+            dataset_id = self._dataset_id(name)
+            if dataset_id is None:
+                continue
+            out.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT {column} FROM answers WHERE dataset_id = ?", (dataset_id,)
+                )
+            )
+        return out
+
+    def last_answered_row(self, source: str, dataset: str, pick: str) -> int:
+        """The highest row id of ``source`` among its inputs answered in ``dataset`` through
+        questions picked by ``pick`` (``meta.pick``); 0 if there are none."""
+        source_id = self.require_source(source)
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0
+        row = self.conn.execute(
+            "SELECT MAX(e.id) FROM answers a JOIN examples e "
+            "ON e.source_id = ? AND e.input_hash = a.input_hash "
+            "WHERE a.dataset_id = ? AND json_extract(a.content, '$.meta.pick') = ?",
+            (source_id, dataset_id, pick),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    # -- embedding cache ---------------------------------------------------------------------
+    def get_embeddings(self, model: str, hashes: Sequence[int]) -> dict[int, np.ndarray]:
+        """Cached vectors of ``model`` for the given text hashes (missing ones are left out)."""
+        import numpy as np
+
+        out: dict[int, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for h, blob in self.conn.execute(
+                f"SELECT input_hash, vector FROM embeddings WHERE model = ? "
+                f"AND input_hash IN ({marks})",
+                (model, *part),
+            ):
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def add_embeddings(self, model: str, hashes: Sequence[int], vectors: Any) -> int:
+        """Cache ``vectors`` (one float32 row per hash) in one transaction; return rows written."""
+        import numpy as np
+
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(hashes) != len(vectors):
+            raise ValueError(f"{len(hashes)} hashes but {len(vectors)} vectors")
+        rows = [(model, int(h), v.tobytes()) for h, v in zip(hashes, vectors, strict=True)]
+
+        def run() -> int:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, input_hash, vector) VALUES (?, ?, ?)",
+                rows,
+            )
+            return len(rows)
+
+        return self._write(run) if rows else 0
+
+    def stats(self, dataset: str | None = None) -> dict[str, Any]:
+        """Counts per dataset (answers, accepted labels, sessions, last activity) and source."""
+        if dataset is not None:
+            self.require_dataset(dataset)
+        datasets: dict[str, Any] = {}
+        for dataset_id, name, created in self.conn.execute(
+            "SELECT id, name, created FROM datasets ORDER BY name"
+        ).fetchall():
+            if dataset is not None and name != dataset:
+                continue
+            answers = {a: 0 for a in ANSWERS}
+            for ans, n in self.conn.execute(
+                "SELECT answer, COUNT(*) FROM answers WHERE dataset_id = ? GROUP BY answer",
+                (dataset_id,),
+            ):
+                answers[ans] = n
+            labels: dict[str, int] = {}
+            for query in _ACCEPTED_LABELS:
+                for label, n in self.conn.execute(query, (dataset_id,)):
+                    labels[str(label)] = labels.get(str(label), 0) + n
+            sessions, last = self.conn.execute(
+                "SELECT COUNT(DISTINCT session_id), MAX(timestamp) FROM answers "
+                "WHERE dataset_id = ?",
+                (dataset_id,),
+            ).fetchone()
+            datasets[name] = {
+                "total": sum(answers.values()),
+                "answers": answers,
+                "labels": dict(sorted(labels.items())),
+                "sessions": sessions,
+                "created": created,
+                "last_activity": last,
+            }
+        sources: dict[str, Any] = {}
+        if dataset is None:
+            for name, total, created in self.conn.execute(
+                "SELECT name, n_examples, created FROM sources ORDER BY name"
+            ):
+                sources[name] = {"total": total, "created": created}
+        return {"datasets": datasets, "sources": sources}
+
+
+def claim_is_live(host: str, pid: int, claimed_at: float, now: float) -> bool:
+    """A claim holds while it is younger than ``CLAIM_TTL_S`` and, when it was made on this
+    machine, its process still runs (a session killed with ``kill -9`` frees its claim)."""
+    if now - claimed_at > CLAIM_TTL_S:
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def check_name(name: str, kind: str) -> str:
+    """Dataset and source names: any printable text, 1-200 characters, no leading dash."""
+    if not isinstance(name, str) or not name.strip():
+        raise AltoolError(f"{kind} name can't be empty")
+    if len(name) > 200:
+        raise AltoolError(f"{kind} name is longer than 200 characters")
+    if name.startswith("-"):
+        raise AltoolError(f"{kind} name {name!r} can't start with '-' (it reads like an option)")
+    if any(ord(c) < 32 for c in name):
+        raise AltoolError(f"{kind} name {name!r} contains control characters")
+    return name
+
+
+def explain_db_error(path: Path, err: sqlite3.DatabaseError) -> str:
+    text = str(err)
+    if "file is not a database" in text or "malformed" in text:
+        return (f"{path} is not an altool database (SQLite says: {text}); "
+                "pass another path with --db")
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only; make it writable or pass another path with --db"
+    if "locked" in text or "busy" in text:
+        return f"{path} stayed locked by another process for {BUSY_TIMEOUT_S:.0f}s; try again"
+    if "disk is full" in text or "full" in text:
+        return f"{path}: the disk is full; nothing was written. Free some space and try again"
+    if "disk I/O error" in text:
+        return (f"{path}: writing failed (SQLite says: {text}): the disk may be full or over a "
+                "file size limit; nothing was written. Free some space and try again")
+    if "unable to open" in text:
+        return f"{path}: can't open the database ({text}); check the folder exists and is writable"
+    return f"{path}: database error: {text}"

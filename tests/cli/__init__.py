@@ -1,0 +1,1 @@
+"""Tests of the command line: commands, config file, shell pipelines and exit codes."""

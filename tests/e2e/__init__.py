@@ -1,0 +1,1 @@
+"""End-to-end tests: the real program driven in tmux, and fault injection."""

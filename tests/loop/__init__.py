@@ -1,0 +1,1 @@
+"""Tests of altool.loop: session, worker, worker process, stop signal, NER loop, claims."""

@@ -1,0 +1,304 @@
+"""The annotation session: answers commit at once, undo, batching, skipping, accuracy."""
+
+from __future__ import annotations
+
+import pytest
+
+from altool.errors import AltoolError
+from altool.io.hashing import set_hashes
+from altool.loop.queue import END, WAIT, Question, TaskQueue
+from altool.loop.session import Session
+from altool.loop.streams import IterableStream
+from altool.store import Store
+
+
+def tasks(n: int, label: str = "X") -> list[dict]:
+    return [{"text": f"text {i}", "label": label} for i in range(n)]
+
+
+def text_of(session: Session) -> str | None:
+    return session.current.task["text"] if session.current else None
+
+
+def make(store: Store, items, **kwargs) -> Session:
+    session = Session(store, "ds", IterableStream(items), **kwargs)
+    session.advance()
+    return session
+
+
+def test_first_question_and_end_of_stream(store):
+    session = make(store, tasks(2))
+    assert text_of(session) == "text 0"
+    session.answer("accept")
+    assert text_of(session) == "text 1"
+    session.answer("reject")
+    assert session.current is None and session.finished
+    with pytest.raises(AltoolError, match="no question"):
+        session.answer("accept")
+
+
+def test_answer_commits_immediately(store):
+    session = make(store, tasks(3))
+    eg = session.answer("accept")
+    other = Store(store.path)
+    try:
+        [stored] = list(other.iter_answers("ds"))
+        assert stored["text"] == "text 0" and stored["answer"] == "accept"
+        assert stored["_task_hash"] == eg["_task_hash"]
+        assert stored["_session_id"] == session.session_id
+        session.answer("reject")
+        assert other.count_answers("ds") == 2
+    finally:
+        other.close()
+
+
+def test_answer_counts(store):
+    store.add_answer("ds", {"text": "older", "answer": "accept"})
+    session = make(store, tasks(3))
+    session.answer("accept")
+    session.answer("ignore")
+    assert session.count == 2
+    assert session.dataset_total == 3
+    status = session.status()
+    assert status["session"] == 2 and status["dataset"] == 3
+
+
+def test_undo_deletes_the_answer_and_asks_again(store):
+    session = make(store, tasks(3))
+    session.answer("accept")
+    assert text_of(session) == "text 1"
+    assert session.undo()
+    assert store.count_answers("ds") == 0
+    assert text_of(session) == "text 0"
+    session.answer("reject")
+    [stored] = list(store.iter_answers("ds"))
+    assert stored["text"] == "text 0" and stored["answer"] == "reject"
+    assert text_of(session) == "text 1"  # the pushed-back question comes next
+
+
+def test_undo_with_nothing_to_undo(store):
+    session = make(store, tasks(1))
+    assert not session.can_undo
+    assert session.undo() is False
+    assert text_of(session) == "text 0"
+
+
+def test_undo_many_times_then_answer_in_order(store):
+    session = make(store, tasks(15))
+    for _ in range(12):
+        session.answer("accept")
+    assert store.count_answers("ds") == 12
+    for expected in range(11, -1, -1):
+        assert session.undo()
+        assert text_of(session) == f"text {expected}"
+        assert store.count_answers("ds") == expected
+    assert not session.can_undo and session.count == 0
+    seen = []
+    while session.current is not None:
+        seen.append(text_of(session))
+        session.answer("reject")
+    assert seen == [f"text {i}" for i in range(15)]
+    assert store.count_answers("ds") == 15
+    assert {eg["answer"] for eg in store.iter_answers("ds")} == {"reject"}
+
+
+def test_undo_after_the_stream_ended_asks_everything_again(store):
+    session = make(store, tasks(2))
+    session.answer("accept")
+    session.answer("accept")
+    assert session.finished
+    session.undo()
+    session.undo()
+    assert text_of(session) == "text 0"
+    session.answer("reject")
+    assert text_of(session) == "text 1"
+    session.answer("reject")
+    assert session.current is None
+    assert [eg["answer"] for eg in store.iter_answers("ds")] == ["reject", "reject"]
+
+
+def test_update_gets_batches_and_the_rest_on_close(store):
+    batches = []
+    session = make(store, tasks(12), batch_size=5, update=batches.append)
+    for _ in range(12):
+        session.answer("accept")
+    assert [len(b) for b in batches] == [5, 5]
+    assert [eg["text"] for eg in batches[0]] == [f"text {i}" for i in range(5)]
+    session.close()
+    assert [len(b) for b in batches] == [5, 5, 2]
+    assert [eg["text"] for eg in batches[2]] == ["text 10", "text 11"]
+    session.close()
+    assert len(batches) == 3  # nothing left to send
+
+
+def test_undone_answers_are_not_sent_to_update(store):
+    batches = []
+    session = make(store, tasks(5), batch_size=3, update=batches.append)
+    session.answer("accept")
+    session.answer("accept")
+    session.undo()
+    session.answer("reject")
+    session.answer("accept")
+    assert len(batches) == 1
+    assert [(eg["text"], eg["answer"]) for eg in batches[0]] == [
+        ("text 0", "accept"), ("text 1", "reject"), ("text 2", "accept")
+    ]
+
+
+def test_already_answered_tasks_are_skipped(store):
+    items = tasks(6)
+    store.add_answer("ds", {**items[1], "answer": "accept"})
+    store.add_answer("other", {**items[3], "answer": "reject"})
+    store.add_answer("not-excluded", {**items[4], "answer": "reject"})
+    session = make(store, items, exclude=["other"])
+    seen = []
+    while session.current is not None:
+        seen.append(text_of(session))
+        session.answer("accept")
+    assert seen == ["text 0", "text 2", "text 4", "text 5"]
+
+
+def test_same_text_other_label_is_not_skipped(store):
+    store.add_answer("ds", {"text": "t", "label": "A", "answer": "accept"})
+    session = make(store, [{"text": "t", "label": "A"}, {"text": "t", "label": "B"}])
+    assert session.current.task["label"] == "B"
+
+
+def test_duplicate_task_in_stream_is_asked_once(store):
+    session = make(store, [{"text": "t", "label": "A"}, {"text": "t", "label": "A"},
+                           {"text": "u", "label": "A"}])
+    session.answer("accept")
+    assert text_of(session) == "u"
+
+
+def test_choice_answers_store_accept_list(store):
+    opts = [{"id": "A", "text": "A"}, {"id": "B", "text": "B"}]
+    session = make(store, [{"text": "a", "options": opts}, {"text": "b", "options": opts}],
+                   view="choice")
+    session.answer("accept", accept=["B"])
+    session.answer("reject", accept=["A"])
+    stored = list(store.iter_answers("ds"))
+    assert stored[0]["accept"] == ["B"]
+    assert stored[1]["accept"] == []
+
+
+def test_validate_answer_can_refuse(store):
+    def validate(eg):
+        if eg["answer"] == "accept":
+            raise AltoolError("no accepts here")
+
+    session = make(store, tasks(2), validate_answer=validate)
+    with pytest.raises(AltoolError, match="no accepts"):
+        session.answer("accept")
+    assert store.count_answers("ds") == 0
+    assert text_of(session) == "text 0"
+    session.answer("reject")
+    assert store.count_answers("ds") == 1
+
+
+def question(text: str, predicted: list[str] | None, label: str = "spam") -> Question:
+    return Question(set_hashes({"text": text, "label": label}), predicted=predicted)
+
+
+def test_recent_accuracy(store):
+    items = [
+        question("a", ["spam"]),  # model says yes; accept -> right
+        question("b", []),  # model says no; accept -> wrong
+        question("c", ["spam"]),  # reject -> wrong
+        question("d", []),  # reject -> right
+        question("e", ["spam"]),  # ignore -> not counted
+        question("f", None),  # no model yet -> not counted
+    ]
+    session = make(store, items)
+    assert session.recent_accuracy == (None, 0)
+    for answer in ["accept", "accept", "reject", "reject", "ignore", "accept"]:
+        session.answer(answer)
+    assert session.recent_accuracy == (0.5, 4)
+    status = session.status()
+    assert status["accuracy"] == 0.5 and status["accuracy_n"] == 4
+
+
+def test_undo_removes_the_accuracy_sample(store):
+    session = make(store, [question("a", ["spam"]), question("b", ["spam"])])
+    session.answer("reject")
+    assert session.recent_accuracy == (0.0, 1)
+    session.undo()
+    assert session.recent_accuracy == (None, 0)
+    session.answer("accept")
+    assert session.recent_accuracy == (1.0, 1)
+
+
+def test_choice_accuracy(store):
+    opts = [{"id": "A", "text": "A"}, {"id": "B", "text": "B"}]
+    items = [Question(set_hashes({"text": t, "options": opts}), predicted=["A"]) for t in "xy"]
+    session = make(store, items, view="choice")
+    session.answer("accept", accept=["A"])
+    session.answer("accept", accept=["B"])
+    assert session.recent_accuracy == (0.5, 2)
+
+
+def test_worker_status_is_merged(store):
+    session = make(store, tasks(1), status=lambda: {"model_version": 3})
+    assert session.status()["model_version"] == 3
+
+
+def test_task_queue_as_stream(store):
+    queue = TaskQueue()
+    session = Session(store, "ds", queue)
+    assert session.advance() is None and not session.finished  # WAIT: nothing yet
+    queue.replace([question("a", None), question("b", None)])
+    assert text_of_q(session.advance()) == "a"
+    session.answer("accept")
+    assert text_of(session) == "b"
+    session.undo()
+    assert text_of(session) == "a"
+    session.answer("reject")
+    assert text_of(session) == "b"
+    session.answer("accept")
+    assert session.current is None and not session.finished
+    queue.finish()
+    session.advance()
+    assert session.finished
+
+
+def text_of_q(q: Question | None) -> str | None:
+    return q.task["text"] if q is not None else None
+
+
+def test_task_queue_never_hands_out_a_question_twice():
+    queue = TaskQueue()
+    a, b = question("a", None), question("b", None)
+    queue.replace([a, b])
+    assert queue.poll() is a
+    queue.replace([a, b])  # the worker refreshed with a stale list
+    assert queue.poll() is b
+    assert queue.poll() is WAIT
+    queue.push_front(a)
+    assert queue.poll() is a
+    queue.finish()
+    assert queue.poll() is END
+    assert queue.asked() == {a.task_hash, b.task_hash}
+
+
+def test_questions_handed_back_by_undo_stay_ahead_of_a_refresh():
+    queue = TaskQueue()
+    a, b, c, d = (question(t, None) for t in "abcd")
+    queue.replace([a, b, c])
+    assert [queue.poll(), queue.poll()] == [a, b]
+    queue.push_front(b)
+    queue.push_front(a)  # undone twice: a is asked again first, then b
+    queue.replace([d, c, b])  # the model improved while the user was undoing
+    assert len(queue) == 5
+    assert [queue.poll() for _ in range(4)] == [a, b, d, c]  # b is not asked twice
+    assert queue.poll() is WAIT
+
+
+def test_undo_history_is_bounded(store, monkeypatch):
+    import altool.loop.session as session_module
+
+    monkeypatch.setattr(session_module, "UNDO_LIMIT", 3)  # memory stays flat in long sessions
+    session = make(store, tasks(6))
+    for _ in range(5):
+        session.answer("reject")
+    assert [session.undo() for _ in range(4)] == [True, True, True, False]
+    assert store.count_answers("ds") == 2  # the two oldest answers stay

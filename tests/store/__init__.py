@@ -1,0 +1,1 @@
+"""Tests of altool.store: the SQLite store, migrations, faults, merging, export."""

@@ -1,0 +1,1 @@
+"""Tests of altool.strategies: every query strategy."""

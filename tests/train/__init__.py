@@ -1,0 +1,1 @@
+"""Tests of altool.train: training, NER training, spaCy export."""

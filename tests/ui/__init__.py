@@ -1,0 +1,1 @@
+"""Tests of altool.ui: the terminal views, driven without a terminal."""
