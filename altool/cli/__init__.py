@@ -13,12 +13,12 @@ import traceback
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from ..configfile import load_config
 from ..errors import AltoolError
 from ..paths import log_dir
 from ..recipes import RECIPES, load_builtin_recipes, load_recipe_file
+from ..ui.safe import safe
 from ..version import __version__
 from .common import DbOption, err_console, use_db
 from .config import default_map
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         command.main(args=args, prog_name="altool", standalone_mode=True,
                      default_map=defaults)
     except AltoolError as exc:
-        err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+        err_console.print(f"[bold red]Error:[/] {safe(str(exc))}", soft_wrap=True)
         code = exc.exit_code
     except KeyboardInterrupt:
         code = 130
@@ -112,6 +112,6 @@ def main(argv: list[str] | None = None) -> None:
         except OSError:
             where = ""
         err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: "
-                          f"{escape(str(exc))}{escape(where)}. "
+                          f"{safe(str(exc))}{safe(where)}. "
                           "Please report it.", soft_wrap=True)
     sys.exit(code)

@@ -7,7 +7,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from ..errors import AltoolError
 from ..io.loaders import LOADERS, file_size
@@ -18,6 +17,7 @@ from ..store.export import export
 from ..store.ingest import import_answers, load_file
 from ..store.report import stats_tables
 from ..ui.progress import bytes_bar
+from ..ui.safe import safe, visible
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
 
 
@@ -37,12 +37,12 @@ def load(
         result, report = load_file(store, source, file, loader, skip_invalid=skip_invalid,
                                    progress=progress)
     err_console.print(
-        f"[green]✔[/] {escape(source)}: added {result.added:,} examples"
+        f"[green]✔[/] {safe(source)}: added {result.added:,} examples"
         + (f", {result.duplicates:,} duplicates skipped" if result.duplicates else "")
         + (f", {result.skipped:,} invalid lines skipped" if result.skipped else "")
     )
     for line in report.errors:
-        err_console.print(f"  [yellow]skipped[/] {escape(line)}")
+        err_console.print(f"  [yellow]skipped[/] {safe(line)}")
 
 
 def db_in(
@@ -59,10 +59,10 @@ def db_in(
     use_db(db)
     with open_store() as store:
         n, report = import_answers(store, dataset, file, answer, skip_invalid=skip_invalid)
-    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {escape(dataset)}"
+    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {safe(dataset)}"
                       + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
     for line in report.errors:
-        err_console.print(f"  [yellow]skipped[/] {escape(line)}")
+        err_console.print(f"  [yellow]skipped[/] {safe(line)}")
 
 
 def db_out(
@@ -88,7 +88,7 @@ def db_out(
         n = export(store, dataset, file, fmt, answer)
     if file != "-":
         what = "inputs" if fmt == "merged" else "examples"
-        err_console.print(f"[green]✔[/] wrote {n:,} {what} to {escape(file)}")
+        err_console.print(f"[green]✔[/] wrote {n:,} {what} to {safe(file)}")
 
 
 def stats(
@@ -122,8 +122,9 @@ def drop(
             if not sys.stdin.isatty():
                 raise AltoolError(f"drop {dataset!r} would delete {n:,} answers; "
                                   "add --yes to confirm when not in a terminal")
-            if not typer.confirm(f"Delete dataset {dataset!r} and its {n:,} answers?"):
+            if not typer.confirm(f"Delete dataset {visible(repr(dataset))} and its {n:,} "
+                                 "answers?"):
                 raise AltoolError("nothing deleted")
         store.drop_dataset(dataset)
     model_state_path(dataset).unlink(missing_ok=True)
-    err_console.print(f"[green]✔[/] dropped dataset {escape(dataset)} ({n:,} answers)")
+    err_console.print(f"[green]✔[/] dropped dataset {safe(dataset)} ({n:,} answers)")

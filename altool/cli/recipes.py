@@ -6,12 +6,11 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from ..recipes import RECIPES, Recipe
 from ..recipes.runner import run_components
+from ..ui.safe import safe, safe_text
 from .common import DbOption, RecipeFileOption, err_console, out_console, use_db
 
 
@@ -34,7 +33,7 @@ def recipe_command(recipe: Recipe) -> Any:
         summary = run_components(components)
         err_console.print(
             f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
-            f"this session to {escape(summary.dataset)} ({summary.dataset_total:,} in total)"
+            f"this session to {safe(summary.dataset)} ({summary.dataset_total:,} in total)"
         )
 
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in
@@ -53,6 +52,6 @@ def list_recipes(recipe_files: RecipeFileOption = None) -> None:
     table.add_column("from")
     table.add_column("what it does")
     for recipe in sorted(RECIPES.values(), key=lambda r: r.name):
-        table.add_row(Text(recipe.name), "built-in" if recipe.builtin else "-F",
-                      Text(recipe.summary))
+        table.add_row(safe_text(recipe.name), "built-in" if recipe.builtin else "-F",
+                      safe_text(recipe.summary))
     out_console().print(table)

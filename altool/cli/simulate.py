@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from ..errors import AltoolError
 from ..recipes.options import CommitteeSizeOption, LikeOption, MixOption, QbcMeasureOption
+from ..ui.safe import safe
 from .common import err_console, out_console
 
 
@@ -71,7 +71,7 @@ def simulate_command(
         result = sim.simulate_files(
             gold, test, names, label_field=label_field, model=model,
             settings=strategy_settings(committee_size, qbc_measure, like, mix),
-            warn=lambda text: err_console.print(f"[yellow]Warning:[/] {escape(text)}."),
+            warn=lambda text: err_console.print(f"[yellow]Warning:[/] {safe(text)}."),
             view=view, seed_size=seed_size, batch_size=batch_size, budget=budget,
             repeats=repeats, metric=metric, seed=seed, extend=extend.split(","),
             progress=bars.progress, on_featurize=bars.on_featurize,
@@ -85,10 +85,10 @@ def simulate_command(
     if output:
         sim.write_json(result.to_json(), output)
         if output != "-":
-            err_console.print(f"[green]✔[/] wrote the curves to {escape(output)}")
+            err_console.print(f"[green]✔[/] wrote the curves to {safe(output)}")
     if plot:
         sim.plot(result, plot)
-        err_console.print(f"[green]✔[/] wrote the learning curve to {escape(plot)}")
+        err_console.print(f"[green]✔[/] wrote the learning curve to {safe(plot)}")
 
 
 def simulate_ner(gold: str, test: str, strategy: str, *, budget: int, batch_size: int,
@@ -106,7 +106,7 @@ def simulate_ner(gold: str, test: str, strategy: str, *, budget: int, batch_size
     def progress(what: str, n: int) -> None:
         done["n"] += n
         if err_console.is_terminal:
-            err_console.print(f"{escape(what)}: {done['n']:,} answers", end="\r")
+            err_console.print(f"{safe(what)}: {done['n']:,} answers", end="\r")
 
     result = run(gold_rows, test_rows, names, budget=budget, batch_size=batch_size,
                  seed_size=seed_size, repeats=repeats, seed=seed, progress=progress)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from ..store.context import open_store
 from ..ui.progress import stage_bar
+from ..ui.safe import safe
 from .common import DbOption, out_console, use_db
 
 DEFAULT_EVAL_SPLIT = 0.2
@@ -65,7 +65,7 @@ def _split(eval_dataset: str | None, eval_split: float | None) -> float:
 
 def _warn_about(evalset: EvalSet) -> None:
     for warning in evalset.warnings:
-        err_console.print(f"[yellow]Warning:[/] {escape(warning)}.")
+        err_console.print(f"[yellow]Warning:[/] {safe(warning)}.")
 
 
 def _report_data(merged: MergeResult, evalset: EvalSet) -> None:
@@ -76,13 +76,13 @@ def _report_data(merged: MergeResult, evalset: EvalSet) -> None:
         + (f", {merged.n_unusable:,} without a label" if merged.n_unusable else "")
         + f") → {len(merged.examples):,} inputs; labels "
         f"({'exclusive' if merged.exclusive else 'multi-label'}): "
-        f"{escape(', '.join(merged.labels))}"
+        f"{safe(', '.join(merged.labels))}"
     )
     for line in describe_conflicts(merged):
-        err_console.print(f"[yellow]{escape(line)}[/]" if not line.startswith("  ")
-                          else escape(line))
+        err_console.print(f"[yellow]{safe(line)}[/]" if not line.startswith("  ")
+                          else safe(line))
     err_console.print(f"training on {len(evalset.train):,} inputs; evaluating on "
-                      f"{escape(evalset.description)}")
+                      f"{safe(evalset.description)}")
     _warn_about(evalset)
 
 
@@ -129,11 +129,11 @@ def train_command(
                            eval_dataset=eval_dataset, eval_split=share, seed=seed,
                            exclusive=_exclusive(multilabel), on_data=_report_data,
                            progress=progress)
-        console.print(scores_table(result.scores, f"{escape(model)} model on "
+        console.print(scores_table(result.scores, f"{safe(model)} model on "
                                    f"{n_inputs(len(result.evalset.eval), 'evaluation input')}"))
         save_trained(result, output_dir)
         err_console.print(f"[green]✔[/] saved the text classifier to "
-                          f"{escape(str(output_dir))} (see its README.md)")
+                          f"{safe(str(output_dir))} (see its README.md)")
     if ner is not None:
         folder = output_dir / "ner" if textcat is not None else output_dir
         _train_ner(split_list(ner, "--ner"), folder, eval_dataset, share, seed, console)
@@ -149,15 +149,15 @@ def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, shar
         result = train_ner(store, datasets, eval_dataset=eval_dataset, eval_split=share,
                            seed=seed)
     err_console.print(f"NER: {result.n_answers:,} answers → {len(result.items):,} inputs; "
-                      f"labels: {escape(', '.join(result.labels))}")
+                      f"labels: {safe(', '.join(result.labels))}")
     err_console.print(f"NER: training on {len(result.evalset.train):,} inputs; evaluating on "
-                      f"{escape(result.evalset.description)}")
+                      f"{safe(result.evalset.description)}")
     _warn_about(result.evalset)
     console.print(scores_table(result.scores, f"NER model on "
                                f"{n_inputs(len(result.evalset.eval), 'evaluation input')} "
                                "(exact entity matches)"))
     save_ner(result, folder)
-    err_console.print(f"[green]✔[/] saved the NER model to {escape(str(folder))} "
+    err_console.print(f"[green]✔[/] saved the NER model to {safe(str(folder))} "
                       "(see its README.md)")
 
 
@@ -219,14 +219,14 @@ def data_to_spacy_command(
         err_console.print(
             f"NER: {d.n_complete:,} complete and {d.n_partial:,} partial annotations "
             f"(unannotated tokens missing), {d.n_rejected_spans:,} rejected spans kept as "
-            f"negative examples; labels {', '.join(d.ner_labels) or 'none'}")
+            f"negative examples; labels {safe(', '.join(d.ner_labels) or 'none')}")
     if d.n_misaligned:
         err_console.print(f"[yellow]![/] {d.n_misaligned:,} spans don't line up with the "
-                          f"{escape(lang)} tokenizer's tokens and were left out")
+                          f"{safe(lang)} tokenizer's tokens and were left out")
     if textcat_sets:
         kind = "exclusive" if d.exclusive else "multi-label"
-        err_console.print(f"textcat ({kind}): labels {', '.join(d.textcat_labels)}")
+        err_console.print(f"textcat ({kind}): labels {safe(', '.join(d.textcat_labels))}")
     err_console.print(
         f"[green]✔[/] {result.n_train:,} train / {result.n_dev:,} dev docs in "
-        f"{escape(str(output_dir))}; train with: python -m spacy train "
-        f"{escape(str(result.paths['config']))} --output MODEL_DIR")
+        f"{safe(str(output_dir))}; train with: python -m spacy train "
+        f"{safe(str(result.paths['config']))} --output MODEL_DIR")

@@ -19,7 +19,8 @@ from rich.text import Text
 from ..errors import AltoolError
 from ..store import ANSWERS
 from ..store.context import open_store
-from ..ui.render import highlighted_text, labels_text, printable
+from ..ui.render import highlighted_text, labels_text
+from ..ui.safe import printable, safe
 from .registry import recipe
 
 
@@ -72,7 +73,7 @@ def print_dataset(
         examples = islice(store.iter_answers(dataset, answer), limit)
         first = next(examples, None)
         if first is None:  # say so on stderr rather than open an empty pager
-            Console(stderr=True).print(f"{dataset} has no answers"
+            Console(stderr=True).print(f"{safe(dataset)} has no answers"
                                        + (f" with answer {answer}" if answer else ""))
         else:
             with console.pager(TerminalPager(), styles=True) if paged else nullcontext():

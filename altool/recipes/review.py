@@ -10,6 +10,7 @@ from rich.console import Console
 from ..errors import AltoolError
 from ..store.context import open_store
 from ..store.review import find_conflicts
+from ..ui.safe import safe
 from .registry import recipe
 
 
@@ -34,7 +35,7 @@ def review(
         store.ensure_dataset(dataset, {"recipe": "review", "from": datasets})
     todo = sum(task["_input_hash"] not in resolved for task in tasks)
     Console(stderr=True, highlight=False).print(
-        f"{len(tasks):,} conflicting inputs in {', '.join(datasets)}; {todo:,} to resolve"
+        f"{len(tasks):,} conflicting inputs in {safe(', '.join(datasets))}; {todo:,} to resolve"
     )
     return {
         "dataset": dataset,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AltoolError
+from ..ui.safe import safe_text
 from .curves import TABLE_CHECKPOINTS, THRESHOLDS
 from .textcat import BASELINE, SimulationResult, StopResult
 
@@ -60,9 +61,9 @@ def report_tables(result: SimulationResult, metric: str, test: str, repeats: int
                         "" if name == BASELINE else format_saving(result.saving(name)),
                         *format_stop(r.stop, repeats))
     runs = f"{repeats} repeat{'s' * (repeats != 1)}"
-    return [Text(f"{metric} on {test} ({result.n_test:,}) by labels; all {result.n_gold:,} "
-                 f"labels: {result.full_score:.3f}; mean of {runs}, std below",
-                 style="italic"), curve,
+    return [safe_text(f"{metric} on {test} ({result.n_test:,}) by labels; all "
+                      f"{result.n_gold:,} labels: {result.full_score:.3f}; mean of {runs}, "
+                      "std below", style="italic"), curve,
             Text("AULC; labels to reach 90/95/98% of the full-data score; saving against random "
                  "at 95%; stop signal: mean labels (runs fired), gap to the best score",
                  style="italic"), summary]
@@ -142,18 +143,18 @@ def write_json(data: dict[str, Any], output: str) -> None:
 def ner_table(result: Any, test: str, repeats: int) -> Any:
     """``simulate --task ner``'s table: entity F1 at each checkpoint, mean, share accepted."""
     from rich.table import Table
-    from rich.text import Text
 
     cps = [p[0] for p in next(iter(result.curves.values())).points]
-    table = Table(title=Text(f"entity F1 on {test} ({result.n_test:,} sentences), "
-                             f"{repeats} repeat(s)"), title_justify="left")
+    table = Table(title=safe_text(f"entity F1 on {test} ({result.n_test:,} sentences), "
+                                  f"{repeats} repeat(s)"), title_justify="left")
     table.add_column("strategy")
     for c in cps:
         table.add_column(f"@{c}", justify="right")
     table.add_column("mean", justify="right")
     table.add_column("accepted", justify="right")
     for name, curve in result.curves.items():
-        table.add_row(name, *[f"{p[1]:.3f}" for p in curve.points], f"{curve.aulc:.3f}",
+        table.add_row(safe_text(name), *[f"{p[1]:.3f}" for p in curve.points],
+                      f"{curve.aulc:.3f}",
                       f"{curve.accepted:.0%}")
     return table
 

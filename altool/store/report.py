@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 from rich.table import Table
-from rich.text import Text
+
+from ..ui.safe import safe_text
 
 NUMBER_COLUMNS = ("total", "accept", "reject", "ignore", "sessions")
 
@@ -23,14 +24,14 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
         last = time.strftime("%Y-%m-%d %H:%M", time.localtime(d["last_activity"])) \
             if d["last_activity"] else "-"
         a = d["answers"]
-        table.add_row(Text(name), str(d["total"]), str(a["accept"]), str(a["reject"]),
-                      str(a["ignore"]), Text(labels), str(d["sessions"]), last)
+        table.add_row(safe_text(name), str(d["total"]), str(a["accept"]), str(a["reject"]),
+                      str(a["ignore"]), safe_text(labels), str(d["sessions"]), last)
     tables = [table]
     if data["sources"]:
         sources = Table(title="Sources", title_justify="left")
         sources.add_column("source")
         sources.add_column("examples", justify="right")
         for name, s in data["sources"].items():
-            sources.add_row(Text(name), f"{s['total']:,}")
+            sources.add_row(safe_text(name), f"{s['total']:,}")
         tables.append(sources)
     return tables

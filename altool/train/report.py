@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from ..ui.safe import safe_text
 from .textcat import score_cells
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def scores_table(scores: Scores, title: str | Text) -> Table:
         table.add_column(col, justify="right")
     for s in scores.labels:
         label, *numbers = score_cells(s)
-        table.add_row(Text(label), *numbers)
+        table.add_row(safe_text(label), *numbers)
     table.add_section()
     table.add_row("macro average", f"{scores.macro('precision'):.3f}",
                   f"{scores.macro('recall'):.3f}", f"{scores.macro_f1:.3f}",
@@ -33,7 +34,7 @@ def scores_table(scores: Scores, title: str | Text) -> Table:
     if missing:
         notes.append(f"not in the evaluation set (left out of the macro average): "
                      f"{', '.join(missing)}")
-    table.caption = Text("; ".join(notes)) if notes else None
+    table.caption = safe_text("; ".join(notes)) if notes else None
     return table
 
 

@@ -25,8 +25,9 @@ from rich.text import Text
 from ..errors import AltoolError
 from ..loop.session import Session
 from ..store.review import resolution
-from .render import printable as _printable
 from .render import review_prompt
+from .safe import printable
+from .textview import WrappedText, position, text_box
 
 KEYS_LINE = "a accept · x reject · space ignore · u undo · q quit · ? help"
 HELP = """\
@@ -37,7 +38,7 @@ u, ⌫       undo the last answer (repeatable; the stored answer is deleted)
 1-9        choice view: pick that label (several labels: toggle it, then a);
            review view: store that version
 /          choice view: type to filter the labels, enter picks the first match, esc clears
-↑ ↓        scroll a long text
+↑ ↓        scroll a long text; PgUp PgDn a page, Home End to its start or end
 q, ctrl-c  quit (every answer is already saved)
 ?          show or hide this help"""
 
@@ -52,6 +53,22 @@ class ViewState:
     show_help: bool = False
     message: str = ""
     question_id: int | None = None
+    page: int = 10  # text lines the box showed last time (PgUp/PgDn move by this much)
+    wrapped: WrappedText | None = None  # the current text, wrapped for the box
+
+
+SCROLL_KEYS = ("up", "down", "pageup", "pagedown", "home", "end")
+END = 10**12  # scroll to the end: the text box clamps it to the last page
+
+
+def scrolled(top: int, key: str, page: int) -> int:
+    """The first line shown after a scroll key (``page``: the lines the box shows)."""
+    step = {"up": -1, "down": 1, "pageup": -max(page - 1, 1), "pagedown": max(page - 1, 1)}
+    if key == "home":
+        return 0
+    if key == "end":
+        return END
+    return max(0, min(top, END) + step[key])
 
 
 def visible_labels(labels: list[str], filter_text: str | None) -> list[str]:
@@ -71,7 +88,7 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
     )
     body_height = max(height - 3, 5)
     question = session.current
-    header = Text(title, style="bold")
+    header = Text(printable(title), style="bold")
     if state.show_help:
         body: Any = Panel(Text(HELP), title="keys", border_style="cyan")
         lines = _lines(console, Group(header, body))
@@ -84,17 +101,11 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
             msg = "Getting the first questions ready…"
         lines = _lines(console, Group(header, Text(""), Text(msg, style="bold")))
     else:
-        prompt = _prompt(session, state)
+        prompt = _prompt(session, state, max(width, 20))
         prompt_lines = _lines(console, prompt)
-        text_panel_lines = _lines(console, _text_panel(question.task))
         room = body_height - 1 - len(prompt_lines)
-        if len(text_panel_lines) > room and room > 3:
-            max_scroll = len(text_panel_lines) - room + 1
-            state.scroll = min(state.scroll, max_scroll)
-            shown = text_panel_lines[state.scroll : state.scroll + room - 1]
-            more = len(text_panel_lines) - state.scroll - len(shown)
-            hint = f"  ↑↓ scroll · {more} more lines" if more > 0 else "  ↑ scroll up"
-            text_panel_lines = shown + [_lines(console, Text(hint, style="dim"))[0]]
+        text_panel_lines = _lines(console, Group(*_text_box(question.task, state,
+                                                            max(width, 20), max(room, 3))))
         lines = _lines(console, header) + text_panel_lines + prompt_lines
     lines = lines[:body_height]
     lines += [""] * (body_height - len(lines))
@@ -113,16 +124,33 @@ def _lines(console: Console, renderable: Any) -> list[str]:
 
 
 
-def _text_panel(task: dict[str, Any]) -> Panel:
-    text = Text(_printable(task.get("text", "")))
+def _text_box(task: dict[str, Any], state: ViewState, width: int, room: int) -> list[Text]:
+    """The text in its frame, at most ``room`` lines: whole if it fits, else the lines from
+    ``state.scroll`` with a line saying which ones and how to move."""
+    inner = max(width - 4, 1)
+    wrapped = state.wrapped
+    if wrapped is None or wrapped.width != inner:
+        wrapped = state.wrapped = WrappedText(task.get("text", ""), inner)
     meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
     subtitle = " · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4])
-    # a Text, not a str: Rich would parse a str subtitle as markup ("[/b]" in meta crashed)
-    return Panel(text, subtitle=Text(_printable(subtitle)) if subtitle else None,
-                 subtitle_align="right", border_style="white")
+    wrapped.ensure(room - 1)  # one more than fits: is there more?
+    if wrapped.done and (wrapped.total or 0) <= room - 2:
+        state.scroll = 0
+        return text_box(wrapped, 0, (wrapped.total or 0) + 2, subtitle)
+    rows = room - 1  # the last line tells the position
+    shown = max(rows - 2, 1)
+    state.page = shown
+    wrapped.ensure(state.scroll + shown)
+    if state.scroll + shown > wrapped.known():  # End, or scrolled past the end
+        if state.scroll >= wrapped.known():
+            wrapped.wrap_all()
+        state.scroll = max(0, min(state.scroll, wrapped.known() - shown))
+    hint = Text(f"  {position(wrapped, state.scroll, shown)} · ↑↓ PgUp PgDn Home End",
+                style="dim", no_wrap=True, overflow="ellipsis")
+    return [*text_box(wrapped, state.scroll, rows, subtitle), hint]
 
 
-def _prompt(session: Session, state: ViewState) -> Any:
+def _prompt(session: Session, state: ViewState, width: int = 80) -> Any:
     question = session.current
     assert question is not None
     task = question.task
@@ -137,21 +165,19 @@ def _prompt(session: Session, state: ViewState) -> Any:
         return Text("Accept, reject or ignore?  (a / x / space)", style="bold")
     if session.view == "binary":
         label = task.get("label", "")
-        line = Text.assemble(("Does ", "bold"), (f" {label} ", "bold reverse magenta"),
+        line = Text.assemble(("Does ", "bold"),
+                             (f" {printable(str(label))} ", "bold reverse magenta"),
                              (" apply?   ", "bold"), (score_txt, "dim"))
         return line
     labels = [o["id"] for o in task.get("options", [])] or session.labels
     shown = visible_labels(labels, state.filter_text)
-    guess = set(question.predicted or [])
+    guess = [label for label in labels if label in set(question.predicted or [])]
     parts: list[Text] = []
     for i, label in enumerate(shown[:9], start=1):
         mark = "●" if label in state.selected else ("◆" if label in guess else " ")
         style = "bold reverse green" if label in state.selected else (
             "bold reverse magenta" if label in guess else "")
-        parts.append(Text.assemble((f"{i} ", "bold cyan"), (f"{mark}{label}", style), "  "))
-    row = Text()
-    for part in parts:
-        row.append_text(part)
+        parts.append(Text.assemble((f"{i} ", "bold cyan"), (f"{mark}{printable(label)}", style)))
     extra = len(shown) - 9
     notes = []
     if extra > 0:
@@ -159,11 +185,37 @@ def _prompt(session: Session, state: ViewState) -> Any:
     if state.filter_text is not None:
         notes.append(f"filter: {state.filter_text}▌ (enter picks 1, esc clears)")
     if session.multilabel:
-        kind = "toggle labels, a confirms"
+        kind = Text("toggle labels, a confirms", style="dim")
+    elif guess:  # the guess is named here, so `a` never accepts a label that is off screen
+        kind = Text.assemble(("a accepts ◆ ", "dim"), (printable(", ".join(guess)), "magenta"),
+                             (", digit picks", "dim"))
     else:
-        kind = "a accepts ◆ guess, digit picks" if guess else "digit picks"
-    head = Text.assemble(("Which label? ", "bold"), (f"({kind})   ", "dim"), (score_txt, "dim"))
-    return Group(head, row, Text(" · ".join(notes), style="dim")) if notes else Group(head, row)
+        kind = Text("digit picks", style="dim")
+    head = Text.assemble(("Which label? ", "bold"), ("(", "dim"), kind, (")   ", "dim"),
+                         (score_txt, "dim"))
+    rows = label_rows(parts, width)
+    return Group(head, *rows, Text(" · ".join(notes), style="dim")) if notes else \
+        Group(head, *rows)
+
+
+def label_rows(parts: list[Text], width: int, gap: int = 2) -> list[Text]:
+    """The numbered labels laid out in rows of at most ``width`` cells. A number and its label
+    are never split across rows; a label too long for a row of its own is cut with "…"."""
+    rows: list[Text] = []
+    row = Text()
+    for part in parts:
+        if part.cell_len > width:
+            part = part.copy()
+            part.truncate(width, overflow="ellipsis")
+        if row.cell_len and row.cell_len + gap + part.cell_len > width:
+            rows.append(row)
+            row = Text()
+        if row.cell_len:
+            row.append(" " * gap)
+        row.append_text(part)
+    if row.cell_len or not rows:
+        rows.append(row)
+    return rows
 
 
 STATUS_WIDTH = 80
@@ -233,6 +285,7 @@ class TeachApp:
         if qid != self.state.question_id:
             self.state.question_id = qid
             self.state.scroll = 0
+            self.state.wrapped = None
             self.state.filter_text = None
             self.state.selected = set(q.predicted or []) if (q and self.session.multilabel) \
                 else set()
@@ -256,10 +309,8 @@ class TeachApp:
         self._new_question()
         if session.current is None:
             return True
-        if key == "up":
-            self.state.scroll = max(0, self.state.scroll - 1)
-        elif key == "down":
-            self.state.scroll += 1
+        if key in SCROLL_KEYS:
+            self.state.scroll = scrolled(self.state.scroll, key, self.state.page)
         elif key == "space":
             self._answer("ignore")
         elif session.view == "review" and (key in ("a", "x") or key.isdigit()):
@@ -349,8 +400,8 @@ class TeachApp:
         bind(" ", name="space")
         bind("backspace", name="backspace")
         bind("c-c", name="c-c", condition=Condition(lambda: True))
-        bind("up", name="up", condition=Condition(lambda: True))
-        bind("down", name="down", condition=Condition(lambda: True))
+        for key in SCROLL_KEYS:
+            bind(key, name=key, condition=Condition(lambda: True))
         for key in "123456789":
             bind(key, name=key, condition=filtering)
         for key in self.extra_keys:

@@ -28,7 +28,7 @@ from .layout import (
     to_ansi,
     to_fragments,
 )
-from .render import printable
+from .safe import printable
 from .span_editor import Editor
 
 NER_VIEWS = ("ner", "ner_manual")
@@ -149,7 +149,8 @@ def _manual_prompt(session: Session, state: NerViewState) -> list[Line]:
     labels = _labels(session, task)
     legend: Line = []
     for i, label in enumerate(labels[:9], start=1):
-        legend += [(f"{i}", "bold cyan"), (f" {label} ", label_style(labels, label)), ("  ", "")]
+        legend += [(f"{i}", "bold cyan"), (f" {printable(label)} ", label_style(labels, label)),
+                   ("  ", "")]
     ed = state.editor
     if ed is None or ed.selection is None:
         return [legend, [("(no tokens to label in this text)", "dim")]]
@@ -167,7 +168,8 @@ def _manual_prompt(session: Session, state: NerViewState) -> list[Line]:
                 (words, CURSOR_STYLE)]
         span = ed.span_at(ed.cursor)
         if span is not None:
-            info += [("  in ", "dim"), (f" {span.label} ", label_style(labels, span.label)),
+            info += [("  in ", "dim"), (f" {printable(span.label)} ",
+                                         label_style(labels, span.label)),
                      ("  d deletes it", "dim")]
     n_spans = len(ed.spans)
     info.append((f"  · {n_spans} span{'' if n_spans == 1 else 's'}", "dim"))
@@ -183,7 +185,8 @@ def _binary_prompt(task: dict[str, Any]) -> list[Line]:
         score_txt = f"model score {score:.2f}"
     else:  # a pattern match (its file and line show under the text), or no model yet
         score_txt = "pattern match" if meta.get("pattern") else "no model yet"
-    return [[("Is the highlighted span ", "bold"), (f" {label} ", "bold reverse magenta"),
+    return [[("Is the highlighted span ", "bold"),
+             (f" {printable(label)} ", "bold reverse magenta"),
              ("?   ", "bold"), (score_txt, "dim")]]
 
 

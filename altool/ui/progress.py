@@ -20,7 +20,8 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.text import Text
+
+from .safe import safe
 
 
 class _Batched:
@@ -43,7 +44,7 @@ def bytes_bar(console: Console, what: str, total: int | None) -> Iterator[Callab
     with Progress(TextColumn("[bold]loading[/] {task.description}"), BarColumn(),
                   DownloadColumn(), TimeRemainingColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:
-        task = bar.add_task(Text(what).markup, total=total)
+        task = bar.add_task(safe(what), total=total)
         yield _Batched(lambda n: bar.advance(task, n))
 
 

@@ -13,22 +13,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..io.hashing import hash_text
+from .safe import printable
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan",
            "bright_magenta", "bright_green", "bright_yellow", "bright_blue", "bright_red")
 ANSWER_STYLES = {"accept": "bold green", "reject": "bold red", "ignore": "bold yellow"}
-
-
-# Control characters in the data (but newlines and tabs) would reach the terminal through
-# prompt_toolkit's ANSI parser or a pager (escape sequences; \x01...\x02 is written out raw)
-# or be drawn 4 cells wide ("<93>") where Rich counted one, cutting the line off: show them as
-# U+FFFD.
-_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)], "\ufffd")
-
-
-def printable(text: str) -> str:
-    """``text`` safe to draw: line breaks normalised, control characters replaced."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
 
 
 def label_style(label: str) -> str:
@@ -47,10 +36,10 @@ def labels_text(eg: dict[str, Any], text: str | None = None) -> Text:
     """The answer and its labels, e.g. ``accept  spam`` (choice rejects show no labels);
     spans as a count, or given the ``text`` they are in, as ``Apple ORG, Paris LOC``."""
     answer = eg.get("answer", "")
-    out = Text(answer.ljust(6), style=ANSWER_STYLES.get(answer, ""))
+    out = Text(printable(str(answer)).ljust(6), style=ANSWER_STYLES.get(answer, ""))
     for label in labels_of(eg):
         out.append("  ")
-        out.append(f" {label} ", style=f"bold reverse {label_style(label)}")
+        out.append(f" {printable(str(label))} ", style=f"bold reverse {label_style(label)}")
     spans = eg.get("spans") or []
     if spans and text is None:
         out.append(f"  {len(spans)} span{'' if len(spans) == 1 else 's'}", style="dim")
@@ -60,7 +49,7 @@ def labels_text(eg: dict[str, Any], text: str | None = None) -> Text:
             out.append("  " if i == 0 else ", ")
             out.append(printable(text[span.get("start", 0):span.get("end", 0)]),
                        style=f"bold underline {label_style(label)}")
-            out.append(f" {label}", style=label_style(label))
+            out.append(f" {printable(label)}", style=label_style(label))
     return out
 
 
@@ -77,7 +66,7 @@ def highlighted_text(eg: dict[str, Any]) -> Text:
         out.append(printable(text[pos:start]))
         out.append(printable(text[start:end]), style=f"bold underline {label_style(label)}")
         if label:
-            out.append(f" {label}", style=f"dim {label_style(label)}")
+            out.append(f" {printable(label)}", style=f"dim {label_style(label)}")
         pos = end
     out.append(printable(text[pos:]))
     return out
