@@ -1,8 +1,8 @@
 """The binary view (``--view binary``: one accept/reject question about one label) against
 random questions, in the real teach loop.
 
-    nice python benchmarks/binary_view.py           # about 15 min on 2 cores
-    nice python benchmarks/binary_view.py --smoke   # seconds, writes nothing
+    nice python -m benchmarks.binary_view           # about 15 min on 2 cores
+    nice python -m benchmarks.binary_view --smoke   # seconds, writes nothing
 
 Prodigy-style binary questions are cheap to answer but carry less than a choice: a reject of
 one label says little when there are several. For each dataset, :func:`altool.simulate.simulate`
@@ -18,17 +18,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from label_efficiency import load  # noqa: E402
-from resultsfile import busy_note, machine, run_datasets, score_at  # noqa: E402
-
-from altool.simulate import BASELINE, simulate  # noqa: E402
-from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
+from altool.simulate import BASELINE, simulate
+from altool.strategies import DEFAULT_STRATEGY
+from benchmarks.common import busy_note, load, machine, markers, run_datasets, score_at
 
 STRATEGIES = (DEFAULT_STRATEGY, "margin", BASELINE)
 AT = (100, 300, 500)
@@ -57,7 +51,8 @@ def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:
 def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> str:
     d, b = DEFAULT_STRATEGY, BASELINE
     at = [n for n in AT if n <= cfg["budget"]] or [cfg["budget"]]
-    lines = [f"<!-- {SECTION}:start -->",
+    start, end = markers(SECTION)
+    lines = [start,
              "## The binary view: accept/reject questions vs random questions "
              "(`benchmarks/binary_view.py`)", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; "
@@ -84,13 +79,12 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float) -> 
             + f" | {diff:+.3f} | " + " / ".join(score_at(s[d].points, n) for n in at) + " | "
             + " / ".join(score_at(s[b].points, n) for n in at) + f" | {r['choice'].aulc:.3f} |")
     lines += ["", f"`{d}` AULC >= random's on {ahead} of {len(rows)} datasets in the binary "
-              "view.", f"<!-- {SECTION}:end -->"]
+              "view.", end]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    run_datasets(__doc__, FULL, SMOKE, run, section, f"<!-- {SECTION}:start -->",
-                 f"<!-- {SECTION}:end -->")
+    run_datasets(__doc__, FULL, SMOKE, run, section, *markers(SECTION))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/core.py [latency|load|first-question|all]
+    python -m benchmarks.core [latency|load|first-question|all]
 
 Each benchmark drives the real ``altool`` program (in tmux, or as a subprocess), prints what it
 measured and rewrites its own block of ``benchmarks/RESULTS.md`` (between
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import re
 import shutil
@@ -29,213 +27,101 @@ import sys
 import time
 from pathlib import Path
 
-import resultsfile
+from benchmarks.common import HEADER, HERE, RESULTS, WORK, data_file, fresh
+from benchmarks.terminal import (
+    ALTOOL,
+    TARGET_P99_MS,
+    Tmux,
+    latencies_ms,
+    latency_rows,
+    load_source,
+    measured_on,
+    met,
+    next_answer,
+    pct,
+    session_count,
+    status_line,
+    teach_session,
+)
 
-HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work"
-RESULTS = HERE / "RESULTS.md"
-DATASETS = Path(os.environ.get(
-    "ALTOOL_BENCH_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
-))
-CORPORA = ("ag_news", "sst2", "trec", "sms_spam", "banking77", "clinc150")
-VENV_BIN = Path(sys.executable).parent
-ALTOOL = str(VENV_BIN / "altool") if (VENV_BIN / "altool").exists() else "altool"
 TIME_V = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 
 LATENCY_ANSWERS = 500
-QUESTION = re.compile(r"apply\?")
 LATENCY_SOURCE = 100_000
 LOAD_LINES = 1_000_000
-TARGET_P99_MS = 50.0
 TARGET_LOAD_RATIO = 0.7
 TARGET_RSS_MB = 300.0
 TARGET_FIRST_S = 2.0
 
 
-# -- data --------------------------------------------------------------------------------------
-def base_texts() -> list[tuple[str, str]]:
-    """(text, label) pairs of the real training sets, in a fixed order."""
-    out: list[tuple[str, str]] = []
-    for name in CORPORA:
-        path = DATASETS / f"{name}.train.jsonl"
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    eg = json.loads(line)
-                    out.append((eg["text"].strip(), f"{name}:{eg.get('label')}"))
-    return [(t, label) for t, label in out if t]
-
-
-def data_file(n: int) -> Path:
-    """A JSONL file of ``n`` unique examples (built once, deterministically)."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"texts-{n}.jsonl"
-    stamp = path.with_suffix(".ok")
-    if path.exists() and stamp.exists() and stamp.read_text() == str(n):
-        return path
-    print(f"building {path.relative_to(HERE.parent)} ({n:,} lines)...", flush=True)
-    texts = base_texts()
-    rng = random.Random(n)
-    order = list(range(len(texts)))
-    tmp = path.with_suffix(".part")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for i in range(n):
-            if i % len(texts) == 0:
-                rng.shuffle(order)
-            text, label = texts[order[i % len(texts)]]
-            row = {"text": f"{text} #{i}", "label": label}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)
-    stamp.write_text(str(n))
-    return path
-
-
-def fresh(path: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    return path
-
-
-def load_source(db: Path, name: str, n: int) -> None:
-    """Store ``n`` examples under source ``name`` in ``db`` (setup, not timed)."""
-    if db.exists():
-        con = sqlite3.connect(db)
-        try:
-            row = con.execute(
-                "SELECT COUNT(*) FROM examples e JOIN sources s ON s.id = e.source_id "
-                "WHERE s.name = ?", (name,)).fetchone()
-        except sqlite3.DatabaseError:
-            row = (0,)
-        con.close()
-        if row[0] == n:
-            return
-    fresh(db)
-    print(f"setup: altool load {name} ({n:,} lines) into {db.name}...", flush=True)
-    subprocess.run([ALTOOL, "--db", str(db), "load", name, str(data_file(n))], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-# -- tmux --------------------------------------------------------------------------------------
-class Tmux:
-    """One private tmux server running one program in a 100x30 window."""
-
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.socket = f"altool-bench-{os.getpid()}"
-        argv = ["env", *(f"{k}={v}" for k, v in env.items()), *command]
-        self.started = time.perf_counter()
-        self.tmux("new-session", "-d", "-s", "s", "-x", "100", "-y", "30",
-                  " ".join(_quote(a) for a in argv))
-
-    def tmux(self, *args: str, check: bool = True) -> str:
-        res = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
-        if check and res.returncode != 0:
-            raise RuntimeError(f"tmux {' '.join(args)}: {res.stderr.strip()}")
-        return res.stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "s", check=False)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "s", *keys)
-
-    def alive(self) -> bool:
-        res = subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "s"],
-                             capture_output=True)
-        return res.returncode == 0
-
-    def wait_for(self, pattern: str, timeout: float = 60.0, poll: float = 0.01) -> float:
-        """Seconds until the screen matches ``pattern`` (regex); raise on timeout."""
-        rx = re.compile(pattern)
-        start = time.perf_counter()
-        while time.perf_counter() - start < timeout:
-            if rx.search(self.screen()):
-                return time.perf_counter() - start
-            time.sleep(poll)
-        raise TimeoutError(f"screen never showed {pattern!r}; last screen:\n{self.screen()}")
-
-    def quit(self, timeout: float = 20.0) -> None:
-        if self.alive():
-            self.keys("q")
-        end = time.perf_counter() + timeout
-        while self.alive() and time.perf_counter() < end:
-            time.sleep(0.05)
-        self.tmux("kill-server", check=False)
-
-
-def _quote(arg: str) -> str:
-    return arg if re.fullmatch(r"[\w@%+=:,./-]+", arg) else "'" + arg.replace("'", "'\\''") + "'"
-
-
-def session_count(screen: str) -> int | None:
-    m = re.search(r"(\d+) this session", screen)
-    return int(m.group(1)) if m else None
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
-    return s[k]
-
-
 # -- 1. keypress latency -----------------------------------------------------------------------
 def bench_latency() -> dict:
-    home = WORK / "latency-home"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
     db = WORK / "latency-source.db"
     load_source(db, "news100k", LATENCY_SOURCE)
-    run_db = fresh(home / "altool.db")
-    shutil.copy(db, run_db)  # a pristine copy: no answers from an earlier run
-    log = home / "latency.log"
-    cmd = [ALTOOL, "--db", str(run_db), "textcat.teach", "bench", "news100k",
-           "--label", "interesting", "--batch-size", "10", "--seed", "0"]
+    tm, run_db, log = teach_session("latency", db, "news100k", "bench")
     rng = random.Random(7)
-    tm = Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)})
-    external: list[float] = []
-    stalls: list[float] = []
-    sent = 0
     try:
         tm.wait_for(r"apply\?", timeout=60)
         time.sleep(0.5)
         print(f"latency: sending {LATENCY_ANSWERS} answers (x mostly, some a), 50-100 ms apart; "
               "every 10th timed externally too...", flush=True)
-        t_start = time.perf_counter()
-        answered = 0  # as shown on screen: a key sent while no question is up is not an answer
-        while answered < LATENCY_ANSWERS:
-            for _ in range(LATENCY_ANSWERS - answered):
-                key = "a" if rng.random() < 0.25 else "x"
-                if not QUESTION.search(tm.screen()):  # queue ran dry: the annotator must wait
-                    stalls.append(tm.wait_for(QUESTION.pattern, timeout=120, poll=0.02))
-                sent += 1
-                if sent % 10 == 5:  # cross-check: send-keys until the screen shows a new count
-                    before = session_count(tm.screen())
-                    t0 = time.perf_counter()
-                    tm.keys(key)
-                    while time.perf_counter() - t0 < 2.0:
-                        now = session_count(tm.screen())
-                        if now is not None and now != before:
-                            external.append(time.perf_counter() - t0)
-                            break
-                else:
-                    tm.keys(key)
-                time.sleep(rng.uniform(0.05, 0.10))
-            time.sleep(1.0)
-            answered = session_count(tm.screen()) or answered
-        duration = time.perf_counter() - t_start
+        sent, external, stalls, duration = send_answers(tm, rng)
         time.sleep(1.0)
         final = tm.screen()
     finally:
         tm.quit()
+    res = latency_figures(run_db, log, sent, external, stalls, duration, final)
+    print(json.dumps(res, indent=2))
+    return res
+
+
+def send_answers(tm: Tmux, rng: random.Random) -> tuple[int, list[float], list[float], float]:
+    """Answer until the screen counts LATENCY_ANSWERS (a key sent while no question is up is
+    not an answer), every 10th key timed externally: (keys sent, external seconds, stalls,
+    wall seconds)."""
+    external: list[float] = []
+    stalls: list[float] = []
+    sent = 0
+    t_start = time.perf_counter()
+    answered = 0  # as shown on screen
+    while answered < LATENCY_ANSWERS:
+        for _ in range(LATENCY_ANSWERS - answered):
+            key = next_answer(tm, rng, stalls)
+            sent += 1
+            if sent % 10 == 5:  # cross-check: send-keys until the screen shows a new count
+                seconds = timed_key(tm, key)
+                if seconds is not None:
+                    external.append(seconds)
+            else:
+                tm.keys(key)
+            time.sleep(rng.uniform(0.05, 0.10))
+        time.sleep(1.0)
+        answered = session_count(tm.screen()) or answered
+    return sent, external, stalls, time.perf_counter() - t_start
+
+
+def timed_key(tm: Tmux, key: str, timeout: float = 2.0) -> float | None:
+    """Send ``key``: seconds until the screen shows a new answer count, or None."""
+    before = session_count(tm.screen())
+    t0 = time.perf_counter()
+    tm.keys(key)
+    while time.perf_counter() - t0 < timeout:
+        now = session_count(tm.screen())
+        if now is not None and now != before:
+            return time.perf_counter() - t0
+    return None
+
+
+def latency_figures(run_db: Path, log: Path, sent: int, external: list[float],
+                    stalls: list[float], duration: float, final: str) -> dict:
+    """The latency benchmark's figures, from the store, the latency log and the last screen."""
     con = sqlite3.connect(run_db)
     stored = con.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     by_answer = dict(con.execute("SELECT answer, COUNT(*) FROM answers GROUP BY answer"))
     con.close()
-    lat = [float(x) * 1000 for x in log.read_text().split()]
+    lat = latencies_ms(log)
     ext = [x * 1000 for x in external]
-    # the status line says where the model is (it shrinks its details when the line is long)
-    status = next((line.strip() for line in final.splitlines() if "this session" in line), "")
-    res = {
+    return {
         "keys_sent": sent,
         "keys_lost": sent - stored,
         "stalls": len(stalls),
@@ -255,10 +141,9 @@ def bench_latency() -> dict:
         "ext_p50_ms": pct(ext, 50) if ext else None,
         "ext_p90_ms": pct(ext, 90) if ext else None,
         "ext_max_ms": max(ext) if ext else None,
-        "final_status": status,
+        # the status line says where the model is (it shrinks its details when the line is long)
+        "final_status": status_line(final),
     }
-    print(json.dumps(res, indent=2))
-    return res
 
 
 # -- 2. altool load vs sqlite-utils ------------------------------------------------------------
@@ -349,25 +234,13 @@ def bench_first_question(runs: int = 3) -> dict:
 
 
 # -- RESULTS.md --------------------------------------------------------------------------------
-def machine() -> str:
-    load = os.getloadavg()[0]
-    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {resultsfile.machine()}; "
-            f"SQLite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}; "
-            f"1-min load average when written {load:.1f}")
-
-
-def met(ok: bool) -> str:
-    return "**met**" if ok else "**MISSED**"
-
-
 def fmt_latency(r: dict) -> str:
-    ok = r["p99_ms"] <= TARGET_P99_MS
     answers = ", ".join(f"{k} {v}" for k, v in sorted(r["by_answer"].items()))
     ext = (f"{r['ext_p50_ms']:.1f} ms p50, {r['ext_p90_ms']:.1f} ms p90, "
            f"{r['ext_max_ms']:.1f} ms max" if r["ext_n"] else "n/a")
     return f"""### 1. Keypress to next question (textcat.teach, {LATENCY_SOURCE:,}-example source)
 
-Measured {machine()}.
+Measured {measured_on()}.
 
 {r['n']} key presses (`x` mostly, `a` about 1 in 4, 50-100 ms apart) into the real
 `altool textcat.teach --batch-size 10` in a 100x30 tmux pane, so the worker refits and rescores
@@ -378,11 +251,7 @@ would, so every timed key is an answer.
 
 | figure | value |
 |---|---|
-| p50 | {r['p50_ms']:.1f} ms |
-| p90 | {r['p90_ms']:.1f} ms |
-| p99 (target <= {TARGET_P99_MS:.0f} ms) | {r['p99_ms']:.1f} ms: {met(ok)} |
-| max | {r['max_ms']:.1f} ms |
-| mean | {r['mean_ms']:.1f} ms |
+{latency_rows(r, TARGET_P99_MS)}
 | key presses over 50 ms | {r['over_50ms']} of {r['n']} |
 | external cross-check, {r['ext_n']} keys (see below) | {ext} |
 | answers stored at the end | {r['stored_answers']} ({answers}) |
@@ -406,7 +275,7 @@ def fmt_load(r: dict) -> str:
     b_runs = ", ".join(f"{x:.2f}" for x in r["sqlite_utils_s"])
     return f"""### 2. `altool load` of a {r['lines']:,}-line JSONL file ({r['file_mb']:.0f} MB)
 
-Measured {machine()}.
+Measured {measured_on()}.
 
 Both run as fresh processes into a fresh database, alternating, best of
 {len(r['altool_s'])} each (wall time includes interpreter start-up). The baseline reads the
@@ -433,7 +302,7 @@ def fmt_first(r: dict) -> str:
     runs = ", ".join(f"{x:.2f} s" for x in r["runs_s"])
     return f"""### 3. `textcat.teach` start to first question ({r['source']:,}-example source)
 
-Measured {machine()}.
+Measured {measured_on()}.
 
 From `tmux new-session` running `altool textcat.teach` on a stored {r['source']:,}-example
 source (new dataset each run, so a cold start with no saved model; database in the page cache)
@@ -445,7 +314,7 @@ until `capture-pane` (polled every 5 ms) shows the question.
 
 
 def update_results(blocks: dict[str, str]) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else resultsfile.HEADER
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
     start, end = "<!-- core:start -->", "<!-- core:end -->"
     if start not in text:
         text = text.rstrip("\n") + f"\n\n{start}\n## Core (`benchmarks/core.py`)\n\n{end}\n"

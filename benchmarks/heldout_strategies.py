@@ -1,7 +1,7 @@
 """Held-out check of query strategies: pools and seeds other than label_efficiency.py's.
 
-    nice python benchmarks/heldout_strategies.py           # about 30 min
-    nice python benchmarks/heldout_strategies.py --smoke   # seconds
+    nice python -m benchmarks.heldout_strategies           # about 30 min
+    nice python -m benchmarks.heldout_strategies --smoke   # seconds
 
 label_efficiency.py compares strategies on GOLD subsets drawn with seed 0; a strategy picked
 because it won there may have won on those pools only. This script runs
@@ -17,15 +17,9 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from resultsfile import smoke_or_full  # noqa: E402
-from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
-
-from altool.simulate import simulate  # noqa: E402
+from altool.simulate import simulate
+from benchmarks.common import RUN_SEED, heldout_pools, smoke_or_full
 
 STRATEGIES = ("spread", "diverse", "margin", "least-confidence", "random")
 FULL = dict(datasets=("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150"),

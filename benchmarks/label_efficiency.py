@@ -1,9 +1,9 @@
 """Label efficiency: altool's query strategies against random and against peer libraries.
 
-    python benchmarks/label_efficiency.py              # default configuration
-    python benchmarks/label_efficiency.py --full       # the issue's protocol
-    python benchmarks/label_efficiency.py --smoke      # CI: seconds, no files
-    python benchmarks/label_efficiency.py --report     # rewrite from saved JSON
+    python -m benchmarks.label_efficiency              # default configuration
+    python -m benchmarks.label_efficiency --full       # the issue's protocol
+    python -m benchmarks.label_efficiency --smoke      # CI: seconds, no files
+    python -m benchmarks.label_efficiency --report     # rewrite from saved JSON
 
 For each dataset x model x strategy, :func:`altool.simulate.simulate` replays the teach loop
 with the gold labels answering (choice view, seed 20 from altool's cold start, batch 10,
@@ -25,20 +25,15 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import peers  # noqa: E402
-from resultsfile import machine, shared_ranks, write_section  # noqa: E402
-
-from altool.errors import AltoolError  # noqa: E402
-from altool.models import make_model  # noqa: E402
-from altool.simulate import (  # noqa: E402
+from altool.errors import AltoolError
+from altool.models import make_model
+from altool.simulate import (
     BASELINE,
     EXTEND_FACTOR,
     SAVING_THRESHOLD,
@@ -47,50 +42,35 @@ from altool.simulate import (  # noqa: E402
     checkpoint_grid,
     format_saving,
     labels_to_reach,
-    read_labelled,
     simulate,
-    subsample,
 )
-from altool.strategies import DEFAULT_STRATEGY, STRATEGIES  # noqa: E402
-from altool.strategies import parse_mix  # noqa: E402
+from altool.strategies import DEFAULT_STRATEGY, STRATEGIES, parse_mix
+from benchmarks import peers
+from benchmarks.common import (
+    DATA,
+    DATASETS,
+    HERE,
+    RESULTS,
+    fmt_l95,
+    l95,
+    last_labels,
+    load,
+    log,
+    machine,
+    markers,
+    shared_ranks,
+    write_section,
+)
+from benchmarks.timing import TIMING_POOL, model_names, time_queries, time_updates, timing_cells
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
-DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
 WORK = Path(os.environ.get("LABEL_EFFICIENCY_WORK", HERE / ".work" / "label_efficiency"))
 CURVES = HERE / "curves"
-RESULTS = HERE / "RESULTS.md"
 SECTION = "label-efficiency"  # RESULTS.md markers; --section writes a second section
-
-
-def markers(section: str) -> tuple[str, str]:
-    return f"<!-- {section}:start -->", f"<!-- {section}:end -->"
 SEED_SIZE, BATCH = 20, 10
 DEFAULTS = dict(budget=500, repeats=3, max_gold=3000, max_test=1000)
 FULL = dict(budget=1000, repeats=5, max_gold=None, max_test=None)
 SMOKE = dict(budget=60, repeats=1, max_gold=400, max_test=200)
-TIMING_POOL = 100_000
 STOP_GAP = 0.03
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-# -- data ------------------------------------------------------------------------------------
-def load(name: str, max_gold: int | None, max_test: int | None, *, gold_seed: int = 0,
-         test_seed: int = 0) -> tuple[list, list] | None:
-    """GOLD (one copy per text) and TEST rows of ``name``, random subsets drawn with the given
-    seeds; None if the dataset is missing."""
-    train, test = DATA / f"{name}.train.jsonl", DATA / f"{name}.test.jsonl"
-    if not train.exists() or not test.exists():
-        return None
-    gold, seen = [], set()
-    for eg in read_labelled(str(train)):  # one copy per text, as simulate's pool keeps
-        if eg["text"] not in seen:
-            seen.add(eg["text"])
-            gold.append(eg)
-    return (subsample(gold, max_gold, seed=gold_seed),
-            subsample(read_labelled(str(test)), max_test, seed=test_seed))
 
 
 def strategy_names(arg: str | None) -> list[str]:
@@ -108,21 +88,6 @@ def strategy_names(arg: str | None) -> list[str]:
     if BASELINE not in out:
         out.append(BASELINE)
     return out
-
-
-def model_names(arg: str) -> tuple[list[str], list[str]]:
-    """Models to run, and notes for those skipped (``embed`` needs the ``altool[embed]``
-    extra; checked without importing torch)."""
-    from altool.models.encoder import missing_packages
-
-    out, notes = [], []
-    for m in (s.strip() for s in arg.split(",") if s.strip()):
-        if m == "embed" and (missing := missing_packages()):
-            notes.append(f"model `embed` skipped: {', '.join(missing)} not installed (install "
-                         "the `altool[embed]` extra)")
-            continue
-        out.append(m)
-    return out, notes
 
 
 # -- one dataset -----------------------------------------------------------------------------
@@ -192,125 +157,6 @@ def run_peer_set(gold: list, test: list, labels: list[str], budget: int, repeats
     return out, failed
 
 
-# -- update + rescore timing -----------------------------------------------------------------
-def time_updates(models: list[str], n_pool: int, steps: list[int], *,
-                 both_ways: bool = False) -> dict:
-    """Per-batch ``learner.fit(answers)`` + ``model.predict_proba(pool)`` on an ``n_pool``
-    pool (features computed once per model), for growing answer sets; labels = the text's
-    corpus. ``both_ways``: a second round with the models in reverse order (a fresh model
-    each, the pool's features reused), its times pooled with the first's, so that a change
-    in machine load between models evens out."""
-    from altool.loop.learner import Learner
-    from altool.loop.threads import one_thread
-    from altool.strategies import get_strategy
-
-    texts, corpus, labels = timing_rows(n_pool)
-    answers = timing_answers(texts, corpus, labels, max(steps))
-    pool_X: dict[str, Any] = {}
-    out: dict[str, dict] = {}
-    for model_name in models + (models[::-1] if both_ways else []):
-        with one_thread():
-            model = make_model(model_name, labels)
-            if model_name not in pool_X:
-                pool_X[model_name], featurize_s, cached = pool_features(model, texts)
-                out[model_name] = {"pool": len(texts), "labels": len(labels), "steps": steps,
-                                   "featurize_s": round(featurize_s, 1), "cached": cached,
-                                   "fit_ms": [], "score_ms": [], "total_ms": []}
-            X, t = pool_X[model_name], out[model_name]
-            learner = Learner(model, get_strategy("default"), view="choice", seed=0)
-            for n in steps:
-                t0 = time.perf_counter()
-                learner.fit(answers[:n])
-                t1 = time.perf_counter()
-                model.predict_proba(X)
-                t2 = time.perf_counter()
-                t["fit_ms"].append((t1 - t0) * 1e3)
-                t["score_ms"].append((t2 - t1) * 1e3)
-                t["total_ms"].append((t2 - t0) * 1e3)
-        log(f"timing [{model_name}]: pool {len(texts):,}, featurize {t['featurize_s']:.1f}s"
-            f"{' (cache read)' if t['cached'] else ''}; update+rescore p50 "
-            f"{pct(t['total_ms'], 50):.0f} ms, p99 {pct(t['total_ms'], 99):.0f} ms")
-    return out
-
-
-def timing_cells(t: dict) -> str:
-    """One model's timing as table cells: fit, rescore, update + rescore (p50 / p99 each)."""
-    return " | ".join(f"{pct(t[key], 50):.0f} / {pct(t[key], 99):.0f} ms"
-                      for key in ("fit_ms", "score_ms", "total_ms"))
-
-
-def pool_features(model: Any, texts: list[str]) -> tuple[Any, float, bool]:
-    """Features of the timing pool, the seconds they took, and whether they all came from the
-    embedding cache: a cacheable model (embed) goes through altool's cache under
-    ``ALTOOL_HOME/cache``, so the 100,000 texts are encoded once, not on every run."""
-    from altool.models.cache import feature_cache
-
-    t0 = time.time()
-    with feature_cache(model) as featurize:
-        X = featurize(texts)
-    encoded = getattr(featurize, "encoded", None)  # texts the cache lacked (None: no cache)
-    return X, time.time() - t0, encoded == 0
-
-
-def timing_rows(n_pool: int) -> tuple[list[str], list[str], list[str]]:
-    """Texts of the timing pool, the corpus each came from (its label), and the labels."""
-    if n_pool == TIMING_POOL:
-        import core  # the 100k unique-text file core.py builds under benchmarks/.work/
-
-        path = core.data_file(n_pool)
-        rows = [json.loads(line) for line in path.open(encoding="utf-8")]
-    else:  # small pools (smoke): texts of one dataset, made unique
-        rows = [{"text": f"{eg['text']} #{i}", "label": eg["label"]}
-                for i, eg in enumerate(read_labelled(str(DATA / "trec.train.jsonl")))][:n_pool]
-    texts = [r["text"] for r in rows]
-    corpus = [r["label"].split(":", 1)[0] for r in rows]
-    return texts, corpus, sorted(set(corpus))
-
-
-def timing_answers(texts: list[str], corpus: list[str], labels: list[str], n: int) -> list:
-    """``n`` choice answers on random rows of the timing pool (seed 0)."""
-    from altool.io.hashing import hash_text
-    from altool.loop.learner import Pick, make_task
-
-    answers = []
-    for r in np.random.default_rng(0).choice(len(texts), n, replace=False):
-        task = make_task({"text": texts[r], "_input_hash": hash_text(texts[r])}, labels,
-                         "choice", Pick(int(r), None, None, None))
-        task.update(accept=[corpus[r]], answer="accept")
-        answers.append(task)
-    return answers
-
-
-def time_queries(models: list[str], n_pool: int, strategies: list[str], n_answers: int = 200,
-                 rounds: int = 3) -> dict:
-    """Query time per batch: ``learner.choose(pool, n=10)`` on an ``n_pool`` pool (scoring
-    the pool, the strategy, building the picks) after fitting on ``n_answers`` answers; the
-    median of ``rounds`` calls per strategy (features computed once, not timed)."""
-    from altool.io.hashing import hash_text
-    from altool.loop.learner import Learner
-    from altool.loop.threads import one_thread
-
-    texts, corpus, labels = timing_rows(n_pool)
-    answers = timing_answers(texts, corpus, labels, n_answers)
-    hashes = [hash_text(t) for t in texts]
-    out: dict[str, dict[str, float]] = {}
-    for model_name in models:
-        with one_thread():
-            X = pool_features(make_model(model_name, labels), texts)[0]
-            out[model_name] = {}
-            for name in strategies:
-                learner = Learner(make_model(model_name, labels), name, view="choice", seed=0)
-                learner.fit(answers)
-                times = []
-                for _ in range(rounds):
-                    t0 = time.perf_counter()
-                    learner.choose(X, hashes, BATCH)
-                    times.append((time.perf_counter() - t0) * 1e3)
-                out[model_name][name] = float(np.median(times))
-                log(f"query time [{model_name}] {name}: {out[model_name][name]:.0f} ms")
-    return {"pool": len(texts), "labels": len(labels), "answers": n_answers, "ms": out}
-
-
 def merge_results(results: list[dict], other: list[dict]) -> None:
     """Add to ``results`` the datasets, models and strategies of ``other`` it lacks (a run of
     more strategies on the same configuration)."""
@@ -347,18 +193,10 @@ def merge_timing(saved: dict, other: dict) -> None:
     mine["ms"] = {**mine["ms"], **theirs["ms"]}
 
 
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
-
-
 # -- analysis --------------------------------------------------------------------------------
 def best_peer(d: dict, lib: str) -> tuple[str, dict] | None:
     cands = [(k, v) for k, v in d.get("peers", {}).items() if k.startswith(lib + ":")]
     return max(cands, key=lambda kv: kv[1]["aulc"]) if cands else None
-
-
-def l95(s: dict) -> int | None:
-    return s["labels_to"].get("0.95")
 
 
 def crossing(points: list, mark: float) -> float | None:
@@ -375,14 +213,22 @@ def crossing(points: list, mark: float) -> float | None:
     return n0 + (n - n0) * (mark - m0) / (m1 - m0)
 
 
-def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
+Target = tuple[str, bool | None, str]  # (name, met? (None: not evaluated), detail)
+
+
+def targets(results: list[dict]) -> list[Target]:
     """(name, met?, detail) for the issue's targets, on the sklearn model."""
     rows = [d for d in results if "sklearn" in d["models"]]
-    out = []
     if not rows:
-        return out
+        return []
+    savings = savings_target(rows)
+    return [no_regret_target(rows), *([savings] if savings else []), peers_target(rows),
+            stop_target(rows)]
+
+
+def no_regret_target(rows: list[dict]) -> Target:
+    """(1) no regret: the default's AULC >= random's on every dataset."""
     dflt = DEFAULT_STRATEGY
-    # (1) no regret
     detail, ok = [], True
     for d in rows:
         s = d["models"]["sklearn"]["strategies"]
@@ -390,8 +236,13 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
             a, b = s[dflt]["aulc"], s[BASELINE]["aulc"]
             ok &= a >= b
             detail.append(f"{d['dataset']} {a:.3f} vs {b:.3f}")
-    out.append(("no regret: default AULC >= random on every dataset", ok, "; ".join(detail)))
-    # (2) savings: labels to 95% for default <= half of random's, median over datasets
+    return ("no regret: default AULC >= random on every dataset", ok, "; ".join(detail))
+
+
+def savings_target(rows: list[dict]) -> Target | None:
+    """(2) savings: labels to 95% for default <= half of random's, median over datasets; None
+    when no dataset ran both."""
+    dflt = DEFAULT_STRATEGY
     ratios, detail, between = [], [], []
     for d in rows:
         m = d["models"]["sklearn"]
@@ -412,15 +263,20 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
         else:
             ratios.append(a / b)
             detail.append(f"{d['dataset']} {a} vs {b} ({a / b:.2f})")
-    if ratios:
-        med = statistics.median(ratios)
-        if len(between) == len(ratios):  # the same, with crossings between checkpoints
-            detail.append(f"interpolated between checkpoints: median "
-                          f"{statistics.median(between):.2f} ("
-                          + ", ".join(f"{r:.2f}" for r in between) + ")")
-        out.append((f"savings: median labels-to-95% ratio default/random <= 0.5 "
-                    f"(median {med:.2f})", med <= 0.5, "; ".join(detail)))
-    # (3) ahead of peers on >= 5 of 6
+    if not ratios:
+        return None
+    med = statistics.median(ratios)
+    if len(between) == len(ratios):  # the same, with crossings between checkpoints
+        detail.append(f"interpolated between checkpoints: median "
+                      f"{statistics.median(between):.2f} ("
+                      + ", ".join(f"{r:.2f}" for r in between) + ")")
+    return (f"savings: median labels-to-95% ratio default/random <= 0.5 "
+            f"(median {med:.2f})", med <= 0.5, "; ".join(detail))
+
+
+def peers_target(rows: list[dict]) -> Target:
+    """(3) ahead of peers: the default >= the best modAL and small-text on >= 5 of 6."""
+    dflt = DEFAULT_STRATEGY
     wins, detail, have = 0, [], 0
     for d in rows:
         s = d["models"]["sklearn"]["strategies"]
@@ -434,14 +290,17 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
         wins += win
         detail.append(f"{d['dataset']} {a:.3f} vs " + ", ".join(
             f"{p[0]} {p[1]['aulc']:.3f}" for p in peers_best) + (" (ahead)" if win else ""))
-    if have:
-        need = min(5, have) if have < 6 else 5
-        out.append((f"ahead of peers: default >= best modAL and best small-text on >= 5 of 6 "
-                    f"({wins} of {have})", wins >= need, "; ".join(detail)))
-    else:
-        out.append(("ahead of peers", None, "no peer results in this run (--peers none, or the "
-                    "bench extra is not installed)"))
-    # (4) stop signal gap, if simulate reports one
+    if not have:
+        return ("ahead of peers", None, "no peer results in this run (--peers none, or the "
+                "bench extra is not installed)")
+    need = min(5, have) if have < 6 else 5
+    return (f"ahead of peers: default >= best modAL and best small-text on >= 5 of 6 "
+            f"({wins} of {have})", wins >= need, "; ".join(detail))
+
+
+def stop_target(rows: list[dict]) -> Target:
+    """(4) the stop signal's gap, if simulate reports one: <= 3 points on >= 5 of 6."""
+    dflt = DEFAULT_STRATEGY
     gaps, detail = [], []
     for d in rows:
         m = d["models"]["sklearn"]
@@ -452,14 +311,12 @@ def targets(results: list[dict]) -> list[tuple[str, bool | None, str]]:
             detail.append(f"{d['dataset']} " + ("never fired" if gap == float("inf") else
                           f"{gap * 100:.1f} pts at {stop['labels']:.0f} labels "
                           f"({stop.get('fired')} of {d['config']['repeats']} runs fired)"))
-    if gaps:
-        n_ok = sum(abs(g) <= STOP_GAP for g in gaps)
-        out.append((f"stop signal: gap (best score within the budget - score at the stop) "
-                    f"<= 3 points on >= 5 of 6 "
-                    f"({n_ok} of {len(gaps)})", n_ok >= min(5, len(gaps)), "; ".join(detail)))
-    else:
-        out.append(("stop signal gap", None, "not evaluated: simulate's JSON has no `stop` key"))
-    return out
+    if not gaps:
+        return ("stop signal gap", None, "not evaluated: simulate's JSON has no `stop` key")
+    n_ok = sum(abs(g) <= STOP_GAP for g in gaps)
+    return (f"stop signal: gap (best score within the budget - score at the stop) "
+            f"<= 3 points on >= 5 of 6 "
+            f"({n_ok} of {len(gaps)})", n_ok >= min(5, len(gaps)), "; ".join(detail))
 
 
 def stop_gap(stop: Any, full_score: float) -> float | None:
@@ -474,17 +331,6 @@ def stop_gap(stop: Any, full_score: float) -> float | None:
 
 
 # -- presentation ----------------------------------------------------------------------------
-def last_labels(s: dict) -> int:
-    """The label count of a strategy's last point (past the budget if it ran on)."""
-    return max(p[0] for p in s["points"])
-
-
-def fmt_l95(s: dict) -> str:
-    """Labels to 95% of the full-data score, or ``>n`` (n = the last label count)."""
-    n = l95(s)
-    return f"{n:,}" if n is not None else f">{last_labels(s):,}"
-
-
 def extended(cfg: dict) -> str:
     """Who ran on past the budget and how far, in words (simulate's ``extend``)."""
     names = cfg.get("extend", [BASELINE])
@@ -725,7 +571,7 @@ def plot(d: dict, section: str = SECTION) -> Path | None:
 
 
 # -- main ------------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--budget", type=int)
@@ -768,27 +614,69 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--title", default="", help="with --report: words added to the heading")
     ap.add_argument("--strategies-only", action="store_true", help="with --report: leave out "
                     "the summary and targets (judged in the main section)")
-    args = ap.parse_args(argv)
+    return ap
 
-    if args.report:
-        saved = json.loads((WORK / "run.json").read_text())
-        saved["meta"]["notes"] = saved["meta"].get("notes", []) + args.note
-        saved["meta"].update(section=args.section, title=args.title,
-                             strategies_only=args.strategies_only)
-        for extra in args.merge:
-            other = json.loads(Path(extra).read_text())
-            merge_results(saved["results"], other["results"])
-            merge_timing(saved, other)
-            saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
-        for d in saved["results"]:
-            plot(d, args.section)
-        order = {n: i for i, n in enumerate(DATASETS)}
-        saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
-        write_section(*markers(args.section),
-                      table(saved["results"], saved.get("timing"), saved["meta"]))
-        log(f"wrote {RESULTS}")
-        return 0
 
+def rebuild_report(args: argparse.Namespace) -> int:
+    """``--report``: the section (and curves) from the saved JSON of the last run, with the
+    runs of ``--merge`` added."""
+    saved = json.loads((WORK / "run.json").read_text())
+    saved["meta"]["notes"] = saved["meta"].get("notes", []) + args.note
+    saved["meta"].update(section=args.section, title=args.title,
+                         strategies_only=args.strategies_only)
+    for extra in args.merge:
+        other = json.loads(Path(extra).read_text())
+        merge_results(saved["results"], other["results"])
+        merge_timing(saved, other)
+        saved["meta"]["minutes"] = max(saved["meta"]["minutes"], other["meta"]["minutes"])
+    for d in saved["results"]:
+        plot(d, args.section)
+    order = {n: i for i, n in enumerate(DATASETS)}
+    saved["results"].sort(key=lambda d: order.get(d["dataset"], len(order)))
+    write_section(*markers(args.section),
+                  table(saved["results"], saved.get("timing"), saved["meta"]))
+    log(f"wrote {RESULTS}")
+    return 0
+
+
+@dataclass
+class Run:
+    """One run: what the command line asked for, and what it has measured so far."""
+
+    name: str  # the configuration's name in RESULTS.md
+    cfg: dict
+    datasets: list[str]
+    strategies: list[str]
+    models: list[str]
+    peer_filter: set[str] | None  # None: every peer strategy; empty: none
+    notes: list[str]
+    write: bool  # run.json (and, unless draw is off, RESULTS.md and the curves)
+    draw: bool  # RESULTS.md and the curves
+    timing_pool: int
+    query_pool: int
+    smoke: bool
+    results: list[dict] = field(default_factory=list)
+    timing: dict | None = None
+    query_timing: dict | None = None
+    t_start: float = 0.0
+
+    def save(self, final: bool) -> str:
+        """The section's text; with ``write``, run.json too (after every dataset, so --report
+        works on a run cut short)."""
+        meta = {"name": self.name, "config": self.cfg,
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "machine": machine(), "minutes": (time.time() - self.t_start) / 60,
+                "load": os.getloadavg()[0], "notes": self.notes, "complete": final,
+                "query_timing": self.query_timing}
+        if self.write:
+            (WORK / "run.json").write_text(json.dumps(
+                {"results": self.results, "timing": self.timing, "meta": meta}, indent=1))
+        return table(self.results, self.timing, meta)
+
+
+def configuration(args: argparse.Namespace, ap: argparse.ArgumentParser) -> tuple[str, dict]:
+    """The configuration's name and settings: --smoke, --full or the default, changed by the
+    options given."""
     name = "smoke" if args.smoke else ("full protocol" if args.full else "default (subsets)")
     cfg = dict(SMOKE if args.smoke else FULL if args.full else DEFAULTS)
     for key in ("budget", "repeats", "max_gold", "max_test"):
@@ -804,82 +692,119 @@ def main(argv: list[str] | None = None) -> int:
         name = "custom" if not args.smoke else name
     if args.extend:
         cfg["extend"] = [e.strip() for e in args.extend.split(",") if e.strip()]
-    datasets = ([s.strip() for s in args.datasets.split(",") if s.strip()] if args.datasets
-                else (["trec"] if args.smoke else list(DATASETS)))
-    strategies = strategy_names(args.strategies or ("default,random" if args.smoke else None))
-    models, notes = model_names(args.models)
-    peer_filter: set[str] | None = None
+    return name, cfg
+
+
+def peer_filter(args: argparse.Namespace) -> set[str] | None:
+    """The peer strategies ``--peers`` asks for (None: all; a smoke run: one per peer)."""
     if args.peers == "none":
-        peer_filter = set()
-    elif args.peers != "all":
-        peer_filter = {p.strip() for p in args.peers.split(",") if p.strip()}
-    elif args.smoke:
-        peer_filter = {"modAL:margin", "small-text:BreakingTies"}
+        return set()
+    if args.peers != "all":
+        return {p.strip() for p in args.peers.split(",") if p.strip()}
+    if args.smoke:
+        return {"modAL:margin", "small-text:BreakingTies"}
+    return None
+
+
+def peer_notes(only: set[str] | None) -> list[str]:
+    """Notes on the peers: which did not import, modAL's compatibility shim, what was not run."""
+    notes = []
     status = peers.available()
     for lib, err in status.items():
         if err is not None:
             notes.append(f"peer {lib} not run: {err} (install with `pip install -e '.[bench]'`)")
-    if status["modAL"] is None and peer_filter != set():
+    if status["modAL"] is None and only != set():
         note = peers.modal_compat()
         if note:
             notes.append(note)
     notes.append("small-text's EmbeddingKMeans / ContrastiveActiveLearning not run: they need "
                  "`clf.embed()`, which small-text's SklearnClassifier does not have (dense "
                  "embeddings of 2M hashed features would not be cheap either)")
-    notes += args.note
-    write = args.write or not args.smoke
-    timing_pool = args.timing_pool if not args.smoke else min(args.timing_pool, 2000)
-    query_pool = args.query_timing_pool if not args.smoke else min(args.query_timing_pool, 2000)
+    return notes
 
-    log(f"label efficiency, {name}: budget {cfg['budget']}, repeats {cfg['repeats']}, GOLD <= "
-        f"{cfg['max_gold'] or 'all'}, TEST <= {cfg['max_test'] or 'all'}; datasets "
-        f"{', '.join(datasets)}; strategies {', '.join(strategies)} (default = "
-        f"{DEFAULT_STRATEGY}); models {', '.join(models)}")
-    if not args.full and not args.smoke:
+
+def plan(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Run:
+    """The run the command line asks for (no dataset run yet)."""
+    name, cfg = configuration(args, ap)
+    datasets = ([s.strip() for s in args.datasets.split(",") if s.strip()] if args.datasets
+                else (["trec"] if args.smoke else list(DATASETS)))
+    strategies = strategy_names(args.strategies or ("default,random" if args.smoke else None))
+    models, notes = model_names(args.models)
+    only = peer_filter(args)
+    notes += peer_notes(only) + args.note
+    write = args.write or not args.smoke
+    return Run(name=name, cfg=cfg, datasets=datasets, strategies=strategies, models=models,
+               peer_filter=only, notes=notes, write=write, draw=write and not args.no_results,
+               timing_pool=args.timing_pool if not args.smoke else min(args.timing_pool, 2000),
+               query_pool=(args.query_timing_pool if not args.smoke
+                           else min(args.query_timing_pool, 2000)),
+               smoke=args.smoke)
+
+
+def announce(run: Run, full: bool) -> None:
+    cfg = run.cfg
+    log(f"label efficiency, {run.name}: budget {cfg['budget']}, repeats {cfg['repeats']}, "
+        f"GOLD <= {cfg['max_gold'] or 'all'}, TEST <= {cfg['max_test'] or 'all'}; datasets "
+        f"{', '.join(run.datasets)}; strategies {', '.join(run.strategies)} (default = "
+        f"{DEFAULT_STRATEGY}); models {', '.join(run.models)}")
+    if not full and not run.smoke:
         log("(subsets for speed; the issue's full protocol is --full: budget 1000, 5 repeats)")
-    t_start = time.time()
+
+
+def start(run: Run, resume: bool) -> None:
+    """Start the clock; with ``resume``, keep the last run's datasets of the same
+    configuration and its timings."""
+    run.t_start = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
     # embed's vector cache (altool.models.encoder.feature_cache) for every run, not ~/.altool
     os.environ.setdefault("ALTOOL_HOME", str(HERE / ".work" / "altool-home"))
-    timing, query_timing, results = None, None, []
-    if args.resume and (WORK / "run.json").exists():
+    if resume and (WORK / "run.json").exists():
         saved = json.loads((WORK / "run.json").read_text())
-        results = [d for d in saved["results"] if d["config"] == cfg and d["dataset"] in datasets]
-        timing = saved.get("timing")
-        query_timing = saved["meta"].get("query_timing")
-        t_start -= saved["meta"]["minutes"] * 60
-        log(f"resuming: {', '.join(d['dataset'] for d in results) or 'nothing'} kept")
-    if timing_pool and timing is None:  # first: a run cut short still has it
-        steps = list(range(50, 501, 10)) if not args.smoke else [50, 60, 70]
-        timing = time_updates(models, timing_pool, steps)
-    if query_pool and query_timing is None:
-        query_timing = time_queries(models, query_pool, strategies)
+        run.results = [d for d in saved["results"]
+                       if d["config"] == run.cfg and d["dataset"] in run.datasets]
+        run.timing = saved.get("timing")
+        run.query_timing = saved["meta"].get("query_timing")
+        run.t_start -= saved["meta"]["minutes"] * 60
+        log(f"resuming: {', '.join(d['dataset'] for d in run.results) or 'nothing'} kept")
 
-    def save(results: list[dict], final: bool) -> str:
-        meta = {"name": name, "config": cfg, "date": time.strftime("%Y-%m-%d %H:%M UTC",
-                                                                   time.gmtime()),
-                "machine": machine(), "minutes": (time.time() - t_start) / 60,
-                "load": os.getloadavg()[0], "notes": notes, "complete": final,
-                "query_timing": query_timing}
-        if write:  # after every dataset, so --report works on a run cut short
-            (WORK / "run.json").write_text(json.dumps({"results": results, "timing": timing,
-                                                       "meta": meta}, indent=1))
-        return table(results, timing, meta)
 
-    done = {d["dataset"] for d in results}
-    for ds in datasets:
+def time_models(run: Run) -> None:
+    """The update + rescore and query timings the run lacks (first: a run cut short has them)."""
+    if run.timing_pool and run.timing is None:
+        steps = list(range(50, 501, 10)) if not run.smoke else [50, 60, 70]
+        run.timing = time_updates(run.models, run.timing_pool, steps)
+    if run.query_pool and run.query_timing is None:
+        run.query_timing = time_queries(run.models, run.query_pool, run.strategies)
+
+
+def run_all(run: Run) -> None:
+    """Every dataset the run lacks, saved after each."""
+    done = {d["dataset"] for d in run.results}
+    for ds in run.datasets:
         if ds in done:
             continue
-        d = run_dataset(ds, cfg, strategies, models, peer_filter)
+        d = run_dataset(ds, run.cfg, run.strategies, run.models, run.peer_filter)
         if d is None:
             continue
-        results.append(d)
-        if write and not args.no_results:
+        run.results.append(d)
+        if run.draw:
             plot(d)
-        save(results, final=False)
-    text = save(results, final=True)
+        run.save(final=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
+    args = ap.parse_args(argv)
+    if args.report:
+        return rebuild_report(args)
+    run = plan(args, ap)
+    announce(run, args.full)
+    start(run, args.resume)
+    time_models(run)
+    run_all(run)
+    text = run.save(final=True)
     print(text)
-    if write and not args.no_results:
+    if run.draw:
         write_section(*markers(SECTION), text)
         log(f"wrote {RESULTS} and {CURVES}/")
     return 0

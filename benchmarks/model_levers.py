@@ -2,9 +2,9 @@
 the same averaged with a Complement Naive Bayes model (``sklearn``, the default since this
 benchmark), both in the real teach loop.
 
-    nice python benchmarks/model_levers.py             # about 30 min on 2 cores
-    nice python benchmarks/model_levers.py --heldout   # other pools and seeds
-    nice python benchmarks/model_levers.py --smoke     # seconds, writes nothing
+    nice python -m benchmarks.model_levers             # about 30 min on 2 cores
+    nice python -m benchmarks.model_levers --heldout   # other pools and seeds
+    nice python -m benchmarks.model_levers --smoke     # seconds, writes nothing
 
 Naive Bayes is known to learn faster than logistic regression from few examples (Ng & Jordan,
 2002); logistic regression catches up and passes it with more. ``sklearn`` keeps the logistic
@@ -25,20 +25,23 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from label_efficiency import fmt_l95, load  # noqa: E402
-from resultsfile import busy_note, machine, score_at, write_section  # noqa: E402
-from stop_signal import RUN_SEED, heldout_pools  # noqa: E402
-
-from altool.simulate import BASELINE, simulate  # noqa: E402
-from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
+from altool.simulate import BASELINE, simulate
+from altool.strategies import DEFAULT_STRATEGY
+from benchmarks.common import (
+    RUN_SEED,
+    busy_note,
+    fmt_l95,
+    heldout_pools,
+    load,
+    machine,
+    markers,
+    score_at,
+    write_section,
+)
 
 MODELS = ("sklearn-lr", "sklearn")  # without and with the Naive Bayes half
 AT = (50, 100, 200, 500)
@@ -82,7 +85,8 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float,
              "seed 101, TEST seed 102, run seed 10: no setting of altool's was chosen on them)"
              if heldout else "label_efficiency.py's pools (GOLD <= {max_gold:,}, TEST <= "
              "{max_test:,}, seed 0)").format(**cfg)
-    lines = [f"<!-- {name}:start -->", "## The model lever: n-grams + logistic regression vs a "
+    start, end = markers(name)
+    lines = [start, "## The model lever: n-grams + logistic regression vs a "
              f"Naive Bayes blend{', held-out pools' if heldout else ''} "
              "(`benchmarks/model_levers.py" + (" --heldout" if heldout else "") + "`)", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; "
@@ -121,7 +125,7 @@ def section(rows: list[dict[str, Any]], cfg: dict[str, Any], minutes: float,
                  else 0.0 for k in wins}
     lines += ["", f"`sklearn` AULC >= `sklearn-lr` on {wins[d]} of {n} datasets with `{d}` "
               f"(mean difference {mean_gain[d]:+.3f}) and on {wins[b]} of {n} in random order "
-              f"(mean {mean_gain[b]:+.3f}).", f"<!-- {name}:end -->"]
+              f"(mean {mean_gain[b]:+.3f}).", end]
     return "\n".join(lines) + "\n"
 
 
@@ -144,8 +148,7 @@ def main() -> None:
     text = section(rows, cfg, (time.perf_counter() - t0) / 60, args.heldout)
     print(text)
     if not args.smoke:
-        name = SECTION + ("-heldout" if args.heldout else "")
-        write_section(f"<!-- {name}:start -->", f"<!-- {name}:end -->", text)
+        write_section(*markers(SECTION + ("-heldout" if args.heldout else "")), text)
 
 
 if __name__ == "__main__":

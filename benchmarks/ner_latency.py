@@ -2,15 +2,16 @@
 
 Usage::
 
-    python benchmarks/ner_latency.py [--keys 600]
+    python -m benchmarks.ner_latency [--keys 600]
 
 Starts the real ``altool ner.manual`` in a private tmux server (resized to 80x24) on texts of
 exactly 200 spaCy tokens built from AG News, with a patterns file so spans are pre-highlighted,
 and sends keys 50-100 ms apart: mostly cursor moves, shift-selections and labels, some
 deletes, and ``a`` (store the spans, next text) every 50 keys. Latency per key comes from
 ``ALTOOL_LATENCY_LOG`` (key handler start to finished redraw, in-process), as in
-``core.py``'s latency benchmark, whose tmux helpers this reuses. Also times the pure screen
-rendering of the same text in this process. Rewrites the ``ner-latency`` section of RESULTS.md.
+``core.py``'s latency benchmark, with the same tmux helpers (``benchmarks/terminal.py``). Also
+times the pure screen rendering of the same text in this process. Rewrites the ``ner-latency``
+section of RESULTS.md.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ import statistics
 import sys
 import time
 
-import core
-import resultsfile
+from benchmarks.common import RESULTS, SOURCE_DATA, WORK, busy_note, fresh, write_section
+from benchmarks.terminal import ALTOOL, Tmux, latencies_ms, latency_rows, measured_on, pct
 
 TARGET_P99_MS = 30.0
 TOKENS = 200
@@ -41,7 +42,7 @@ PATTERNS = [
     {"label": "MISC", "pattern": [{"lower": {"IN": ["monday", "tuesday", "wednesday",
                                                     "thursday", "friday"]}}]},
 ]
-WORK = core.WORK / "ner-latency"
+NER_WORK = WORK / "ner-latency"
 START, END = "<!-- ner-latency:start -->", "<!-- ner-latency:end -->"
 
 
@@ -50,7 +51,7 @@ def texts_of_200_tokens(n: int) -> list[str]:
     import spacy
 
     nlp = spacy.blank("en")
-    path = core.DATASETS / "ag_news.train.jsonl"
+    path = SOURCE_DATA / "ag_news.train.jsonl"
     out: list[str] = []
     buffer = ""
     with path.open(encoding="utf-8") as fh:
@@ -80,12 +81,13 @@ def key_script(n_keys: int, rng: random.Random) -> list[str]:
 
 def render_times(text: str, reps: int = 200) -> list[float]:
     """Milliseconds to render the ner.manual screen of ``text`` at 80x24, in this process."""
-    from altool.io.spans import Editor, blank_nlp, tokenize
+    from altool.io.spans import blank_nlp, tokenize
     from altool.loop.session import Session
     from altool.store import Store
     from altool.ui.ner import NerViewState, render_ner_screen
+    from altool.ui.span_editor import Editor
 
-    store = Store(core.fresh(WORK / "render.db"))
+    store = Store(fresh(NER_WORK / "render.db"))
     task = tokenize(blank_nlp("en"), {"text": text})
     session = Session(store, "render", [task], view="ner_manual", labels=LABELS.split(","))
     session.advance()
@@ -107,21 +109,21 @@ def cpu_seconds(pid: int) -> float:
 
 
 def bench(n_keys: int) -> dict:
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
+    shutil.rmtree(NER_WORK, ignore_errors=True)
+    NER_WORK.mkdir(parents=True)
     texts = texts_of_200_tokens(TEXTS)
-    source = WORK / "texts.jsonl"
+    source = NER_WORK / "texts.jsonl"
     source.write_text("".join(json.dumps({"text": t, "meta": {"id": i}}) + "\n"
                               for i, t in enumerate(texts)), encoding="utf-8")
-    patterns = WORK / "patterns.jsonl"
+    patterns = NER_WORK / "patterns.jsonl"
     patterns.write_text("".join(json.dumps(p) + "\n" for p in PATTERNS), encoding="utf-8")
-    home = WORK / "home"
+    home = NER_WORK / "home"
     home.mkdir()
     log = home / "latency.log"
-    cmd = [core.ALTOOL, "ner.manual", "bench", str(source), "--label", LABELS, "--patterns",
+    cmd = [ALTOOL, "ner.manual", "bench", str(source), "--label", LABELS, "--patterns",
            str(patterns)]
     load_before = os.getloadavg()[0]
-    tm = core.Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)})
+    tm = Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)})
     rng = random.Random(7)
     try:
         tm.tmux("resize-window", "-t", "s", "-x", "80", "-y", "24")
@@ -147,14 +149,14 @@ def bench(n_keys: int) -> dict:
     con = sqlite3.connect(home / "altool.db")
     stored = con.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     con.close()
-    lat = [float(x) * 1000 for x in log.read_text().split()]
+    lat = latencies_ms(log)
     rendered = render_times(texts[0])
     return {
         "keys_sent": len(keys), "n": len(lat), "stored": stored, "duration_s": duration,
-        "p50_ms": core.pct(lat, 50), "p90_ms": core.pct(lat, 90), "p99_ms": core.pct(lat, 99),
+        "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90), "p99_ms": pct(lat, 99),
         "max_ms": max(lat), "mean_ms": statistics.fmean(lat),
         "over_30ms": sum(x > TARGET_P99_MS for x in lat), "pane": size,
-        "render_p50_ms": core.pct(rendered, 50), "render_p99_ms": core.pct(rendered, 99),
+        "render_p50_ms": pct(rendered, 50), "render_p99_ms": pct(rendered, 99),
         "cpu_per_key_ms": (cpu - idle_rate * duration) / len(keys) * 1000,
         "idle_cpu_share": idle_rate,
         "load_before": load_before, "load_after": load_after,
@@ -162,12 +164,11 @@ def bench(n_keys: int) -> dict:
 
 
 def fmt(r: dict) -> str:
-    ok = r["p99_ms"] <= TARGET_P99_MS
     return f"""{START}
 ## `ner.manual` keypress latency (`benchmarks/ner_latency.py`)
 
-Measured {core.machine()}; at the start of the run {r['load_before']:.1f}.\
-{resultsfile.busy_note(max(r['load_before'], r['load_after']))}
+Measured {measured_on()}; at the start of the run {r['load_before']:.1f}.\
+{busy_note(max(r['load_before'], r['load_after']))}
 
 {r['keys_sent']} keys into the real `altool ner.manual` (tmux pane {r['pane']}) on texts of
 exactly {TOKENS} spaCy tokens (AG News) with pattern matches pre-highlighted, 50-100 ms apart:
@@ -178,11 +179,7 @@ arriving during a redraw share the next one).
 
 | figure | value |
 |---|---|
-| p50 | {r['p50_ms']:.1f} ms |
-| p90 | {r['p90_ms']:.1f} ms |
-| p99 (target <= {TARGET_P99_MS:.0f} ms) | {r['p99_ms']:.1f} ms: {core.met(ok)} |
-| max | {r['max_ms']:.1f} ms |
-| mean | {r['mean_ms']:.1f} ms |
+{latency_rows(r, TARGET_P99_MS)}
 | redraws over {TARGET_P99_MS:.0f} ms | {r['over_30ms']} of {r['n']} |
 | answers stored | {r['stored']} |
 | rendering the {TOKENS}-token screen alone (80x24, in the benchmark process) | \
@@ -205,8 +202,8 @@ def main() -> None:
         sys.exit("tmux is needed for this benchmark")
     result = bench(args.keys)
     print(json.dumps(result, indent=2))
-    resultsfile.write_section(START, END, fmt(result))
-    print(f"updated {resultsfile.RESULTS}")
+    write_section(START, END, fmt(result))
+    print(f"updated {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """NER in the loop on WNUT-17: entity F1 against answers, calibration, scoring throughput.
 
-    nice python benchmarks/ner_simulate.py           # writes RESULTS.md section
-    nice python benchmarks/ner_simulate.py --smoke   # seconds, no files
+    nice python -m benchmarks.ner_simulate           # writes RESULTS.md section
+    nice python -m benchmarks.ner_simulate --smoke   # seconds, no files
 
 :func:`altool.simulate.ner.simulate_ner` replays ``ner.teach`` with WNUT-17's gold spans as the
 annotator (train split = the pool, a random part of the test split = TEST): the default order
@@ -20,23 +20,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from altool.io.ner import NerAnnotation
+from altool.loop.ner import calibration_answers
+from altool.models.calibration import PlattScaling, brier, expected_calibration_error
+from altool.models.ner import NerModel
+from altool.simulate.ner import entity_f1, read_ner_gold, simulate_ner
+from benchmarks.common import DATA, machine, smoke_or_full, write_section
 
-from resultsfile import machine, smoke_or_full, write_section  # noqa: E402
-
-from altool.io.ner import NerAnnotation  # noqa: E402
-from altool.loop.ner import calibration_answers  # noqa: E402
-from altool.models.calibration import PlattScaling, brier, expected_calibration_error  # noqa: E402
-from altool.models.ner import NerModel  # noqa: E402
-from altool.simulate.ner import entity_f1, read_ner_gold, simulate_ner  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 START, END = "<!-- ner-simulate:start -->", "<!-- ner-simulate:end -->"
 DEFAULTS = dict(budget=300, batch=10, repeats=1, max_test=500, reference=1000, epochs=5,
                 big_seed=100)
@@ -125,12 +119,25 @@ def reference_f1(gold: list[dict[str, Any]], test: list[dict[str, Any]], labels:
 
 def report(result: Any, extra: dict[str, Any], ref: float, cfg: dict[str, Any],
            calib: dict[str, list], speed: dict[str, float], seconds: float) -> str:
-    cps = [p[0] for p in next(iter(result.curves.values())).points]
     lines = [START, "## NER in the loop (WNUT-17)", "",
              f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end (a "
              f"shared box: absolute speeds vary). Produced by `benchmarks/ner_simulate.py` "
              f"({seconds / 60:.0f} min).", "",
-             f"`altool simulate --task ner` protocol: pool = WNUT-17 train ({result.n_gold:,} "
+             *f1_table(result, extra, cfg),
+             "", f"Reference: the same network trained offline on {cfg['reference']:,} "
+             f"completely annotated random train sentences ({cfg['epochs']} passes): F1 "
+             f"{ref:.3f}.", "",
+             *calibration_tables(calib),
+             "", f"Scoring throughput of the final `manual` model on TEST (one core): beam search "
+             f"(width 8, picks questions) {speed['beam']:.0f} sentences/s; greedy parse "
+             f"{speed['greedy']:.0f} sentences/s.", "", END]
+    return "\n".join(lines) + "\n"
+
+
+def f1_table(result: Any, extra: dict[str, Any], cfg: dict[str, Any]) -> list[str]:
+    """The protocol, entity F1 after N answers per strategy, and the update time."""
+    cps = [p[0] for p in next(iter(result.curves.values())).points]
+    lines = [f"`altool simulate --task ner` protocol: pool = WNUT-17 train ({result.n_gold:,} "
              f"sentences), TEST = {result.n_test:,} random sentences of WNUT-17 test, labels "
              f"{', '.join(result.labels)}; batch {cfg['batch']}, {cfg['repeats']} repeat(s). "
              "Every strategy starts from the same 20 completely annotated random sentences; "
@@ -149,23 +156,25 @@ def report(result: Any, extra: dict[str, Any], ref: float, cfg: dict[str, Any],
         lines.append(f"| {name} | " + " | ".join(f"{p[1]:.3f}" for p in c.points) +
                      f" | {c.aulc:.3f} | {c.sentences[-1]:.0f} | {c.accepted:.0%} |")
     fits = ", ".join(f"`{name}` {c.last_fit_s:.1f} s" for name, c in result.curves.items())
-    lines += ["", f"One model update at the budget ({result.budget} answers, in the background "
-              f"worker): {fits}.", "",
-              f"Reference: the same network trained offline on {cfg['reference']:,} "
-              f"completely annotated random train sentences ({cfg['epochs']} passes): F1 "
-              f"{ref:.3f}.", "",
-              "### Calibration of p(entity)", "",
-              "ner.teach orders suggestions by p(entity) and shows it. The beam's raw "
-              "probability is Platt-scaled on the annotator's own answers to earlier model "
-              "suggestions (`altool/calibration.py`, refitted at every update). Measured twice, "
-              "never on the answers a calibration was fitted on: (1) *questions asked*: each "
-              "batch of the run's suggestions, raw vs calibrated by the fit on the answers "
-              "before that batch (exactly what ner.teach showed); (2) *TEST candidates*: every "
-              "beam candidate of the final model on TEST, with the run's final calibration. "
-              "ECE = expected calibration error over 10 equal-width bins (lower is better); "
-              "right = accepted (questions) or gold entity (TEST).", "",
-              "| model | evaluated on | n (right) | final fit | mean p raw → calibrated | "
-              "ECE raw → calibrated | Brier raw → calibrated |", "|---|---|---|---|---|---|---|"]
+    return lines + ["", f"One model update at the budget ({result.budget} answers, in the "
+                    f"background worker): {fits}."]
+
+
+def calibration_tables(calib: dict[str, Any]) -> list[str]:
+    """Calibration of p(entity), raw and Platt-scaled, and its reliability bins."""
+    lines = ["### Calibration of p(entity)", "",
+             "ner.teach orders suggestions by p(entity) and shows it. The beam's raw "
+             "probability is Platt-scaled on the annotator's own answers to earlier model "
+             "suggestions (`altool/models/calibration.py`, refitted at every update). "
+             "Measured twice, "
+             "never on the answers a calibration was fitted on: (1) *questions asked*: each "
+             "batch of the run's suggestions, raw vs calibrated by the fit on the answers "
+             "before that batch (exactly what ner.teach showed); (2) *TEST candidates*: every "
+             "beam candidate of the final model on TEST, with the run's final calibration. "
+             "ECE = expected calibration error over 10 equal-width bins (lower is better); "
+             "right = accepted (questions) or gold entity (TEST).", "",
+             "| model | evaluated on | n (right) | final fit | mean p raw → calibrated | "
+             "ECE raw → calibrated | Brier raw → calibrated |", "|---|---|---|---|---|---|---|"]
     for name, evals in calib.items():
         fit = evals["fit"]
         for where in ("questions asked", "TEST candidates"):
@@ -182,10 +191,7 @@ def report(result: Any, extra: dict[str, Any], ref: float, cfg: dict[str, Any],
         for kind in ("raw", "calibrated"):
             for b, n, mean_p, share in evals["questions asked"][kind]["bins"]:
                 lines.append(f"| {name} | {kind} | {b} | {n:,} | {mean_p:.3f} | {share:.3f} |")
-    lines += ["", f"Scoring throughput of the final `manual` model on TEST (one core): beam search "
-              f"(width 8, picks questions) {speed['beam']:.0f} sentences/s; greedy parse "
-              f"{speed['greedy']:.0f} sentences/s.", "", END]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """No regret across pools: the default strategy against random order on many pools per dataset.
 
-    nice python benchmarks/pool_robustness.py                     # all six
-    nice python benchmarks/pool_robustness.py --datasets trec,sst2  # some
-    nice python benchmarks/pool_robustness.py --report            # from JSON
-    nice python benchmarks/pool_robustness.py --smoke             # seconds
+    nice python -m benchmarks.pool_robustness                     # all six
+    nice python -m benchmarks.pool_robustness --datasets trec,sst2  # some
+    nice python -m benchmarks.pool_robustness --report            # from JSON
+    nice python -m benchmarks.pool_robustness --smoke             # seconds
 
 label_efficiency.py judges "no regret" on one pool per dataset (and heldout_strategies.py on a
 second): active learning is known to be fragile, so one pool can be lucky. Here each dataset
@@ -24,22 +24,25 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from label_efficiency import DATA, DATASETS, load  # noqa: E402
-from resultsfile import busy_note, machine, write_section  # noqa: E402
-
-from altool.simulate import BASELINE, simulate  # noqa: E402
-from altool.strategies import DEFAULT_STRATEGY  # noqa: E402
+from altool.simulate import BASELINE, simulate
+from altool.strategies import DEFAULT_STRATEGY
+from benchmarks.common import (
+    DATA,
+    DATASETS,
+    WORK,
+    busy_note,
+    load,
+    machine,
+    markers,
+    write_section,
+)
 
 FULL = dict(pools=8, max_gold=2000, max_test=1000, budget=500, repeats=3)
 SMOKE = dict(pools=2, max_gold=300, max_test=100, budget=60, repeats=1)
 POOL_SEED, TEST_SEED = 1000, 2000
-WORK = HERE / ".work" / "robustness"
+SAVED = WORK / "robustness"
 SECTION = "pool-robustness"
 CLEAR = 0.01  # a difference in AULC worth naming
 
@@ -72,7 +75,8 @@ def section(rows: list[dict[str, Any]]) -> str:
     cfg = rows[0]["cfg"]
     minutes = sum(r["minutes"] for r in rows)
     d = DEFAULT_STRATEGY
-    lines = [f"<!-- {SECTION}:start -->",
+    start, end = markers(SECTION)
+    lines = [start,
              "## No regret across pools: the default vs random order on "
              f"{cfg['pools']} pools per dataset (`benchmarks/pool_robustness.py`)", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; "
@@ -105,8 +109,7 @@ def section(rows: list[dict[str, Any]]) -> str:
             f"{p['default']:.3f} vs {p['random']:.3f}" for p in r["pools"]))
     lines += ["", f"`{d}` AULC >= random's on {total - below} of {total} pools; below by more "
               f"than {CLEAR} on {clearly}.", "",
-              f"Per pool (`{d}` vs random AULC, pools 0, 1, ...):", "", *details,
-              f"<!-- {SECTION}:end -->"]
+              f"Per pool (`{d}` vs random AULC, pools 0, 1, ...):", "", *details, end]
     return "\n".join(lines) + "\n"
 
 
@@ -125,19 +128,19 @@ def main() -> None:
             row = run("trec", SMOKE)
         print(section([row]) if row else "TREC not found")
         return
-    WORK.mkdir(parents=True, exist_ok=True)
+    SAVED.mkdir(parents=True, exist_ok=True)
     if not args.report:
         with one_thread():
             for name in args.datasets.split(","):
                 row = run(name, FULL)
                 if row is not None:
-                    (WORK / f"{name}.json").write_text(json.dumps(row), encoding="utf-8")
-    rows = [json.loads((WORK / f"{name}.json").read_text(encoding="utf-8"))
-            for name in DATASETS if (WORK / f"{name}.json").exists()]
+                    (SAVED / f"{name}.json").write_text(json.dumps(row), encoding="utf-8")
+    rows = [json.loads((SAVED / f"{name}.json").read_text(encoding="utf-8"))
+            for name in DATASETS if (SAVED / f"{name}.json").exists()]
     if not rows:
-        sys.exit(f"no results under {WORK}: run without --report first")
+        sys.exit(f"no results under {SAVED}: run without --report first")
     text = section(rows)
-    write_section(f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->", text)
+    write_section(*markers(SECTION), text)
     print(text)
 
 

@@ -2,12 +2,13 @@
 
 Usage::
 
-    nice python benchmarks/reliability.py [--kill-trials 50] [--ner-kill-trials 50] \
+    nice python -m benchmarks.reliability [--kill-trials 50] [--ner-kill-trials 50] \
         [--quit-trials 5] [--session-trials 5] [--worker-trials 5]
 
-Runs the trials of ``tests/faultlib.py`` (the same code as the CI subset in
-``tests/test_faults.py``), then the deterministic fault tests (database problems, fuzzed input,
-concurrent writers) with pytest, and writes ``benchmarks/RELIABILITY.md`` from what it measured.
+Runs the trials of ``tests/e2e/faultlib.py`` (the same code as the CI subset in
+``tests/e2e/test_faults.py``), then the deterministic fault tests (database problems, fuzzed
+input, concurrent writers) with pytest, and writes ``benchmarks/RELIABILITY.md`` from what it
+measured.
 Needs tmux.
 """
 
@@ -23,12 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-import resultsfile  # noqa: E402
-from faultlib import (  # noqa: E402
+from benchmarks.common import HERE, busy_note, machine
+from tests.e2e.faultlib import (
     QUIT_METHODS,
     FaultReport,
     kill9_trials,
@@ -37,12 +34,13 @@ from faultlib import (  # noqa: E402
     worker_kill_trials,
 )
 
+ROOT = HERE.parent
 REPORT = HERE / "RELIABILITY.md"
 PYTEST_SUITES = {
-    "database problems and awkward names": "tests/test_db_faults.py",
-    "fuzzed input (hypothesis)": "tests/test_fuzz_loaders.py",
-    "claims and concurrent writers (library level)": "tests/test_claims.py",
-    "schema migrations": "tests/test_store_migrations.py",
+    "database problems and awkward names": "tests/store/test_db_faults.py",
+    "fuzzed input (hypothesis)": "tests/io/test_fuzz_loaders.py",
+    "claims and concurrent writers (library level)": "tests/loop/test_claims.py",
+    "schema migrations": "tests/store/test_store_migrations.py",
 }
 
 INJECTED = {
@@ -76,17 +74,24 @@ def row(report: FaultReport, injected: str) -> str:
 
 def write_report(reports: list[tuple[FaultReport, str]], suites: dict[str, tuple[int, int, str]],
                  args: argparse.Namespace, minutes: float) -> None:
+    REPORT.write_text(report_text(reports, suites, args, minutes), encoding="utf-8")
+    print(f"wrote {REPORT}")
+
+
+def report_text(reports: list[tuple[FaultReport, str]], suites: dict[str, tuple[int, int, str]],
+                args: argparse.Namespace, minutes: float) -> str:
+    """RELIABILITY.md, from what the trials and the suites measured."""
     load = os.getloadavg()
     options = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items())
     failures = "\n".join(f"- {r.fault}: {f}" for r, _ in reports for f in r.failures[:5])
     suite_rows = "\n".join(f"| {name} | `{PYTEST_SUITES[name]}` | {p} | {f} |"
                                      for name, (p, f, _) in suites.items())
-    text = f"""# Reliability
+    return f"""# Reliability
 
 Written by `benchmarks/reliability.py` from what it measured
-({time.strftime('%Y-%m-%d %H:%M %Z')}; {resultsfile.machine()}; load average {load[0]:.1f} /
+({time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}; load average {load[0]:.1f} /
 {load[1]:.1f} / {load[2]:.1f} when written; the suites took {minutes:.1f} min).
-{resultsfile.busy_note(load[1]).strip()}
+{busy_note(load[1]).strip()}
 
 ## Faults injected into the running program
 
@@ -126,14 +131,13 @@ arbitrary bytes, a 10 MB line, an empty file).
 
 ## Reproduce
 
-    nice python benchmarks/reliability.py  # all suites, ~{minutes:.0f} min; rewrites this file
-    python -m pytest tests/test_faults.py tests/test_db_faults.py tests/test_fuzz_loaders.py \\
-        tests/test_claims.py -q                # the fast subset that runs in CI
+    nice python -m benchmarks.reliability  # all suites, ~{minutes:.0f} min; rewrites this file
+    python -m pytest tests/e2e/test_faults.py tests/store/test_db_faults.py \\
+        tests/io/test_fuzz_loaders.py \\
+        tests/loop/test_claims.py -q           # the fast subset that runs in CI
 
 Options used for this run: `{options}`.
 """
-    REPORT.write_text(text, encoding="utf-8")
-    print(f"wrote {REPORT}")
 
 
 def main() -> None:

@@ -2,14 +2,14 @@
 
 Usage::
 
-    nice python benchmarks/soak.py [--answers 10000] [--source-size 1000000]
+    nice python -m benchmarks.soak [--answers 10000] [--source-size 1000000]
 
-Drives the real program in tmux with ``core.py``'s helpers (keys 50-100 ms apart, ``x`` mostly,
-``a`` about one in four; before each key the screen must show a question, else the script waits
-like a person would). Records keypress-to-redraw latency from ``ALTOOL_LATENCY_LOG`` per window of
-1,000 answers, the resident memory of the UI process and of the worker child every 500 answers,
-and counts the stored answers at the end. Writes its section of ``benchmarks/RESULTS.md``
-(``<!-- soak:start -->`` .. ``<!-- soak:end -->``).
+Drives the real program in tmux with ``benchmarks/terminal.py``'s helpers, as core.py does (keys
+50-100 ms apart, ``x`` mostly, ``a`` about one in four; before each key the screen must show a
+question, else the script waits like a person would). Records keypress-to-redraw latency from
+``ALTOOL_LATENCY_LOG`` per window of 1,000 answers, the resident memory of the UI process and of
+the worker child every 500 answers, and counts the stored answers at the end. Writes its section
+of ``benchmarks/RESULTS.md`` (``<!-- soak:start -->`` .. ``<!-- soak:end -->``).
 """
 
 from __future__ import annotations
@@ -18,28 +18,25 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
-import resultsfile
-from core import (
-    ALTOOL,
+from benchmarks.common import RESULTS, WORK, busy_note, write_section
+from benchmarks.terminal import (
     QUESTION,
     TARGET_P99_MS,
-    WORK,
     Tmux,
-    fresh,
+    latencies_ms,
     load_source,
-    machine,
+    measured_on,
+    next_answer,
     pct,
     session_count,
+    status_line,
+    teach_session,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from faultlib import cmdline, descendants  # noqa: E402
+from tests.e2e.faultlib import cmdline, descendants
 
 START, END = "<!-- soak:start -->", "<!-- soak:end -->"
 WINDOW = 1_000
@@ -63,52 +60,57 @@ def find_processes(tm: Tmux) -> tuple[int, int | None]:
 
 
 def soak(answers: int, source_size: int) -> dict:
-    home = WORK / "soak-home"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
     source_db = WORK / f"soak-source-{source_size}.db"
     load_source(source_db, "src", source_size)
-    run_db = fresh(home / "altool.db")
-    shutil.copy(source_db, run_db)
-    log = home / "latency.log"
-    cmd = [ALTOOL, "--db", str(run_db), "textcat.teach", "soak", "src", "--label", "interesting",
-           "--batch-size", "10", "--seed", "0"]
+    tm, run_db, log = teach_session("soak", source_db, "src", "soak")
     rng = random.Random(11)
-    tm = Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)})
-    memory: list[tuple[int, float, float]] = []  # (answers, UI MB, worker MB)
-    stalls: list[float] = []
     try:
         tm.wait_for(QUESTION.pattern, timeout=120)
         time.sleep(1.0)
         ui, worker = find_processes(tm)
-        memory.append((0, rss_mb(ui), rss_mb(worker) if worker else 0.0))
         print(f"soak: {answers:,} answers on a {source_size:,}-example source "
               f"(UI pid {ui}, worker pid {worker})...", flush=True)
-        t_start = time.perf_counter()
-        answered = 0
-        while answered < answers:
-            for _ in range(min(answers - answered, MEMORY_EVERY)):
-                if not QUESTION.search(tm.screen()):
-                    stalls.append(tm.wait_for(QUESTION.pattern, timeout=120, poll=0.02))
-                tm.keys("a" if rng.random() < 0.25 else "x")
-                time.sleep(rng.uniform(0.05, 0.10))
-            time.sleep(1.0)
-            answered = session_count(tm.screen()) or answered
-            worker_mb = rss_mb(worker) if worker and Path(f"/proc/{worker}").exists() else 0.0
-            memory.append((answered, rss_mb(ui), worker_mb))
-            print(f"  {answered:,} answers, UI {memory[-1][1]:.0f} MB, worker {worker_mb:.0f} MB",
-                  flush=True)
-        duration = time.perf_counter() - t_start
+        memory, stalls, duration = answer_and_watch(tm, rng, answers, ui, worker)
         final = tm.screen()
     finally:
         tm.quit(timeout=60)
+    res = soak_figures(run_db, log, answers, source_size, memory, stalls, duration, final)
+    print(json.dumps(res, indent=2))
+    return res
+
+
+def answer_and_watch(tm: Tmux, rng: random.Random, answers: int, ui: int, worker: int | None
+                     ) -> tuple[list[tuple[int, float, float]], list[float], float]:
+    """Answer until the screen counts ``answers``, noting the memory of both processes every
+    MEMORY_EVERY answers: ((answers, UI MB, worker MB) rows, stalls, wall seconds)."""
+    memory = [(0, rss_mb(ui), rss_mb(worker) if worker else 0.0)]
+    stalls: list[float] = []
+    t_start = time.perf_counter()
+    answered = 0
+    while answered < answers:
+        for _ in range(min(answers - answered, MEMORY_EVERY)):
+            tm.keys(next_answer(tm, rng, stalls))
+            time.sleep(rng.uniform(0.05, 0.10))
+        time.sleep(1.0)
+        answered = session_count(tm.screen()) or answered
+        worker_mb = rss_mb(worker) if worker and Path(f"/proc/{worker}").exists() else 0.0
+        memory.append((answered, rss_mb(ui), worker_mb))
+        print(f"  {answered:,} answers, UI {memory[-1][1]:.0f} MB, worker {worker_mb:.0f} MB",
+              flush=True)
+    return memory, stalls, time.perf_counter() - t_start
+
+
+def soak_figures(run_db: Path, log: Path, answers: int, source_size: int,
+                 memory: list[tuple[int, float, float]], stalls: list[float], duration: float,
+                 final: str) -> dict:
+    """The soak run's figures, from the store, the latency log and the last screen."""
     con = sqlite3.connect(run_db)
     stored = con.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     distinct = con.execute("SELECT COUNT(DISTINCT task_hash) FROM answers").fetchone()[0]
     con.close()
-    lat = [float(x) * 1000 for x in log.read_text().split()]
+    lat = latencies_ms(log)
     windows = [lat[i : i + WINDOW] for i in range(0, len(lat), WINDOW)]
-    res = {
+    return {
         "answers": answers,
         "source_size": source_size,
         "stored": stored,
@@ -123,11 +125,8 @@ def soak(answers: int, source_size: int) -> dict:
         "stall_total_s": sum(stalls),
         "duration_s": duration,
         "load": os.getloadavg()[1],
-        "final_status": next((line.strip() for line in final.splitlines()
-                              if "this session" in line), ""),
+        "final_status": status_line(final),
     }
-    print(json.dumps(res, indent=2))
-    return res
 
 
 def fmt(r: dict) -> str:
@@ -141,7 +140,7 @@ def fmt(r: dict) -> str:
     return f"""{START}
 ## Soak (`benchmarks/soak.py`)
 
-Measured {machine()}.{resultsfile.busy_note(r['load'])}
+Measured {measured_on()}.{busy_note(r['load'])}
 
 {r['answers']:,} scripted answers in one `textcat.teach --batch-size 10` session on a
 {r['source_size']:,}-example source, keys 50-100 ms apart, in a 100x30 tmux pane.
@@ -179,8 +178,8 @@ def main() -> None:
     parser.add_argument("--source-size", type=int, default=1_000_000)
     args = parser.parse_args()
     result = soak(args.answers, args.source_size)
-    resultsfile.write_section(START, END, fmt(result))
-    print(f"updated {resultsfile.RESULTS}")
+    write_section(START, END, fmt(result))
+    print(f"updated {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """spaCy text classifier (``--model spacy``) against the scikit-learn model (``--model sklearn``).
 
-    nice python benchmarks/spacy_models.py           # writes RESULTS.md section
-    nice python benchmarks/spacy_models.py --smoke   # seconds, no files
+    nice python -m benchmarks.spacy_models           # writes RESULTS.md section
+    nice python -m benchmarks.spacy_models --smoke   # seconds, no files
 
 For each dataset, :func:`altool.simulate.simulate` replays the teach loop with the gold labels
 answering (choice view, seed 20, batch 10, accuracy on TEST) for both models and two strategies
@@ -18,19 +18,13 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from altool.models import make_model, register_model, targets_from_answers
+from altool.models.spacy_textcat import SpacyTextcat
+from altool.simulate import read_labelled, simulate, subsample
+from benchmarks.common import DATA, machine, smoke_or_full, write_section
 
-from resultsfile import machine, smoke_or_full, write_section  # noqa: E402
-
-from altool.models import make_model, register_model, targets_from_answers  # noqa: E402
-from altool.models.spacy_textcat import SpacyTextcat  # noqa: E402
-from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
 DATASETS = ("sst2", "trec", "ag_news")
 START, END = "<!-- spacy-textcat:start -->", "<!-- spacy-textcat:end -->"
 DEFAULTS = dict(budget=300, repeats=2, max_gold=2000, max_test=1000, timing_pool=15_000)

@@ -1,7 +1,7 @@
 """The "you can probably stop" signal on the six classification sets, at the issue's budget.
 
-    nice python benchmarks/stop_signal.py           # writes RESULTS.md section
-    nice python benchmarks/stop_signal.py --smoke   # seconds, no files
+    nice python -m benchmarks.stop_signal           # writes RESULTS.md section
+    nice python -m benchmarks.stop_signal --smoke   # seconds, no files
 
 For each dataset :func:`altool.simulate.simulate` replays the teach loop with the default
 strategy and model (choice view, batch 10, budget 1,000 labels), tracking the stopping
@@ -11,7 +11,7 @@ budget, the mean labels when it did, and the gap = best accuracy within the budg
 accuracy when it fired (the issue's target: within 3 points on at least 5 of 6 datasets).
 
 The pools and seeds differ from those the criterion's settings were chosen on (pool seed 0,
-run seeds 0-2; see ``altool/stopping.py``): this is the held-out check. Writes its section of
+run seeds 0-2; see ``altool/loop/stopping.py``): this is the held-out check. Writes its section of
 ``benchmarks/RESULTS.md`` (``<!-- stop-signal:start/end -->``).
 """
 
@@ -20,41 +20,30 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from resultsfile import busy_note, machine, run_datasets  # noqa: E402
-
-from altool.loop.stopping import (  # noqa: E402
+from altool.loop.stopping import (
     DEFAULT_HORIZON,
     DEFAULT_LOOKBACK,
     DEFAULT_MAX_CHANGE,
     DEFAULT_THRESHOLD,
     DEFAULT_WINDOW,
 )
-from altool.simulate import read_labelled, simulate, subsample  # noqa: E402
+from altool.simulate import simulate
+from benchmarks.common import (
+    DATASETS,
+    POOL_SEED,
+    RUN_SEED,
+    busy_note,
+    heldout_pools,
+    machine,
+    run_datasets,
+)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
-DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
 START, END = "<!-- stop-signal:start -->", "<!-- stop-signal:end -->"
 DEFAULTS = dict(budget=1000, repeats=3, max_gold=3000, max_test=1000, datasets=DATASETS)
 SMOKE = dict(budget=60, repeats=1, max_gold=300, max_test=100, datasets=("trec",))
-POOL_SEED, TEST_SEED, RUN_SEED = 101, 102, 10  # not the calibration's (0, 1, 0)
 TARGET_POINTS, TARGET_DATASETS = 3.0, 5
-
-
-def heldout_pools(name: str, max_gold: int, max_test: int) -> tuple[list, list] | None:
-    """GOLD and TEST rows of ``name`` drawn with the held-out seeds (None if it is missing):
-    pools no setting of the criterion or the default strategy was chosen on."""
-    train, test = DATA / f"{name}.train.jsonl", DATA / f"{name}.test.jsonl"
-    if not train.exists():
-        print(f"{name}: not found under {DATA}, skipped", file=sys.stderr)
-        return None
-    return (subsample(read_labelled(str(train)), max_gold, seed=POOL_SEED),
-            subsample(read_labelled(str(test)), max_test, seed=TEST_SEED))
 
 
 def run(name: str, cfg: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,9 +1,9 @@
 """Pick DEFAULT_STRATEGY: simulated teach runs on six datasets (``altool simulate``'s library).
 
-    python benchmarks/strategy_choice.py run ag_news trec ...   # one JSON per dataset
-    python benchmarks/strategy_choice.py run --small banking77  # 2,000 / 1,000 rows
-    python benchmarks/strategy_choice.py report                 # print the section
-    python benchmarks/strategy_choice.py write "conclusion..."  # put it in RESULTS.md
+    python -m benchmarks.strategy_choice run ag_news trec ...   # one JSON per dataset
+    python -m benchmarks.strategy_choice run --small banking77  # 2,000 / 1,000 rows
+    python -m benchmarks.strategy_choice report                 # print the section
+    python -m benchmarks.strategy_choice write "conclusion..."  # put it in RESULTS.md
 
 Budget 300 labels, batch 10, seed 20 (cold start), 3 repeats, choice view, accuracy. GOLD pools
 are subsampled to <= 5,000 rows and TEST to <= 2,000 rows (seed 0) for speed.
@@ -14,19 +14,13 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
-
-from resultsfile import shared_ranks, write_section
 
 from altool.simulate import read_labelled, simulate, subsample
 from altool.strategies import declare, margin, random_start, register_strategy
+from benchmarks.common import DATA, DATASETS, WORK, shared_ranks, write_section
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "jsonl"
-DATASETS = ("ag_news", "trec", "sst2", "sms_spam", "banking77", "clinc150")
 STRATEGIES = ("margin", "entropy", "diverse", "random")
-HERE = Path(__file__).parent
-OUT = HERE / ".work" / "strategy"
-RESULTS = HERE / "RESULTS.md"
+OUT = WORK / "strategy"
 START, END = "<!-- strategy-choice:start -->", "<!-- strategy-choice:end -->"
 SETTINGS = dict(budget=300, batch_size=10, seed_size=20, repeats=3, view="choice",
                 metric="accuracy", seed=0)
@@ -60,16 +54,27 @@ def run(names: list[str], max_gold: int = 5000, max_test: int = 2000) -> None:
 def report() -> str:
     rows = {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}
     names = [d for d in DATASETS if d in rows]
+    lines = [START, *aulc_table(rows, names), "", "Mean AULC rank over the datasets (1 = best): "
+             + ", ".join(f"{k} {v:.2f}" for k, v in _ranks(rows, names).items()) + ".", "",
+             *labels_to_95_table(rows, names), "", *accuracy_table(rows, names)]
+    if "trec" in rows and "margin-randstart" in rows["trec"]["strategies"]:
+        lines += ["", cold_start_note(rows["trec"]["strategies"])]
+    lines += ["", "_Filled in by benchmarks/strategy_choice.py; conclusion below is written "
+              "by hand._", "", "CONCLUSION", END]
+    return "\n".join(lines) + "\n"
+
+
+def aulc_table(rows: dict, names: list[str]) -> list[str]:
+    """The heading, the protocol and each strategy's AULC per dataset (best in bold)."""
     lines = [
-        START,
         "## Query strategy: which default (`altool simulate`)",
         "",
         "Simulated `textcat.teach` sessions (`altool.simulate`, the teach worker's Learner, "
         "model and cold start) with the gold labels answering: choice view, budget 300 labels, "
         "batch 10, the first 20 labels from the cold start, 3 repeats (mean), accuracy on "
         "TEST. GOLD pools subsampled to <= 5,000 rows and TEST to <= 2,000 rows (seed 0). "
-        "Reproduce: `python benchmarks/strategy_choice.py run <datasets>; "
-        "python benchmarks/strategy_choice.py report`.",
+        "Reproduce: `python -m benchmarks.strategy_choice run <datasets>; "
+        "python -m benchmarks.strategy_choice report`.",
         "",
         "AULC = mean accuracy over 20..300 labels (area under the curve / label range). "
         "Higher is better; best per dataset in bold.",
@@ -87,13 +92,16 @@ def report() -> str:
         lines.append(f"| {name} | {d['n_labels']} | {d['n_gold']:,} / {d['n_test']:,} | "
                      f"{d['full_score']:.3f} | "
                      + " | ".join(cells) + " |")
-    lines += ["", "Mean AULC rank over the datasets (1 = best): "
-              + ", ".join(f"{k} {v:.2f}" for k, v in _ranks(rows, names).items()) + ".", "",
-              "Labels to reach 95% of the full-data accuracy (mean curve; `-` = not within "
-              "300; random continues past the budget, up to 3,000, so a saving can be "
-              "computed), and the saving vs random:", "",
-              "| dataset | 95% target | " + " | ".join(STRATEGIES) + " |",
-              "|---|---:|" + "---:|" * len(STRATEGIES)]
+    return lines
+
+
+def labels_to_95_table(rows: dict, names: list[str]) -> list[str]:
+    """Labels to 95% of the full-data accuracy per strategy, and the saving vs random."""
+    lines = ["Labels to reach 95% of the full-data accuracy (mean curve; `-` = not within "
+             "300; random continues past the budget, up to 3,000, so a saving can be "
+             "computed), and the saving vs random:", "",
+             "| dataset | 95% target | " + " | ".join(STRATEGIES) + " |",
+             "|---|---:|" + "---:|" * len(STRATEGIES)]
     for name in names:
         d = rows[name]
         cells = []
@@ -103,8 +111,13 @@ def report() -> str:
             cells.append("-" if n is None else f"{n}" + (
                 f" ({sv:+.0%})" if sv is not None and k != "random" else ""))
         lines.append(f"| {name} | {0.95 * d['full_score']:.3f} | " + " | ".join(cells) + " |")
-    lines += ["", "Accuracy at 20 / 50 / 100 / 300 labels (mean of 3):", "",
-              "| dataset | " + " | ".join(STRATEGIES) + " |", "|---|" + "---|" * len(STRATEGIES)]
+    return lines
+
+
+def accuracy_table(rows: dict, names: list[str]) -> list[str]:
+    """Accuracy at 20 / 50 / 100 / 300 labels per strategy."""
+    lines = ["Accuracy at 20 / 50 / 100 / 300 labels (mean of 3):", "",
+             "| dataset | " + " | ".join(STRATEGIES) + " |", "|---|" + "---|" * len(STRATEGIES)]
     for name in names:
         d = rows[name]
         cells = []
@@ -112,17 +125,17 @@ def report() -> str:
             pts = {p[0]: p[1] for p in d["strategies"][k]["points"]}
             cells.append(" / ".join(f"{pts[c]:.2f}" for c in (20, 50, 100, 300) if c in pts))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if "trec" in rows and "margin-randstart" in rows["trec"]["strategies"]:
-        s = rows["trec"]["strategies"]
-        pts = {k: {p[0]: p[1] for p in s[k]["points"]} for k in ("margin", "margin-randstart",
-                                                                   "random")}
-        lines += ["", "TREC cold start: margin after the k-means++ cold start vs margin after a "
-                  "random start (AULC; accuracy at 20 / 50 / 100 labels): "
-                  + "; ".join(f"{k} {s[k]['aulc']:.3f} ({pts[k][20]:.2f} / {pts[k][50]:.2f} / "
-                              f"{pts[k][100]:.2f})" for k in pts) + "."]
-    lines += ["", "_Filled in by benchmarks/strategy_choice.py; conclusion below is written "
-              "by hand._", "", "CONCLUSION", END]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def cold_start_note(s: dict) -> str:
+    """TREC: margin after the k-means++ cold start vs after a random start (and random)."""
+    pts = {k: {p[0]: p[1] for p in s[k]["points"]} for k in ("margin", "margin-randstart",
+                                                               "random")}
+    return ("TREC cold start: margin after the k-means++ cold start vs margin after a "
+            "random start (AULC; accuracy at 20 / 50 / 100 labels): "
+            + "; ".join(f"{k} {s[k]['aulc']:.3f} ({pts[k][20]:.2f} / {pts[k][50]:.2f} / "
+                        f"{pts[k][100]:.2f})" for k in pts) + ".")
 
 
 def _ranks(rows: dict, names: list[str]) -> dict[str, float]:
@@ -136,7 +149,9 @@ def _ranks(rows: dict, names: list[str]) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "run":  # run [--small] DATASET...
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):  # no argparse: the usage above
+        print(__doc__)
+    elif sys.argv[1] == "run":  # run [--small] DATASET...
         small = "--small" in sys.argv  # 2,000 / 1,000 rows, for a loaded machine
         names = [a for a in sys.argv[2:] if a != "--small"] or list(DATASETS)
         run(names, *((2000, 1000) if small else (5000, 2000)))

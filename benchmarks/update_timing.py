@@ -1,7 +1,7 @@
 """Per-batch update + re-scoring time of every text model on a 100,000-text source.
 
-    nice python benchmarks/update_timing.py            # writes its RESULTS.md section
-    nice python benchmarks/update_timing.py --smoke    # seconds, no files
+    nice python -m benchmarks.update_timing            # writes its RESULTS.md section
+    nice python -m benchmarks.update_timing --smoke    # seconds, no files
 
 What the teach worker does after each batch of answers: refit the model on all answers so far
 (``Learner.fit``: features of new answers computed and cached, as in teach), then score the
@@ -21,21 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from label_efficiency import (  # noqa: E402
-    TIMING_POOL,
-    model_names,
-    pct,
-    time_updates,
-    timing_cells,
-)
-from resultsfile import busy_note, machine, write_section  # noqa: E402
+from benchmarks.common import busy_note, machine, write_section
+from benchmarks.timing import TIMING_POOL, model_names, pct, time_updates, timing_cells
 
 START, END = "<!-- update-timing:start -->", "<!-- update-timing:end -->"
 MODELS = ("sklearn", "sklearn-lr", "embed", "spacy")

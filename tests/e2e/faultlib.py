@@ -1,6 +1,6 @@
 """Fault-injection trials against the real ``altool textcat.teach`` (and ``ner.manual`` for
 ``kill -9``), shared by the CI tests (``test_faults.py``, a few trials) and
-``benchmarks/reliability.py`` (50 trials).
+``python -m benchmarks.reliability`` (50 trials).
 
 Every trial drives the program in a private tmux server (``tmux_driver.Tmux``), reads the
 on-screen answer counter (the UI's acknowledgement: "N this session") and the question shown

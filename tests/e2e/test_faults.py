@@ -1,6 +1,6 @@
 """Fault injection, the fast subset that runs in CI: a few ``kill -9`` trials at random moments,
 SIGTERM and a closed terminal, and the model worker dying or failing to load. The 50-trial
-suites run with ``python benchmarks/reliability.py`` (same trial code: ``faultlib.py``)."""
+suites run with ``python -m benchmarks.reliability`` (same trial code: ``faultlib.py``)."""
 
 from __future__ import annotations
 

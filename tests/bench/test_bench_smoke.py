@@ -1,0 +1,209 @@
+"""CI smoke runs of the benchmarks (``python -m benchmarks.label_efficiency --smoke``: a TREC
+slice, budget 60, one repeat; writes no files), and unit tests of their helpers. The full
+benchmarks are run by hand, not in CI."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import common, strategy_choice
+from benchmarks import label_efficiency as le
+from benchmarks.common import DATA
+
+ROOT = Path(__file__).resolve().parents[2]  # the scripts run as `python -m benchmarks.NAME` here
+needs_data = pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
+                                reason=f"benchmark datasets not found under {DATA}")
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@needs_data
+def test_label_efficiency_smoke():
+    with_peers = _has("modAL") and _has("small_text")
+    argv = [sys.executable, "-m", "benchmarks.label_efficiency", "--smoke"] + (
+        [] if with_peers else ["--peers", "none"])
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert "<!-- label-efficiency:start -->" in text and "<!-- label-efficiency:end -->" in text
+    assert "Configuration run: smoke" in text
+    # one summary row for trec, with scores in [0, 1]
+    row = re.search(r"^\| trec \| (\d+) \| [\d,]+ / [\d,]+ \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|",
+                    text, re.M)
+    assert row, text[-3000:]
+    n_labels, full, default, random = int(row[1]), *map(float, row.groups()[1:])
+    assert n_labels >= 2
+    assert 0.0 <= random <= 1.0 and 0.0 <= default <= 1.0 and 0.3 <= full <= 1.0
+    # every strategy row has an AULC and a labels-to-95% cell
+    rows = re.findall(r"^\| trec \| sklearn \| (\S+)[^|]* \| ([\d.]+) ± [\d.]+ \| (>?[\d,]+) \|",
+                      text, re.M)
+    names = {r[0] for r in rows}
+    assert "random" in names and len(rows) >= 2
+    assert all(0.0 <= float(r[1]) <= 1.0 for r in rows)
+    if with_peers:
+        assert any(n.startswith("modAL:") for n in names), text[-3000:]
+        assert any(n.startswith("small-text:") for n in names), text[-3000:]
+    assert "### Targets" in text and "no regret" in text
+    assert re.search(r"update\+rescore p50 [\d.]+ ms", text)
+
+
+@needs_data
+def test_label_efficiency_smoke_with_a_random_share():
+    argv = [sys.executable, "-m", "benchmarks.label_efficiency", "--smoke", "--peers", "none",
+            "--timing-pool", "0", "--query-timing-pool", "0", "--mix", "random=0.2"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "a 20% share of random picks (`--mix random=0.2`)" in out.stdout
+    assert re.search(r"^\| trec \| sklearn \| diverse \(default\) \| [\d.]+ ± ", out.stdout, re.M)
+    bad = subprocess.run(argv[:-1] + ["random=2"], capture_output=True, text=True, timeout=60,
+                         cwd=ROOT)
+    assert bad.returncode == 2 and "needs a share in [0, 1)" in bad.stderr
+
+
+
+def smoke_output(name: str) -> str:
+    """stdout of ``python -m benchmarks.NAME --smoke``, which must exit 0."""
+    out = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", "--smoke"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+@needs_data
+def test_stop_signal_smoke():
+    out = smoke_output("stop_signal")
+    row = re.search(r"^\| trec \| 6 \| ([\d.]+) \| ([\d.]+) \| (\d)/1 \|", out, re.M)
+    assert row, out[-2000:]
+    assert 0.3 <= float(row[1]) <= 1.0 and 0.0 <= float(row[2]) <= 1.0
+    assert re.search(r"Target \(within 3 points on at least 5 of 6 datasets, firing in every "
+                     r"run\): \*\*(met|MISSED)", out)
+    assert re.search(r"Per run: \d+ of 1 stopped within 3 points", out)
+
+
+@needs_data
+def test_heldout_strategies_smoke():
+    out = smoke_output("heldout_strategies")
+    assert out.splitlines()[0] == \
+        "| dataset | spread | diverse | margin | least-confidence | random |"
+    row = re.search(r"^\| trec \|((?: [\d.]+ ± [\d.]+ \|){5})$", out, re.M)
+    assert row, out[-2000:]
+    assert all(0.0 <= float(v) <= 1.0 for v in re.findall(r"([\d.]+) ±", row[1]))
+
+
+@needs_data
+def test_model_levers_smoke():
+    out = smoke_output("model_levers")
+    rows = re.findall(r"^\| trec \| (sklearn(?:-lr)?) \| ([\d.]+) \| ([\d.]+) ± [\d.]+ \| "
+                      r"([\d.]+) ± [\d.]+ \| ([+-][\d.]+) \|", out, re.M)
+    assert [r[0] for r in rows] == ["sklearn-lr", "sklearn"], out[-2000:]
+    for _, full, default, random, diff in rows:
+        assert 0.3 <= float(full) <= 1.0 and 0.0 <= float(default) <= 1.0
+        assert abs(float(default) - float(random) - float(diff)) < 0.0015
+    assert re.search(r"`sklearn` AULC >= `sklearn-lr` on [01] of 1 datasets", out)
+
+
+@needs_data
+def test_binary_view_smoke():
+    out = smoke_output("binary_view")
+    row = re.search(r"^\| trec \| (\d+) \|((?: [\d.]+ ± [\d.]+ \|){3}) ([+-][\d.]+) \|", out, re.M)
+    assert row, out[-2000:]
+    default, margin, random = (float(v) for v in re.findall(r"([\d.]+) ±", row[2]))
+    assert int(row[1]) >= 2 and all(0.0 <= v <= 1.0 for v in (default, margin, random))
+    assert abs(default - random - float(row[3])) < 0.0015
+    assert re.search(r"AULC >= random's on [01] of 1 datasets in the binary view", out)
+
+
+@needs_data
+def test_pool_robustness_smoke():
+    out = smoke_output("pool_robustness")
+    row = re.search(r"^\| trec \| 6 \| 2 \| ([\d.]+) \| ([\d.]+) \| ([+-][\d.]+) \| "
+                    r"([+-][\d.]+) \| ([+-][\d.]+) \| ([0-2]) \| ([0-2]) \|$", out, re.M)
+    assert row, out[-2000:]
+    default, random, mean, low, high = (float(row[i]) for i in range(1, 6))
+    assert 0.0 <= random <= 1.0 and 0.0 <= default <= 1.0
+    assert abs(default - random - mean) < 0.0015 and low <= mean <= high
+    pairs = re.search(r"^- trec: ([\d.]+) vs ([\d.]+), ([\d.]+) vs ([\d.]+)$", out, re.M)
+    assert pairs, out[-2000:]
+    diffs = [float(pairs[1]) - float(pairs[2]), float(pairs[3]) - float(pairs[4])]
+    # the pairs are rounded to 3 decimals: a pool shown as a tie may be just below
+    assert sum(d < 0 for d in diffs) <= int(row[6]) <= sum(d <= 0 for d in diffs)
+    assert re.search(rf"AULC >= random's on {2 - int(row[6])} of 2 pools", out)
+
+
+def test_savings_target_reads_crossings_between_checkpoints():
+    assert le.crossing([(10, 0.5, 0.0), (20, 0.7, 0.0)], 0.6) == pytest.approx(15.0)
+    assert le.crossing([(10, 0.8, 0.0), (20, 0.9, 0.0)], 0.6) == 10.0
+    assert le.crossing([(10, 0.5, 0.0), (20, 0.55, 0.0)], 0.6) is None
+
+    def result(points_default, points_random):
+        return {"dataset": "x", "config": {"repeats": 1}, "models": {"sklearn": {
+            "full_score": 1.0, "budget": 20, "strategies": {
+                le.DEFAULT_STRATEGY: {"aulc": 0.6, "points": points_default,
+                                      "labels_to": {"0.95": 20}},
+                le.BASELINE: {"aulc": 0.5, "points": points_random,
+                              "labels_to": {"0.95": 40}}}}}}
+
+    # checkpoints say 20 vs 40 (0.50, met); the curves cross 0.95 at 15 and 40: 0.38
+    rows = [result([(10, 0.9, 0), (20, 1.0, 0)], [(20, 0.9, 0), (40, 0.95, 0)])]
+    name, met, detail = next(t for t in le.targets(rows) if t[0].startswith("savings"))
+    assert met and "median 0.50" in name
+    between = re.search(r"interpolated between checkpoints: median ([\d.]+)", detail)
+    assert between and float(between.group(1)) == pytest.approx(0.375, abs=0.006)
+
+
+def test_the_configuration_says_who_ran_past_the_budget():
+    assert le.extended({"extend": ["none"]}) == "no strategy keeps going past the budget"
+    assert le.extended({}).startswith("random keeps going past the budget")
+    assert le.extended({"extend": ["all"]}).startswith("every strategy keeps going")
+
+
+def test_tied_strategies_share_their_ranks():
+    aulc = {"margin": 0.6881, "entropy": 0.5, "diverse": 0.6879, "random": 0.7}
+    # margin and diverse show as 0.688: they share ranks 2 and 3, whichever is listed first
+    want = {"margin": 2.5, "entropy": 4.0, "diverse": 2.5, "random": 1.0}
+    assert common.shared_ranks(aulc) == want
+    rows = {"x": {"strategies": {k: {"aulc": v} for k, v in aulc.items()}}}
+    assert strategy_choice._ranks(rows, ["x"]) == want
+
+    # label_efficiency's side-by-side table: a two-label set where the strategies tie
+    strategies = {le.DEFAULT_STRATEGY: {"aulc": 0.6811}, "margin": {"aulc": 0.6809},
+                  "random": {"aulc": 0.671}}
+    lines = le.strategy_matrix([{"dataset": "sst2", "models": {"sklearn": {
+        "strategies": strategies}}}], None)
+    table = {line.split(" | ")[0]: line for line in lines if line.startswith("| ")}
+    assert table[f"| {le.DEFAULT_STRATEGY} (default)"].endswith("| **0.681** | 1.5 |")
+    assert table["| margin"].endswith("| **0.681** | 1.5 |")
+    assert table["| random"].endswith("| 0.671 | 3.0 |")
+
+
+@needs_data
+def test_update_timing_smoke_times_each_model_against_the_default():
+    argv = [sys.executable, "-m", "benchmarks.update_timing", "--smoke",
+            "--models", "sklearn,sklearn-lr"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert "<!-- update-timing:start -->" in text and "<!-- update-timing:end -->" in text
+    assert "pool 2,000 texts" in text and "10 updates per model" in text
+    rows = dict(re.findall(r"^\| (sklearn(?:-lr)?) \| .* \| ([\d.]+)x \| [\d,.]+ s", text, re.M))
+    assert set(rows) == {"sklearn", "sklearn-lr"}, text
+    assert float(rows["sklearn"]) == 1.0 and float(rows["sklearn-lr"]) > 0
+
+
+def test_benchmarks_skip_embed_without_its_extra(monkeypatch):
+    """label_efficiency.py and update_timing.py choose their models with ``model_names``."""
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    models, notes = le.model_names("sklearn,embed,spacy")
+    assert models == ["sklearn", "spacy"]
+    assert len(notes) == 1 and "altool[embed]" in notes[0]
