@@ -35,8 +35,3 @@ def safe_filename(name: str) -> str:
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "dataset"
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=4).hexdigest()
     return f"{readable}-{digest}"
-
-
-def model_state_path(dataset: str) -> Path:
-    """Where the in-the-loop model of ``dataset`` is saved between sessions."""
-    return model_dir() / f"{safe_filename(dataset)}.joblib"

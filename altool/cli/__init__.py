@@ -18,7 +18,7 @@ from ..configfile import load_config
 from ..errors import AltoolError
 from ..paths import log_dir
 from ..recipes import RECIPES, load_builtin_recipes, load_recipe_file
-from ..ui.safe import safe
+from ..safe import safe
 from ..version import __version__
 from .common import DbOption, err_console, use_db
 from .config import default_map
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print(f"[bold red]Error:[/] {safe(str(exc))}", soft_wrap=True)
         code = exc.exit_code
     except KeyboardInterrupt:
+        err_console.print("Interrupted: a command stores all or nothing, so this one stored "
+                          "nothing (answers of a session are saved as they are given).")
         code = 130
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error

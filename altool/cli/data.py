@@ -9,15 +9,14 @@ from typing import Annotated
 import typer
 
 from ..errors import AltoolError
-from ..io.loaders import LOADERS, file_size
-from ..paths import model_state_path
+from ..io.loaders import LOADERS, progress_total
+from ..safe import safe, visible
 from ..store import ANSWERS
 from ..store.context import open_store
 from ..store.export import export
 from ..store.ingest import import_answers, load_file
 from ..store.report import stats_tables
 from ..ui.progress import bytes_bar
-from ..ui.safe import safe, visible
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
 
 
@@ -33,7 +32,7 @@ def load(
 ) -> None:
     """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""
     use_db(db)
-    with open_store() as store, bytes_bar(err_console, file, file_size(file)) as progress:
+    with open_store() as store, bytes_bar(err_console, file, progress_total(file)) as progress:
         result, report = load_file(store, source, file, loader, skip_invalid=skip_invalid,
                                    progress=progress)
     err_console.print(
@@ -84,7 +83,7 @@ def db_out(
     use_db(db)
     if answer is not None and answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
-    with open_store() as store:
+    with open_store(create=False) as store:
         n = export(store, dataset, file, fmt, answer)
     if file != "-":
         what = "inputs" if fmt == "merged" else "examples"
@@ -98,7 +97,7 @@ def stats(
 ) -> None:
     """Datasets and sources: answers, labels, sessions, last activity."""
     use_db(db)
-    with open_store() as store:
+    with open_store(create=False) as store:
         data = store.stats(dataset)
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -115,7 +114,7 @@ def drop(
 ) -> None:
     """Delete a dataset, its answers and its saved model state."""
     use_db(db)
-    with open_store() as store:
+    with open_store(create=False) as store:
         n = store.count_answers(dataset)
         store.require_dataset(dataset)
         if not yes:
@@ -126,5 +125,4 @@ def drop(
                                  "answers?"):
                 raise AltoolError("nothing deleted")
         store.drop_dataset(dataset)
-    model_state_path(dataset).unlink(missing_ok=True)
     err_console.print(f"[green]✔[/] dropped dataset {safe(dataset)} ({n:,} answers)")

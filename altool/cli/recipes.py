@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..recipes import RECIPES, Recipe
 from ..recipes.runner import run_components
-from ..ui.safe import safe, safe_text
+from ..safe import safe, safe_text
 from .common import DbOption, RecipeFileOption, err_console, out_console, use_db
 
 
@@ -30,7 +30,7 @@ def recipe_command(recipe: Recipe) -> Any:
         components = recipe.func(**kwargs)
         if components is None:  # a recipe that did its work itself (print-dataset)
             return
-        summary = run_components(components)
+        summary = run_components(components, recipe.name)
         err_console.print(
             f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
             f"this session to {safe(summary.dataset)} ({summary.dataset_total:,} in total)"

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import AltoolError
 from ..recipes.options import CommitteeSizeOption, LikeOption, MixOption, QbcMeasureOption
-from ..ui.safe import safe
+from ..safe import safe
 from .common import err_console, out_console
 
 

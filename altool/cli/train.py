@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ..safe import safe
 from ..store.context import open_store
 from ..ui.progress import stage_bar
-from ..ui.safe import safe
 from .common import DbOption, out_console, use_db
 
 DEFAULT_EVAL_SPLIT = 0.2
@@ -124,7 +124,7 @@ def train_command(
     prepare_output(output_dir)
     console = out_console()
     if textcat is not None:
-        with open_store() as store, stage_bar(err_console) as progress:
+        with open_store(create=False) as store, stage_bar(err_console) as progress:
             result = train(store, split_list(textcat, "--textcat"), model_name=model,
                            eval_dataset=eval_dataset, eval_split=share, seed=seed,
                            exclusive=_exclusive(multilabel), on_data=_report_data,
@@ -145,7 +145,7 @@ def _train_ner(datasets: list[str], folder: Path, eval_dataset: str | None, shar
     from ..train.report import scores_table
     from ..train.textcat import n_inputs
 
-    with open_store() as store, err_console.status("training the NER model"):
+    with open_store(create=False) as store, err_console.status("training the NER model"):
         result = train_ner(store, datasets, eval_dataset=eval_dataset, eval_split=share,
                            seed=seed)
     err_console.print(f"NER: {result.n_answers:,} answers → {len(result.items):,} inputs; "
@@ -179,7 +179,7 @@ def train_curve_command(
 
     use_db(db)
     datasets = split_list(textcat, "--textcat")
-    with open_store() as store, stage_bar(err_console) as progress:
+    with open_store(create=False) as store, stage_bar(err_console) as progress:
         points = train_curve(
             store, datasets, model_name=model, eval_dataset=eval_dataset,
             eval_split=_split(eval_dataset, eval_split), seed=seed, n_samples=n_samples,
@@ -211,7 +211,7 @@ def data_to_spacy_command(
     use_db(db)
     ner_sets = split_list(ner, "--ner") if ner.strip() else []
     textcat_sets = split_list(textcat, "--textcat") if textcat.strip() else []
-    with open_store() as store:
+    with open_store(create=False) as store:
         result = data_to_spacy(store, output_dir, ner_sets, textcat_sets, eval_split, lang,
                                seed)
     d = result.data

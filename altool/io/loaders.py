@@ -56,7 +56,10 @@ class LoadReport:
 def guess_loader(path: str) -> str:
     if path == "-":
         return "jsonl"
-    suffix = Path(path).suffix.lower()
+    name = Path(path)
+    if name.suffix.lower() == ".gz":  # data.jsonl.gz: the format is the suffix before .gz
+        name = name.with_suffix("")
+    suffix = name.suffix.lower()
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     raise AltoolError(
@@ -65,24 +68,50 @@ def guess_loader(path: str) -> str:
     )
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def open_binary(path: str) -> IO[bytes]:
-    """Open ``path`` for reading bytes; ``-`` is stdin."""
+    """Open ``path`` for reading bytes; ``-`` is stdin. A gzip-compressed file (or stdin) is
+    decompressed on the fly, whatever its name."""
     if path == "-":
-        return sys.stdin.buffer
-    p = Path(path)
-    if not p.exists():
-        raise AltoolError(f"{path}: no such file. Check the path, or use - to read stdin.")
-    if p.is_dir():
-        raise AltoolError(f"{path}: is a folder; give a JSONL, CSV or TXT file.")
-    return p.open("rb")
+        raw: IO[bytes] = sys.stdin.buffer
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise AltoolError(f"{path}: no such file. Check the path, or use - to read stdin.")
+        if p.is_dir():
+            raise AltoolError(f"{path}: is a folder; give a JSONL, CSV or TXT file.")
+        try:
+            raw = p.open("rb")
+        except OSError as err:
+            raise AltoolError(f"{path}: can't read it ({err.strerror or err})") from None
+    peek = getattr(raw, "peek", None)
+    if peek is not None and peek(2)[:2] == GZIP_MAGIC:
+        import gzip
+
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def is_gzip(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
 
 
 def decoded_lines(
-    fh: IO[bytes], path: str, progress: Callable[[int], None] | None
+    fh: IO[bytes], path: str, progress: Callable[[int], None] | None, *,
+    split_cr: bool = False,
 ) -> Iterator[tuple[int, str | InputError]]:
     """Yield ``(line_number, text)`` with BOM and line endings removed; a line that is not UTF-8
-    yields an :class:`InputError` in place of its text."""
-    for number, raw in enumerate(fh, start=1):
+    yields an :class:`InputError` in place of its text. With ``split_cr`` a bare carriage
+    return also ends a line (files saved with old Mac line endings)."""
+    number = 0
+    for raw in fh:
+        number += 1
         if progress is not None:
             progress(len(raw))
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -97,7 +126,13 @@ def decoded_lines(
                 "re-save the file as UTF-8",
             )
             continue
-        yield number, line.rstrip("\r\n")
+        line = line.rstrip("\r\n")
+        if split_cr and "\r" in line:
+            *lines, line = line.split("\r")
+            for part in lines:
+                yield number, part
+                number += 1
+        yield number, line
 
 
 def check_text(text: Any, path: str, line: int, what: str = '"text"') -> str:
@@ -112,7 +147,29 @@ def check_text(text: Any, path: str, line: int, what: str = '"text"') -> str:
     return text
 
 
-_decode_json = json.JSONDecoder().decode  # json.loads without its per-call argument checks
+INT64 = (-(2**63), 2**63 - 1)  # what SQLite can store as an integer
+HASH_FIELDS = ("_input_hash", "_task_hash")
+ID_FIELDS = ("_session_id", "_annotator_id", "_view_id")
+
+
+class _NotJSON(ValueError):
+    """NaN, Infinity or a number too large for a float: Python reads them, JSON has none."""
+
+
+def _no_constant(name: str) -> float:
+    raise _NotJSON(f"{name} is not a JSON value; write null or a number instead")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotJSON(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large "
+                       "for a float; write it as a string")
+    return value
+
+
+# json.loads without its per-call argument checks, refusing what JSON does not allow
+_decode_json = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite).decode
 
 
 def parse_json_object(line: str, path: str, number: int) -> dict[str, Any]:
@@ -125,6 +182,12 @@ def parse_json_object(line: str, path: str, number: int) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise InputError(path, number, "JSON nested too deeply; flatten the line") from None
+    except _NotJSON as err:
+        raise InputError(path, number, str(err)) from None
+    except ValueError as err:  # an integer of more than 4,300 digits, which Python refuses
+        what = "a number has more than 4,300 digits" if "digits" in str(err) else \
+            f"a value can't be read ({err})"
+        raise InputError(path, number, f"{what}; write very long numbers as strings") from None
     if "\\u" in line and _SURROGATE_ESCAPE.search(line):
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
@@ -150,6 +213,25 @@ def _check_example(eg: dict[str, Any], path: str, number: int) -> None:
     check_text(eg["text"], path, number)
     if "meta" in eg and not isinstance(eg["meta"], dict):
         raise InputError(path, number, '"meta" must be a JSON object like {"source": "x"}')
+    check_fields(eg, path, number)
+
+
+def check_fields(eg: dict[str, Any], path: str, number: int) -> None:
+    """Prodigy's bookkeeping fields, where present: hashes are integers SQLite can store (a
+    hash of more than 64 bits could never be looked up), ids are strings."""
+    for key in HASH_FIELDS:
+        value = eg.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or \
+                not INT64[0] <= value <= INT64[1]:
+            raise InputError(path, number, f'"{key}" must be a 64-bit integer, got '
+                             f"{str(value)[:30]}{'…' if len(str(value)) > 30 else ''}; remove "
+                             "it and altool computes it")
+    for key in ID_FIELDS:
+        if key in eg and eg[key] is not None and not isinstance(eg[key], str):
+            raise InputError(path, number, f'"{key}" must be a string, got '
+                             f"{type(eg[key]).__name__}")
 
 
 def _read_lines(
@@ -158,20 +240,34 @@ def _read_lines(
 ) -> Iterator[Record]:
     """One record per non-blank line, made by ``parse(line, number)``; bad lines raise or,
     with ``skip_invalid``, are counted and skipped."""
-    for number, line in decoded_lines(fh, path, progress):
+    first = True
+    for number, line in decoded_lines(fh, path, progress, split_cr=True):
         if isinstance(line, str) and not line.strip():
             continue
         report.read += 1
+        hint_at, first = first, False
         try:
             if isinstance(line, InputError):
                 raise line
             record = parse(line, number)
         except InputError as err:
+            if hint_at and isinstance(line, str):
+                err = _with_format_hint(err, line)
             if not skip_invalid:
-                raise
+                raise err from None
             report.skip(err)
             continue
         yield record
+
+
+def _with_format_hint(err: InputError, line: str) -> InputError:
+    """A first line that is not JSON at all says which loader it looks like."""
+    if not err.message.startswith("invalid JSON") or line.lstrip().startswith(("{", "[")):
+        return err
+    looks = "CSV (a header row)" if "," in line or "\t" in line else "plain text"
+    loader = "csv" if "," in line or "\t" in line else "txt"
+    return InputError(err.path, err.line, f"{err.message}. The file looks like {looks}: "
+                      f"pass --loader {loader}")
 
 
 def read_jsonl(
@@ -309,3 +405,9 @@ def file_size(path: str) -> int | None:
         return Path(path).stat().st_size
     except OSError:
         return None
+
+
+def progress_total(path: str) -> int | None:
+    """Bytes a progress bar over ``path`` counts to: its size, or None (unknown) for stdin and
+    for a compressed file (the bar counts the bytes read after decompressing)."""
+    return None if path == "-" or is_gzip(path) else file_size(path)

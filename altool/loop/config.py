@@ -63,7 +63,8 @@ class TeachConfig:
     exclude: tuple[str, ...] = ()
     pool_size: int = DEFAULT_POOL_SIZE
     seed: int | None = None
-    model_path: Path | None = None
+    model_path: Path | None = None  # where the model is saved; None: see save_model
+    save_model: bool = False  # keep the model between sessions, where the store says
     queue_size: int | None = None  # questions kept ready (None: default_queue_size)
     lang: str = "en"  # ner: the blank pipeline's language
     patterns: str | None = None  # ner: a patterns file
@@ -94,6 +95,18 @@ class TeachConfig:
     @property
     def options(self) -> StrategyOptions:
         return self.settings.options
+
+    def model_file(self) -> Path | None:
+        """The file the in-the-loop model is resumed from and saved to: ``model_path``, or
+        with ``save_model`` the store's file for this dataset of this database (None while
+        the dataset does not exist: it is made by the first answer)."""
+        if self.model_path is not None or not self.save_model:
+            return self.model_path
+        from ..store import Store
+
+        with Store(self.db_path) as store:
+            return store.model_state_path(self.dataset) if store.has_dataset(self.dataset) \
+                else None
 
     def components_config(self, title: str) -> dict[str, Any]:
         """The ``config`` component of the recipe's session (the same batch size and labels

@@ -215,7 +215,7 @@ def make_learner(config: TeachConfig) -> NerLearner:
     """The dataset's saved NER model (or a blank one) and the patterns of ``config``."""
     from ..models.patterns import PatternMatcher
 
-    model = resume_ner_model(config.model_path, config.labels, config.lang,
+    model = resume_ner_model(config.model_file(), config.labels, config.lang,
                              seed=config.seed or 0)
     matcher = PatternMatcher.from_file(model.nlp, config.patterns) if config.patterns else None
     return NerLearner(model, matcher, seed=config.seed)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AltoolError
-from ..store import Store
+from ..store import DatasetGone, Store
 from .queue import END, WAIT, Question, TaskQueue
 from .streams import IterableStream, as_stream
 
@@ -68,6 +68,7 @@ class Session:
         before_db: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
         exclude_by: str = "task",
         session_id: str | None = None,
+        dataset_meta: dict[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.dataset = dataset
@@ -83,7 +84,12 @@ class Session:
         self.before_db = before_db
         self.exclude_by = exclude_by
         self.session_id = session_id or new_session_id(dataset)
-        store.ensure_dataset(dataset)
+        # The dataset is pinned by id: created by the first answer if it is new (a session that
+        # never gets to a question leaves nothing behind), and if it is dropped while the
+        # session runs, nothing more is stored anywhere (DatasetGone).
+        self.dataset_id = store.dataset_id(dataset)
+        self.dataset_meta = dict(dataset_meta or {})
+        self.gone = False
         answered = store.input_hashes if exclude_by == "input" else store.task_hashes
         self._skip = answered([dataset, *(exclude or [])])
         self._history: deque[Answered] = deque(maxlen=UNDO_LIMIT)  # memory stays bounded
@@ -142,7 +148,13 @@ class Session:
         if self.validate_answer is not None and answer != "ignore":
             self.validate_answer(eg)
         eg = apply_before_db(self.before_db, eg)
-        answer_id = self.store.add_answer(self.dataset, eg, self.session_id)
+        try:
+            answer_id, self.dataset_id = self.store.answer_into(
+                self.dataset, eg, self.session_id, dataset_id=self.dataset_id,
+                meta=self.dataset_meta)
+        except DatasetGone:
+            self.gone = self.finished = True
+            raise
         correct = self._was_right(question, eg)
         if correct is not None:
             self._recent.append(correct)

@@ -364,10 +364,12 @@ class Worker(threading.Thread):
 
     def _save(self) -> None:
         model = self.learner.model
-        if self.config.model_path is None or not model.ready or self._failed:
+        if not model.ready or self._failed:
             return
         try:
-            model.save(self.config.model_path)
+            path = self.config.model_file()
+            if path is not None:
+                model.save(path)
         except Exception:  # saving must never take the session down
             log_error("saving the model failed")
 
@@ -404,7 +406,8 @@ def make_worker(config: TeachConfig, sink: QuestionSink) -> Worker:
     """``textcat.teach``'s worker: the dataset's saved model (or a new one) and the strategy."""
     from ..models.registry import resume_model
 
-    model = resume_model(config.model_path, config.model, list(config.labels), config.exclusive)
+    model = resume_model(config.model_file(), config.model, list(config.labels),
+                         config.exclusive)
     learner = Learner(model, config.strategy, view=config.view, seed=config.seed,
                       options=config.options, random_share=config.settings.random_share,
                       like=config.settings.like)

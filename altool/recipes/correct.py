@@ -85,10 +85,7 @@ def textcat_correct(
         raise AltoolError(f"--label {','.join(labels)} differs from the model's labels "
                           f"({','.join(trained.labels)}); leave --label out to use those")
     multilabel = not trained.exclusive
-    name = open_source(dataset, source, loader, {
-        "recipe": "textcat.correct", "labels": labels, "view": "choice",
-        "multilabel": multilabel, "model": str(path),
-    })
+    name = open_source(dataset, source, loader, labels)
     return {
         "dataset": dataset,
         "stream": predicted_tasks(trained, stored_examples(name), labels),

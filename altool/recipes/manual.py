@@ -9,9 +9,16 @@ import typer
 
 from ..errors import AltoolError
 from ..io.hashing import set_hashes
+from ..store import check_name
 from ..store.context import open_store
 from ..store.ingest import ensure_source, stored_examples
-from .options import LabelOption, LoaderOption, SourceArgument, split_labels
+from .options import (
+    AddLabelsOption,
+    LabelOption,
+    LoaderOption,
+    SourceArgument,
+    split_labels,
+)
 from .registry import recipe
 
 
@@ -23,12 +30,16 @@ def with_fields(examples: Iterable[dict[str, Any]], **fields: Any) -> Iterator[d
         yield set_hashes(task)
 
 
-def open_source(dataset: str, source: str, loader: str | None, meta: dict[str, Any]) -> str:
-    """Store SOURCE if it is a file (errors surface before the UI starts); create DATASET."""
+def open_source(dataset: str, source: str, loader: str | None,
+                labels: list[str] | None = None, add_labels: bool = False) -> str:
+    """Store SOURCE if it is a file (errors surface before the UI starts) and check DATASET's
+    name and label set. The dataset itself is made by the session's first answer, so a
+    session that never gets that far leaves nothing behind."""
+    check_name(dataset, "dataset")
     with open_store() as store:
-        name = ensure_source(store, source, loader)
-        store.ensure_dataset(dataset, meta)
-    return name
+        if labels:
+            store.check_label_set(dataset, labels, add_labels=add_labels)
+        return ensure_source(store, source, loader)
 
 
 @recipe("textcat.manual")
@@ -40,12 +51,12 @@ def textcat_manual(
         bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
     ] = False,
     loader: LoaderOption = None,
+    add_labels: AddLabelsOption = False,
 ) -> dict[str, Any]:
     """Label texts by hand, in source order, without a model (resumes where you stopped)."""
     labels = split_labels(label)
     view = "binary" if len(labels) == 1 else "choice"
-    name = open_source(dataset, source, loader,
-                       {"recipe": "textcat.manual", "labels": labels, "view": view})
+    name = open_source(dataset, source, loader, labels, add_labels)
     if view == "binary":
         stream = with_fields(stored_examples(name), label=labels[0])
     else:
@@ -78,7 +89,7 @@ def mark(
     """Show tasks as they are (text, label, meta) and record accept / reject / ignore."""
     if view not in ("text", "binary"):
         raise AltoolError(f"--view must be text or binary, got {view!r}")
-    name = open_source(dataset, source, loader, {"recipe": "mark", "view": view})
+    name = open_source(dataset, source, loader)
     fields = {"label": set_label} if set_label else {}
     return {
         "dataset": dataset,

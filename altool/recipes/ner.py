@@ -10,11 +10,17 @@ import typer
 
 from ..io.spans import blank_nlp
 from ..models.patterns import read_patterns
-from ..paths import model_state_path
 from ..store.context import db_path
 from .manual import open_source
 from .ner_manual import DatasetArgument, EntityLabelOption, entity_labels
-from .options import BatchSizeOption, ExcludeOption, LoaderOption, SourceArgument, split_names
+from .options import (
+    AddLabelsOption,
+    BatchSizeOption,
+    ExcludeOption,
+    LoaderOption,
+    SourceArgument,
+    split_names,
+)
 from .registry import recipe
 
 
@@ -33,6 +39,7 @@ def ner_teach(
     exclude: ExcludeOption = "",
     loader: LoaderOption = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    add_labels: AddLabelsOption = False,
 ) -> dict[str, Any]:
     """Accept or reject entities suggested by a spaCy NER model that learns as you answer."""
     from ..loop.config import TeachConfig
@@ -46,10 +53,10 @@ def ner_teach(
     config = TeachConfig(
         db_path=db_path(), dataset=dataset, source=source, labels=tuple(labels), view="ner",
         task="ner", model="spacy-ner", multilabel=True, batch_size=batch_size,
-        exclude=tuple(split_names(exclude)), seed=seed, model_path=model_state_path(dataset),
+        exclude=tuple(split_names(exclude)), seed=seed, save_model=True,
         lang=lang, patterns=patterns,
     )
-    name = open_source(dataset, source, loader, {"recipe": "ner.teach", "labels": labels})
+    name = open_source(dataset, source, loader, labels, add_labels)
     config = replace(config, source=name)
     queue = TaskQueue()
     worker = WorkerProcess(config, queue)

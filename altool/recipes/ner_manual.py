@@ -19,7 +19,7 @@ from ..io.spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_toke
 from ..models.patterns import PatternMatcher, non_overlapping
 from ..store.ingest import stored_examples
 from .manual import open_source
-from .options import LoaderOption, SourceArgument, split_labels
+from .options import AddLabelsOption, LoaderOption, SourceArgument, split_labels
 from .registry import recipe
 
 if TYPE_CHECKING:
@@ -131,12 +131,13 @@ def ner_manual(
     lang: Annotated[str, typer.Option(help="Language of the spaCy tokenizer "
                                       "(spacy.blank).")] = "en",
     loader: LoaderOption = None,
+    add_labels: AddLabelsOption = False,
 ) -> dict[str, Any]:
     """Mark entity spans by hand, token by token (--patterns pre-highlights matches)."""
     labels = entity_labels(label)
     nlp = blank_nlp(lang)
     matcher = PatternMatcher.from_file(nlp, patterns) if patterns else None
-    name = open_source(dataset, source, loader, {"recipe": "ner.manual", "labels": labels})
+    name = open_source(dataset, source, loader, labels, add_labels)
     stream = manual_tasks(stored_examples(name), nlp, labels, matcher)
     return _components(dataset, stream, labels, f"ner.manual · {dataset} · {name}")
 
@@ -151,11 +152,11 @@ def ner_correct(
                           "one (nlp.to_disk) with an ner component; never downloaded.")
     ],
     loader: LoaderOption = None,
+    add_labels: AddLabelsOption = False,
 ) -> dict[str, Any]:
     """Correct a spaCy pipeline's entity predictions by hand (same keys as ner.manual)."""
     labels = entity_labels(label)
     nlp = load_pipeline(model)
-    name = open_source(dataset, source, loader, {"recipe": "ner.correct", "labels": labels,
-                                                 "model": model})
+    name = open_source(dataset, source, loader, labels, add_labels)
     stream = predicted_tasks(stored_examples(name), nlp, labels)
     return _components(dataset, stream, labels, f"ner.correct · {dataset} · {name}")

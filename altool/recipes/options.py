@@ -31,6 +31,11 @@ BatchSizeOption = Annotated[
 ExcludeOption = Annotated[
     str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
 ]
+AddLabelsOption = Annotated[
+    bool, typer.Option("--add-labels", help="Let --label add labels the dataset has never had "
+                       "(without it, a label the dataset doesn't know is refused: a typo would "
+                       "start a new class).")
+]
 StrategyOption = Annotated[
     str, typer.Option(help=f"Query strategy: {', '.join(strategy_names())} (default: "
                       f"{DEFAULT_STRATEGY}; see README, Which strategy?).")

@@ -17,10 +17,10 @@ from rich.pager import Pager
 from rich.text import Text
 
 from ..errors import AltoolError
+from ..safe import printable, safe
 from ..store import ANSWERS
 from ..store.context import open_store
 from ..ui.render import highlighted_text, labels_text
-from ..ui.safe import printable, safe
 from .registry import recipe
 
 
@@ -68,7 +68,7 @@ def print_dataset(
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
     paged = sys.stdout.isatty()
     console = Console(highlight=False, soft_wrap=not paged)  # piped: one line per line
-    with open_store() as store:
+    with open_store(create=False) as store:
         store.require_dataset(dataset)
         examples = islice(store.iter_answers(dataset, answer), limit)
         first = next(examples, None)

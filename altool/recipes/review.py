@@ -8,9 +8,10 @@ import typer
 from rich.console import Console
 
 from ..errors import AltoolError
+from ..safe import safe
+from ..store import check_name
 from ..store.context import open_store
 from ..store.review import find_conflicts
-from ..ui.safe import safe
 from .registry import recipe
 
 
@@ -29,10 +30,10 @@ def review(
     if dataset in datasets:
         raise AltoolError(f"store the resolved answers in a new dataset, not in {dataset!r} "
                           "which is being reviewed")
-    with open_store() as store:
+    with open_store(create=False) as store:
         tasks = find_conflicts(store, datasets)
         resolved = store.input_hashes([dataset])
-        store.ensure_dataset(dataset, {"recipe": "review", "from": datasets})
+    check_name(dataset, "dataset")
     todo = sum(task["_input_hash"] not in resolved for task in tasks)
     Console(stderr=True, highlight=False).print(
         f"{len(tasks):,} conflicting inputs in {safe(', '.join(datasets))}; {todo:,} to resolve"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import AltoolError
 from ..loop.session import Session
 from ..store.context import open_store
 from .components import check_components
@@ -18,10 +19,14 @@ class Summary:
     session_id: str
 
 
-def session_from_components(components: dict[str, Any], store) -> Session:
-    """Build a :class:`Session` from what a recipe returned (validating it first)."""
+def session_from_components(components: dict[str, Any], store, recipe: str | None = None
+                            ) -> Session:
+    """Build a :class:`Session` from what a recipe returned (validating it first). A new
+    dataset is created by its first answer, with its labels, view and recipe as its meta."""
     check_components(components)
     config = components.get("config") or {}
+    meta = {"recipe": recipe, "labels": config.get("labels"), "view": components["view"],
+            "multilabel": bool(config.get("multilabel"))}
     return Session(
         store,
         components["dataset"],
@@ -37,17 +42,19 @@ def session_from_components(components: dict[str, Any], store) -> Session:
         progress=components.get("progress"),
         before_db=components.get("before_db"),
         exclude_by=config.get("exclude_by", "task"),
+        dataset_meta={k: v for k, v in meta.items() if v is not None},
     )
 
 
-def run_components(components: dict[str, Any]) -> Summary:
-    """Open the terminal UI on a recipe's components; always runs ``on_exit``."""
+def run_components(components: dict[str, Any], recipe: str | None = None) -> Summary:
+    """Open the terminal UI on a recipe's components; always runs ``on_exit``. If the dataset
+    was dropped while the session ran, says so (after ``on_exit``) with an error."""
     from ..ui.screens import app_for
 
     store = open_store()
     session = None
     try:
-        session = session_from_components(components, store)
+        session = session_from_components(components, store, recipe)
         title = (components.get("config") or {}).get("title") or f"altool · {session.dataset}"
         app_for(session, title).run()
     finally:
@@ -57,4 +64,9 @@ def run_components(components: dict[str, Any]) -> Summary:
         if on_exit is not None:
             on_exit(session)
         store.close()
+    if session.gone:
+        raise AltoolError(
+            f"dataset {session.dataset!r} was dropped (by another command) while this session "
+            f"was running: the {session.count:,} answers stored before that went with it, the "
+            "last answer was not stored, and nothing was stored anywhere else")
     return Summary(session.dataset, session.count, session.dataset_total, session.session_id)

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import AltoolError
-from ..paths import model_state_path
-from ..store.context import db_path, open_store
-from ..store.ingest import ensure_source
+from ..store.context import db_path
+from .manual import open_source
 from .options import (
+    AddLabelsOption,
     BatchSizeOption,
     CommitteeSizeOption,
     ExcludeOption,
@@ -86,6 +86,7 @@ def textcat_teach(
         int, typer.Option("--pool-size", min=100, help="Examples scored per queue refresh.")
     ] = 20_000,
     seed: Annotated[int | None, typer.Option(help="Random seed (cold start, ties).")] = None,
+    add_labels: AddLabelsOption = False,
 ) -> dict[str, Any]:
     """Label texts with a model in the loop that asks about what it is least sure of."""
     # here, not at the top: they load numpy, which every other command would pay for
@@ -106,12 +107,9 @@ def textcat_teach(
         model=model, strategy=strategy,
         settings=strategy_settings(committee_size, qbc_measure, like, mix),
         batch_size=batch_size, exclude=tuple(split_names(exclude)), pool_size=pool_size,
-        seed=seed, model_path=model_state_path(dataset),
+        seed=seed, save_model=True,
     )
-    with open_store() as store:
-        source_name = ensure_source(store, source, loader)
-        store.ensure_dataset(dataset, {"recipe": "textcat.teach", "labels": labels,
-                                       "view": config.view, "multilabel": multilabel})
+    source_name = open_source(dataset, source, loader, labels, add_labels)
     config = replace(config, source=source_name)
 
     queue = TaskQueue()

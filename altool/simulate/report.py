@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AltoolError
-from ..ui.safe import safe_text
+from ..safe import safe_text
 from .curves import TABLE_CHECKPOINTS, THRESHOLDS
 from .textcat import BASELINE, SimulationResult, StopResult
 

@@ -14,13 +14,15 @@ from .database import (
     ANSWERS,
     BUSY_TIMEOUT_S,
     CLAIM_TTL_S,
+    DatasetGone,
     ImportResult,
     SourceRow,
     Store,
     check_name,
+    dumps,
     explain_db_error,
 )
 from .schema import SCHEMA_VERSION
 
-__all__ = ["ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "ImportResult", "SCHEMA_VERSION",
-           "SourceRow", "Store", "check_name", "explain_db_error"]
+__all__ = ["ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "DatasetGone", "ImportResult",
+           "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "dumps", "explain_db_error"]

@@ -20,5 +20,7 @@ def db_path() -> Path:
     return _db_path or default_db_path()
 
 
-def open_store() -> Store:
-    return Store(db_path())
+def open_store(*, create: bool = True) -> Store:
+    """The database in use. A command that only reads passes ``create=False``: a mistyped
+    ``--db`` is then an error, not a new empty database (and its -wal/-shm files)."""
+    return Store(db_path(), create=create)

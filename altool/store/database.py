@@ -8,6 +8,7 @@ returns. No SQL is built from user input: names are always bound parameters.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -49,6 +50,38 @@ _ACCEPTED_LABELS = (
 )
 
 
+class DatasetGone(AltoolError):
+    """The dataset a session was storing answers in was dropped (by another command) while the
+    session ran: the answer was not stored, and no later answer will be."""
+
+    def __init__(self, dataset: str) -> None:
+        self.dataset = dataset
+        super().__init__(f"dataset {dataset!r} was dropped while this session was running; "
+                         "this answer was not stored, and the session stops")
+
+
+def dumps(data: Any) -> str:
+    """JSON for the database: never NaN or Infinity (not JSON; SQLite's JSON functions reject
+    them, and every command reading the row would fail)."""
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise AltoolError("a value is NaN or infinite, which JSON can't hold; replace it with "
+                          "null or a number") from None
+
+
+# Every label a dataset's answers carry (accepted or not): a task's label, its options, spans
+_ANSWER_LABELS = (
+    "SELECT DISTINCT json_extract(content, '$.label') FROM answers WHERE dataset_id = ?",
+    "SELECT DISTINCT json_extract(j.value, '$.id') FROM answers, "
+    "json_each(answers.content, '$.options') j WHERE dataset_id = ? "
+    "AND json_type(answers.content, '$.options') = 'array'",
+    "SELECT DISTINCT json_extract(j.value, '$.label') FROM answers, "
+    "json_each(answers.content, '$.spans') j WHERE dataset_id = ? "
+    "AND json_type(answers.content, '$.spans') = 'array'",
+)
+
+
 @dataclass
 class ImportResult:
     """What an import did: rows added, duplicates skipped, invalid lines skipped."""
@@ -73,7 +106,9 @@ class Store:
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise AltoolError(f"{self.path}: no such database")
+            raise AltoolError(f"{self.path}: no such database (a command that only reads "
+                              "creates none); check --db, or load examples first with "
+                              "altool load")
         if self.path.is_dir():
             raise AltoolError(f"{self.path}: is a folder, not a database file")
         self.conn: sqlite3.Connection | None = None
@@ -219,9 +254,7 @@ class Store:
                     h = hash_text(text)  # the common case, without building a dict to hash
                 else:
                     h = set_hashes(eg)["_input_hash"]
-                content = record.raw if record.raw is not None else json.dumps(
-                    eg, ensure_ascii=False
-                )
+                content = record.raw if record.raw is not None else dumps(eg)
                 batch.append((source_id, h, text, content))
                 seen += 1
                 if len(batch) >= batch_size:
@@ -331,14 +364,21 @@ class Store:
     def has_dataset(self, name: str) -> bool:
         return self._dataset_id(name) is not None
 
-    def _dataset_id(self, name: str) -> int | None:
-        if name in self._dataset_ids:
+    def _dataset_id(self, name: str, fresh: bool = False) -> int | None:
+        """The dataset's id (cached per name; ``fresh`` reads it again: another process may
+        have dropped or created it)."""
+        if name in self._dataset_ids and not fresh:
             return self._dataset_ids[name]
         row = self.conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()
         if row:
             self._dataset_ids[name] = row[0]
             return row[0]
+        self._dataset_ids.pop(name, None)
         return None
+
+    def dataset_id(self, name: str) -> int | None:
+        """The id of the dataset named ``name`` now, or None (read from the database)."""
+        return self._dataset_id(name, fresh=True)
 
     def require_dataset(self, name: str) -> int:
         dataset_id = self._dataset_id(name)
@@ -348,33 +388,99 @@ class Store:
         return dataset_id
 
     def ensure_dataset(self, name: str, meta: dict[str, Any] | None = None) -> int:
+        """The dataset's id, creating it (with ``meta``) if it does not exist."""
         check_name(name, "dataset")
-        existing = self._dataset_id(name)
+        existing = self._dataset_id(name, fresh=True)
         if existing is not None:
             return existing
-        self.conn.execute(
-            "INSERT OR IGNORE INTO datasets (name, created, meta) VALUES (?, ?, ?)",
-            (name, time.time(), json.dumps(meta or {})),
-        )
-        return self.require_dataset(name)
+        return self._write(lambda: self._dataset_id(name, fresh=True)
+                           or self._create_dataset(name, meta))
+
+    def _create_dataset(self, name: str, meta: dict[str, Any] | None) -> int:
+        """Insert the dataset (inside the caller's transaction); return its new id."""
+        cur = self.conn.execute("INSERT INTO datasets (name, created, meta) VALUES (?, ?, ?)",
+                                (name, time.time(), dumps(meta or {})))
+        self._dataset_ids[name] = int(cur.lastrowid)
+        return int(cur.lastrowid)
 
     def dataset_meta(self, name: str) -> dict[str, Any]:
         row = self.conn.execute("SELECT meta FROM datasets WHERE name = ?", (name,)).fetchone()
         return json.loads(row[0]) if row else {}
 
-    def drop_dataset(self, name: str) -> int:
-        """Delete a dataset and its answers; return how many answers went."""
+    def set_dataset_meta(self, name: str, meta: dict[str, Any]) -> None:
+        """Replace the dataset's meta (its label set, view, recipe)."""
         dataset_id = self.require_dataset(name)
+        self._write(lambda: self.conn.execute("UPDATE datasets SET meta = ? WHERE id = ?",
+                                              (dumps(meta), dataset_id)))
+
+    def dataset_labels(self, name: str) -> list[str]:
+        """The dataset's label set: the labels its sessions were started with (``meta``),
+        else every label its answers carry (a binary label, choice options, span labels)."""
+        labels = self.dataset_meta(name).get("labels")
+        if isinstance(labels, list) and labels:
+            return [str(x) for x in labels]
+        dataset_id = self._dataset_id(name, fresh=True)
+        if dataset_id is None:
+            return []
+        found: dict[str, None] = {}
+        for query in _ANSWER_LABELS:
+            for (label,) in self.conn.execute(query, (dataset_id,)):
+                if label is not None:
+                    found[str(label)] = None
+        return list(found)
+
+    def check_label_set(self, dataset: str, labels: Sequence[str], *,
+                        add_labels: bool = False) -> list[str]:
+        """Refuse a session whose ``labels`` bring labels the dataset has never had (a typo
+        such as ``spma`` would otherwise start a new class silently), unless ``add_labels``:
+        then they are added to the dataset's label set. A subset is fine (a session may ask
+        about some labels only). Returns the dataset's labels after the check."""
+        existing = self.dataset_labels(dataset) if self.has_dataset(dataset) else []
+        new = [label for label in labels if label not in existing]
+        if not existing or not new:
+            return existing or list(labels)
+        if not add_labels:
+            raise AltoolError(
+                f"dataset {dataset!r} has the labels {', '.join(existing)}; --label adds "
+                f"{', '.join(new)}. Check the spelling, or pass --add-labels to add "
+                f"{'it' if len(new) == 1 else 'them'} to the dataset")
+        merged = [*existing, *new]
+        self.set_dataset_meta(dataset, {**self.dataset_meta(dataset), "labels": merged})
+        return merged
+
+    @property
+    def db_id(self) -> str:
+        """This database's own id (made when it was created; kept by a move or a copy)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'db_id'").fetchone()
+        return row[0]
+
+    def model_state_path(self, dataset: str) -> Path:
+        """Where the in-the-loop model of ``dataset`` in this database is saved between
+        sessions: under this database's id and path, and the dataset's id (never reused), so a
+        model belongs to one dataset of one database, and dropping the dataset drops it."""
+        from ..paths import model_dir, safe_filename
+
+        dataset_id = self.dataset_id(dataset)
+        key = hashlib.blake2b(f"{self.db_id}|{self.path.resolve()}".encode(),
+                              digest_size=6).hexdigest()
+        name = f"{safe_filename(dataset)}-{dataset_id if dataset_id is not None else 'new'}"
+        return model_dir() / key / f"{name}.joblib"
+
+    def drop_dataset(self, name: str) -> int:
+        """Delete a dataset, its answers and its saved model; return how many answers went."""
+        dataset_id = self.require_dataset(name)
+        model = self.model_state_path(name)
 
         def run() -> int:
             sql = "DELETE FROM answers WHERE dataset_id = ?"
             n = self.conn.execute(sql, (dataset_id,)).rowcount
-            self.conn.execute("DELETE FROM claims WHERE dataset_id = ?", (dataset_id,))
+            self.conn.execute("DELETE FROM claims WHERE dataset = ?", (name,))
             self.conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
             return n
 
         n = self._write(run)
         self._dataset_ids.pop(name, None)
+        model.unlink(missing_ok=True)
         return n
 
     # -- answers -----------------------------------------------------------------------------
@@ -389,22 +495,43 @@ class Store:
             eg.setdefault("_session_id", session_id)
         return (
             dataset_id, eg["_input_hash"], eg["_task_hash"], answer, eg.get("_session_id"),
-            time.time(), json.dumps(eg, ensure_ascii=False),
+            time.time(), dumps(eg),
         )
 
     def add_answer(self, dataset: str, eg: dict[str, Any], session_id: str | None = None) -> int:
-        """Store one answered task and commit before returning; return its answer id."""
-        dataset_id = self.ensure_dataset(dataset)
-        row = self._answer_row(dataset_id, eg, session_id)
-        try:
+        """Store one answered task and commit before returning; return its answer id (the
+        dataset is created if it is new)."""
+        return self.answer_into(dataset, eg, session_id)[0]
+
+    def answer_into(self, dataset: str, eg: dict[str, Any], session_id: str | None = None, *,
+                    dataset_id: int | None = None, meta: dict[str, Any] | None = None
+                    ) -> tuple[int, int]:
+        """Store one answered task and commit before returning; return ``(answer id, dataset
+        id)``. With ``dataset_id`` (the id a session holds on to) the answer goes to that very
+        dataset or nowhere: if it was dropped meanwhile, :class:`DatasetGone` is raised and
+        nothing is written (a dataset made later under the same name has another id). Without
+        it, the dataset named is used, created with ``meta`` in the same transaction if new."""
+        check_name(dataset, "dataset")
+
+        def run() -> tuple[int, int]:
+            if dataset_id is None:
+                target = self._dataset_id(dataset, fresh=True)
+                if target is None:
+                    target = self._create_dataset(dataset, meta)
+            else:
+                row = self.conn.execute("SELECT name FROM datasets WHERE id = ?",
+                                        (dataset_id,)).fetchone()
+                if row is None or row[0] != dataset:
+                    raise DatasetGone(dataset)
+                target = dataset_id
+            row = self._answer_row(target, eg, session_id)
             cur = self.conn.execute(
                 "INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
-                "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                row,
+                "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)", row,
             )
-        except sqlite3.DatabaseError as err:
-            raise AltoolError(explain_db_error(self.path, err)) from None
-        return int(cur.lastrowid)
+            return int(cur.lastrowid), target
+
+        return self._write(run)
 
     def add_answers(
         self, dataset: str, examples: Iterable[dict[str, Any]], session_id: str | None = None
@@ -413,7 +540,8 @@ class Store:
         check_name(dataset, "dataset")
 
         def run() -> int:
-            dataset_id = self.ensure_dataset(dataset)
+            dataset_id = self._dataset_id(dataset, fresh=True) or \
+                self._create_dataset(dataset, None)
             n = 0
             sql = (
                 "INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
@@ -443,31 +571,31 @@ class Store:
         """Reserve a question of ``dataset`` for ``session_id`` (dropping the session's other
         claims): False if it is answered already or shown by another live session.
         ``question_hash`` is the task hash, or with ``by_input`` the input hash (then any
-        answer to the same input counts as answered)."""
-        dataset_id = self.require_dataset(dataset)
+        answer to the same input counts as answered). Claims are keyed by the dataset's name:
+        a new dataset is created by its first answer, after the first claim."""
         column = "input_hash" if by_input else "task_hash"
 
         def run() -> bool:
             self.conn.execute(
-                "DELETE FROM claims WHERE dataset_id = ? AND session_id = ? "
-                "AND question_hash != ?", (dataset_id, session_id, question_hash),
+                "DELETE FROM claims WHERE dataset = ? AND session_id = ? "
+                "AND question_hash != ?", (dataset, session_id, question_hash),
             )
             if self.conn.execute(
-                f"SELECT 1 FROM answers WHERE dataset_id = ? AND {column} = ? LIMIT 1",
-                (dataset_id, question_hash),
+                f"SELECT 1 FROM answers a JOIN datasets d ON d.id = a.dataset_id "
+                f"WHERE d.name = ? AND a.{column} = ? LIMIT 1", (dataset, question_hash),
             ).fetchone():
                 return False
             now = time.time()
             held = self.conn.execute(
                 "SELECT session_id, host, pid, claimed_at FROM claims "
-                "WHERE dataset_id = ? AND question_hash = ?", (dataset_id, question_hash),
+                "WHERE dataset = ? AND question_hash = ?", (dataset, question_hash),
             ).fetchone()
             if held and held[0] != session_id and claim_is_live(*held[1:], now):
                 return False
             self.conn.execute(
-                "INSERT OR REPLACE INTO claims (dataset_id, question_hash, session_id, host, "
+                "INSERT OR REPLACE INTO claims (dataset, question_hash, session_id, host, "
                 "pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (dataset_id, question_hash, session_id, socket.gethostname(), os.getpid(), now),
+                (dataset, question_hash, session_id, socket.gethostname(), os.getpid(), now),
             )
             return True
 
@@ -475,12 +603,9 @@ class Store:
 
     def release_claims(self, dataset: str, session_id: str) -> None:
         """Drop every claim of ``session_id`` on ``dataset`` (the session ends)."""
-        dataset_id = self._dataset_id(dataset)
-        if dataset_id is not None:
-            self._write(lambda: self.conn.execute(
-                "DELETE FROM claims WHERE dataset_id = ? AND session_id = ?",
-                (dataset_id, session_id),
-            ))
+        self._write(lambda: self.conn.execute(
+            "DELETE FROM claims WHERE dataset = ? AND session_id = ?", (dataset, session_id),
+        ))
 
     def remove_answer(self, answer_id: int) -> None:
         try:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import AltoolError
@@ -51,6 +55,26 @@ def csv_row(eg: dict[str, Any]) -> list[str]:
     return cells
 
 
+def json_line(eg: dict[str, Any]) -> str:
+    """One row as JSON. NaN and infinities (stored by an older altool) are written as null:
+    JSON has no such values, and a reader would reject the line."""
+    try:
+        return json.dumps(eg, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(finite(eg), ensure_ascii=False, allow_nan=False)
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
 def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -> int:
     """Write ``rows`` as JSONL (``jsonl``, ``merged``) or CSV; return how many were written.
 
@@ -65,7 +89,7 @@ def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -
                 n += 1
         else:
             for eg in rows:
-                fh.write(json.dumps(eg, ensure_ascii=False) + "\n")
+                fh.write(json_line(eg) + "\n")
                 n += 1
         fh.flush()
     except BrokenPipeError:
@@ -76,19 +100,42 @@ def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -
 def export(store: Store, dataset: str, path: str, fmt: str = "jsonl",
            answer: str | None = None) -> int:
     """Write the dataset to ``path`` (``-``: stdout) as ``fmt``; return the rows written. A
-    file is written beside the target and renamed into place only when complete, so a
-    failure never leaves half a file under its name."""
-    import sys
-    from pathlib import Path
-
+    file is written to a temporary file beside the target and renamed into place only when
+    complete: a failure (a folder, a missing folder, a full disk, Ctrl-C) leaves nothing
+    behind, and says what went wrong."""
     rows = export_rows(store, dataset, fmt, answer)
     if path == "-":
         n = write_rows(rows, sys.stdout, fmt)
         sys.stdout.flush()
         return n
     out = Path(path)
-    tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        n = write_rows(rows, fh, fmt)
-    tmp.replace(out)
+    if out.is_dir():
+        raise AltoolError(f"{path}: is a folder; give a file name, e.g. "
+                          f"{out / 'answers.jsonl'}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise AltoolError(f"{path}: the folder {folder} does not exist; create it first "
+                          f"(mkdir -p {folder})")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+    except OSError as err:
+        raise AltoolError(f"{path}: can't write in {folder} ({err.strerror or err})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            n = write_rows(rows, fh, fmt)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private; a file as open() would
+        os.replace(tmp, out)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise AltoolError(f"{path}: writing failed ({err.strerror or err}); nothing was "
+                          "written") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return n
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from ..ui.safe import safe_text
+from ..safe import safe_text
 
 NUMBER_COLUMNS = ("total", "accept", "reject", "ignore", "sessions")
 

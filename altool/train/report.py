@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from ..ui.safe import safe_text
+from ..safe import safe_text
 from .textcat import score_cells
 
 if TYPE_CHECKING:

@@ -24,9 +24,9 @@ from rich.text import Text
 
 from ..errors import AltoolError
 from ..loop.session import Session
+from ..safe import printable
 from ..store.review import resolution
 from .render import review_prompt
-from .safe import printable
 from .textview import WrappedText, position, text_box
 
 KEYS_LINE = "a accept · x reject · space ignore · u undo · q quit · ? help"
@@ -321,7 +321,7 @@ class TeachApp:
             self._accept()
         elif key.isdigit() and key != "0" and session.view == "choice":
             self._digit(int(key))
-        return True
+        return not session.gone  # the dataset was dropped meanwhile: nothing more is stored
 
     def _labels(self) -> list[str]:
         q = self.session.current

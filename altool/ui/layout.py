@@ -18,7 +18,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.color import ColorSystem, ColorType
 from rich.style import Style
 
-from .safe import printable
+from ..safe import printable
 
 Segment = tuple[str, str]  # (text, Rich style string)
 Line = list[Segment]

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..io.spans import SpanError
 from ..loop.session import Session
+from ..safe import printable
 from .app import TeachApp, ViewState, status_line, warning_text
 from .layout import (
     CURSOR_STYLE,
@@ -28,7 +29,6 @@ from .layout import (
     to_ansi,
     to_fragments,
 )
-from .safe import printable
 from .span_editor import Editor
 
 NER_VIEWS = ("ner", "ner_manual")

@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .safe import safe
+from ..safe import safe
 
 
 class _Batched:

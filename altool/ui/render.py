@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..io.hashing import hash_text
-from .safe import printable
+from ..safe import printable
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan",
            "bright_magenta", "bright_green", "bright_yellow", "bright_blue", "bright_red")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
-from .safe import printable
+from ..safe import printable
 
 TAB = "    "
 WRAP_AT_ONCE = 200_000  # characters: a shorter text is wrapped whole at once (a few ms)

@@ -254,6 +254,7 @@ def test_db_out_answer_filter_and_file(cli, tmp_path):
 
 
 def test_db_out_unknown_dataset(cli, tmp_path):
+    seed(datasets={"ds": PRODIGY[:1]})  # a database, without the dataset asked for
     out_file = tmp_path / "x.jsonl"
     res = cli("db-out", "missing", out_file)
     fails(res)
@@ -303,10 +304,9 @@ def test_drop_needs_yes_when_not_a_terminal(cli):
 
 
 def test_drop_removes_saved_model_state(cli, home):
-    from altool.paths import model_state_path
-
     seed(datasets={"ds": PRODIGY[:1], "other": PRODIGY[:1]})
-    state, other = model_state_path("ds"), model_state_path("other")
+    with Store(home / "altool.db") as store:
+        state, other = store.model_state_path("ds"), store.model_state_path("other")
     assert str(state).startswith(str(home))
     state.parent.mkdir(parents=True)
     state.write_bytes(b"model")
@@ -317,6 +317,7 @@ def test_drop_removes_saved_model_state(cli, home):
 
 
 def test_drop_unknown_dataset(cli):
+    seed(datasets={"ds": PRODIGY[:1]})
     res = cli("drop", "missing", "--yes")
     fails(res)
     assert "no dataset named 'missing'" in res.stderr

@@ -87,8 +87,9 @@ def test_cli_precedence_for_db(cli, home, tmp_path):
     assert (work / "work.db").exists()
     flagged = cli("load", "src", SMS, "--db", tmp_path / "flag.db", cwd=work)
     assert flagged.returncode == 0 and (tmp_path / "flag.db").exists()
-    assert cli("--db", tmp_path / "flag2.db", "stats", cwd=work).returncode == 0
+    assert cli("--db", tmp_path / "flag2.db", "load", "src", SMS, cwd=work).returncode == 0
     assert (tmp_path / "flag2.db").exists()
+    assert cli("--db", tmp_path / "flag2.db", "stats", cwd=work).returncode == 0
 
 
 def test_cli_uses_config_defaults_in_recipes(cli, home):

@@ -69,7 +69,7 @@ def test_print_dataset_pipes_plain_text(work, cli):
 
 
 @pytest.mark.parametrize("args, stdin, code, message", [
-    (["db-out", "nope"], "", 1, "no dataset"),
+    (["db-out", "nope"], "", 1, "no such database"),  # a read creates no database
     (["load", "s", "-"], '{"text": "ok"}\n{"text": \n', 1, "<stdin>:2:"),
     (["load", "s", "-"], "", 1, "no examples found"),
     (["db-in", "ds", "missing.jsonl"], "", 1, "missing.jsonl"),

@@ -193,7 +193,7 @@ def quit_trials(workdir: Path, how: str, trials: int) -> FaultReport:
             shown += [wait_question(tm, 5)]
             tm.keys("x", delay=0)
             wait_question(tm, 6)
-            saved_before = {p: p.stat().st_mtime_ns for p in model_dir.glob("*.joblib")}
+            saved_before = {p: p.stat().st_mtime_ns for p in model_dir.rglob("*.joblib")}
             pid = tm.pid()
             _quit(tm, how)
             _wait_gone(pid)
@@ -202,7 +202,7 @@ def quit_trials(workdir: Path, how: str, trials: int) -> FaultReport:
                 output = tm.screen(history=True)
                 if status != 0 or "Traceback" in output:
                     report.failures.append(f"trial {n}: exit status {status}:\n{output}")
-            models = {p: p.stat().st_mtime_ns for p in model_dir.glob("*.joblib")}
+            models = {p: p.stat().st_mtime_ns for p in model_dir.rglob("*.joblib")}
             if len(models) != 1 or models == saved_before:
                 report.failures.append(f"trial {n}: model state not saved at exit ({models})")
             if (home / "logs" / "crash.log").exists():

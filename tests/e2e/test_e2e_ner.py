@@ -271,8 +271,8 @@ def test_ner_manual_resumes_after_the_texts_already_answered(home: Path, tmp_pat
         session.answer("accept", fields={"spans": []})  # the pattern match removed by hand
         session.close()
         # patterns changed: the task hash of t1 changes, but its text is answered already
-        again = session_from_components(ner_manual("ds", texts, "ORG,LOC", patterns=patterns),
-                                        store)
+        again = session_from_components(ner_manual("ds", texts, "ORG,LOC", patterns=patterns,
+                                                   add_labels=True), store)
         again.advance()
         assert again.current.task["meta"]["id"] == "t2"
         again.close()

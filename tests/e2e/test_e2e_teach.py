@@ -298,7 +298,7 @@ def test_quit_saves_answers_and_model(tm: Tmux, home: Path, quit_key: str) -> No
 
     rows = stored(home)
     check_matches(rows, shown, keys)
-    models = list((home / "models").glob("*.joblib"))
+    models = list((home / "models").rglob("*.joblib"))  # models/DATABASE/DATASET.joblib
     assert len(models) == 1 and models[0].stat().st_size > 0, models
 
 

@@ -10,7 +10,6 @@ from altool.io.loaders import Record
 from altool.loop.process import WorkerProcess
 from altool.loop.queue import WAIT, TaskQueue
 from altool.models import load_model, resume_model
-from altool.paths import model_state_path
 from altool.store import Store
 from tests.helpers import teach_config
 from tests.loop.test_worker import HAM, SPAM, TEXTS, wait_for
@@ -18,8 +17,7 @@ from tests.loop.test_worker import HAM, SPAM, TEXTS, wait_for
 
 def make_worker(store: Store, **kwargs) -> tuple[WorkerProcess, TaskQueue]:
     store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(TEXTS)])
-    config = teach_config(store.path, batch_size=4, model_path=model_state_path("ds"), seed=0,
-                          **kwargs)
+    config = teach_config(store.path, batch_size=4, save_model=True, seed=0, **kwargs)
     queue = TaskQueue()
     return WorkerProcess(config, queue), queue
 
@@ -45,12 +43,12 @@ def test_first_questions_at_once_then_the_child_learns_saves_and_resumes(store, 
         assert worker.status.trained_on == 8
     finally:
         worker.stop()
-    saved = load_model(model_state_path("ds"))
+    saved = load_model(store.model_state_path("ds"))
     assert saved.ready and saved.labels == ["spam"]
     texts_asked = [eg["text"] for eg in store.iter_answers("ds")]
     assert len(set(texts_asked)) == 8  # nothing asked twice
     # the next session resumes the saved state only if it fits the labels
-    path = model_state_path("ds")
+    path = store.model_state_path("ds")
     resumed = resume_model(path, "sklearn", ["spam"], exclusive=True)
     assert resumed.ready and resumed.version >= 1
     assert not resume_model(path, "sklearn", ["ham", "spam"], exclusive=True).ready

@@ -63,8 +63,8 @@ def _make_v1(path) -> None:
     conn.close()
 
 
-def test_current_schema_is_4():
-    assert SCHEMA_VERSION == 4
+def test_current_schema_is_5():
+    assert SCHEMA_VERSION == 5
 
 
 def test_v2_upgrades_to_v3(tmp_path):
@@ -127,7 +127,7 @@ def test_v3_upgrades_to_v4_with_claims(tmp_path):
         assert store.count_answers("ds") == 1
         assert store.claim_task("ds", 42, "session-a")
         assert not store.claim_task("ds", 42, "session-b")  # held by a live session
-    assert _schema_version(path) == 4 and "claims" in _tables(path)
+    assert _schema_version(path) == SCHEMA_VERSION and "claims" in _tables(path)
 
 
 def test_newer_schema_is_refused_and_left_alone(tmp_path):
@@ -141,3 +141,56 @@ def test_newer_schema_is_refused_and_left_alone(tmp_path):
         Store(path)
     assert "upgrade" in str(info.value)
     assert _schema_version(path) == 99
+
+
+V4_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL,
+    n_examples INTEGER NOT NULL DEFAULT 0, min_id INTEGER, max_id INTEGER);
+CREATE TABLE examples (id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL REFERENCES sources(id),
+    input_hash INTEGER NOT NULL, text TEXT NOT NULL, content TEXT NOT NULL,
+    UNIQUE (source_id, input_hash));
+CREATE TABLE datasets (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE answers (id INTEGER PRIMARY KEY, dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    input_hash INTEGER NOT NULL, task_hash INTEGER NOT NULL, answer TEXT NOT NULL,
+    session_id TEXT, timestamp REAL NOT NULL, content TEXT NOT NULL);
+CREATE TABLE embeddings (model TEXT NOT NULL, input_hash INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (model, input_hash)) WITHOUT ROWID;
+CREATE TABLE claims (dataset_id INTEGER NOT NULL, question_hash INTEGER NOT NULL,
+    session_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, claimed_at REAL NOT NULL,
+    PRIMARY KEY (dataset_id, question_hash)) WITHOUT ROWID;
+INSERT INTO meta VALUES ('schema_version', '4');
+INSERT INTO sources VALUES (1, 'src', 0, 1, 1, 1);
+INSERT INTO examples VALUES (1, 1, 11, 'one', '{"text": "one"}');
+INSERT INTO datasets VALUES (1, 'kept', 0, '{"labels": ["A"]}');
+INSERT INTO datasets VALUES (7, 'last', 0, '{}');
+INSERT INTO answers VALUES (1, 7, 11, 22, 'accept', 's', 0,
+    '{"text": "one", "label": "A", "answer": "accept", "_input_hash": 11, "_task_hash": 22}');
+INSERT INTO claims VALUES (7, 22, 's', 'h', 1, 0);
+"""
+
+
+def test_v4_upgrades_to_v5_where_ids_are_never_reused(tmp_path):
+    """Schema 5 rebuilds datasets and sources with AUTOINCREMENT (ids, data and references
+    kept), keys claims by dataset name and gives the database an id of its own."""
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V4_SCHEMA)
+    conn.close()
+    with Store(path) as store:
+        assert store.dataset_id("kept") == 1 and store.dataset_id("last") == 7
+        assert store.dataset_meta("kept") == {"labels": ["A"]}
+        assert [eg["text"] for eg in store.iter_answers("last")] == ["one"]
+        assert [r.text for chunk in store.iter_source("src") for r in chunk] == ["one"]
+        assert len(store.db_id) == 32
+        assert store.claim_task("last", 22, "session-a") is False  # answered already
+        store.drop_dataset("last")
+        assert store.ensure_dataset("new") == 8  # 7 is never handed out again
+    assert _schema_version(path) == 5
+    conn = sqlite3.connect(path)
+    sql = {name: text for name, text in conn.execute("SELECT name, sql FROM sqlite_master")}
+    conn.close()
+    assert "AUTOINCREMENT" in sql["datasets"] and "AUTOINCREMENT" in sql["sources"]
+    assert "REFERENCES sources(id)" in sql["examples"]  # the rebuild kept the references
+    assert "dataset TEXT" in sql["claims"]
