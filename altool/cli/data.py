@@ -57,9 +57,12 @@ def db_in(
     """Import annotated examples into a dataset (hashes computed where missing; all-or-nothing)."""
     use_db(db)
     with open_store() as store:
-        n, report = import_answers(store, dataset, file, answer, skip_invalid=skip_invalid)
-    err_console.print(f"[green]✔[/] imported {n:,} examples into dataset {safe(dataset)}"
-                      + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
+        result, report = import_answers(store, dataset, file, answer,
+                                        skip_invalid=skip_invalid)
+    err_console.print(
+        f"[green]✔[/] imported {result.added:,} examples into dataset {safe(dataset)}"
+        + (f", {result.duplicates:,} already there skipped" if result.duplicates else "")
+        + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
     for line in report.errors:
         err_console.print(f"  [yellow]skipped[/] {safe(line)}")
 

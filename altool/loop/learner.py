@@ -24,6 +24,7 @@ from .audit import RandomAudit
 
 VIEWS = ("binary", "choice")
 COLD_START_PICK = "cold-start"  # meta.pick of the diversity-first cold start's questions
+FILLER_PICK = "filler"  # meta.pick of questions served without a model (start-up, failure)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..models.base import CACHEABLE, capabilities_of, stack_rows
 from ..models.cache import featurizer_for
 from ..store import SourceRow, Store
 from .config import TeachConfig
-from .learner import Learner, Pick, make_task
+from .learner import FILLER_PICK, Learner, Pick, make_task
 from .logs import log_error
 from .queue import Question
 from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
@@ -388,13 +388,15 @@ def random_questions(
     store: Store, source: str, labels: list[str], view: str, skip: set[int], n: int
 ) -> list[Question]:
     """Up to ``n`` unasked questions from a random sample of the source, without a model
-    (used before the worker is up, and when the model has failed)."""
+    (used before the worker is up, and when the model has failed). They are marked
+    ``meta.pick = "filler"``: nobody asked for an audit sample, so they are not one (only
+    ``--mix random=SHARE`` and the ``random`` strategy pick audit questions)."""
     rows = store.sample_source(source, max(4 * n, 50))
     examples = store.get_examples([r.id for r in rows])
     out: list[Question] = []
     for i, row in enumerate(rows):
         label = i % len(labels) if view == "binary" else None
-        task = make_task(examples[row.id], labels, view, Pick(i, label, None, None, "random"))
+        task = make_task(examples[row.id], labels, view, Pick(i, label, None, None, FILLER_PICK))
         if task["_task_hash"] not in skip:
             out.append(Question(task))
         if len(out) >= n:

@@ -194,9 +194,13 @@ class NerModel:
 
 
 def load_ner_model(path: Path) -> NerModel:
-    """A NER model saved by altool. Only load files you trust: joblib runs pickled code."""
+    """A NER model saved by altool. Only load files you trust: joblib runs pickled code (a
+    file others could have written is refused: :func:`~.saving.check_trusted`)."""
     import joblib
 
+    from .saving import check_trusted
+
+    check_trusted(Path(path))
     try:
         model = joblib.load(path)
     except Exception as err:  # joblib/pickle raise many types for a damaged file

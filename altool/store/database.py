@@ -113,7 +113,7 @@ class Store:
             raise AltoolError(f"{self.path}: is a folder, not a database file")
         self.conn: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder: private
             self.conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
                 check_same_thread=False,
@@ -565,6 +565,58 @@ class Store:
             self._dataset_ids.pop(dataset, None)
             raise
 
+    def import_answers(self, dataset: str, examples: Iterable[dict[str, Any]]) -> ImportResult:
+        """Store answers read lazily (``db-in``) in one transaction, all or nothing, skipping
+        each one already in the dataset (or earlier in ``examples``) with the same task hash,
+        answer and content: ``added`` and ``duplicates`` say how many of each. Fields the
+        store adds (``_timestamp`` when the answer had none) don't count as content."""
+        check_name(dataset, "dataset")
+
+        def run() -> ImportResult:
+            existing = self._dataset_id(dataset, fresh=True)
+            dataset_id = existing or self._create_dataset(dataset, None)
+            result = ImportResult()
+            seen: set[int] = set()
+            sql = ("INSERT INTO answers (dataset_id, input_hash, task_hash, answer, session_id, "
+                   "timestamp, content) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            batch: list[tuple] = []
+            for eg in examples:
+                set_hashes(eg)
+                mark = _fingerprint(eg, keep_timestamp="_timestamp" in eg)
+                if mark in seen or (existing is not None and self._has_answer(dataset_id, eg)):
+                    result.duplicates += 1
+                    continue
+                seen.add(mark)
+                batch.append(self._answer_row(dataset_id, eg, None))
+                if len(batch) >= 5000:
+                    self.conn.executemany(sql, batch)
+                    batch.clear()
+                result.added += 1
+            if batch:
+                self.conn.executemany(sql, batch)
+            return result
+
+        try:
+            return self._write(run)
+        except BaseException:
+            self._dataset_ids.pop(dataset, None)
+            raise
+
+    def _has_answer(self, dataset_id: int, eg: dict[str, Any]) -> bool:
+        """Whether the dataset holds this answer already (same task hash, answer, content)."""
+        keep = "_timestamp" in eg
+        mark = _fingerprint(eg, keep)
+        for (content,) in self.conn.execute(
+            "SELECT content FROM answers WHERE dataset_id = ? AND task_hash = ? AND answer = ?",
+            (dataset_id, eg["_task_hash"], eg.get("answer")),
+        ):
+            try:
+                if _fingerprint(json.loads(content), keep) == mark:
+                    return True
+            except ValueError:
+                continue
+        return False
+
     # -- claims: the question each live session is showing ---------------------------------
     def claim_task(self, dataset: str, question_hash: int, session_id: str,
                    by_input: bool = False) -> bool:
@@ -764,6 +816,13 @@ def claim_is_live(host: str, pid: int, claimed_at: float, now: float) -> bool:
     except PermissionError:  # another user's live process
         return True
     return True
+
+
+def _fingerprint(eg: dict[str, Any], keep_timestamp: bool) -> int:
+    """An answer's content as a number: equal for the same content (key order aside)."""
+    content = eg if keep_timestamp else {k: v for k, v in eg.items() if k != "_timestamp"}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def check_name(name: str, kind: str) -> str:

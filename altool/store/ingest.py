@@ -61,15 +61,16 @@ def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
 
 
 def read_annotated(
-    path: str, default_answer: str = "accept", *, skip_invalid: bool = False
-) -> tuple[list[dict[str, Any]], LoadReport]:
-    """An annotated JSONL file (e.g. a Prodigy export) for ``db-in``, every line checked
-    before anything is stored: examples without an ``answer`` get ``default_answer``, spans
-    must lie inside the text and not overlap, missing hashes are computed. A bad line raises
-    :class:`InputError`, or with ``skip_invalid`` is counted in the report and left out."""
+    path: str, default_answer: str = "accept", *, skip_invalid: bool = False,
+    report: LoadReport | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The answers of an annotated JSONL file (e.g. a Prodigy export) for ``db-in``, read
+    lazily and checked line by line: examples without an ``answer`` get ``default_answer``,
+    spans must lie inside the text and not overlap, missing hashes are computed. A bad line
+    raises :class:`InputError` (inside the import's transaction: nothing is stored), or with
+    ``skip_invalid`` is counted in ``report`` and left out."""
     name = "<stdin>" if path == "-" else path
-    report = LoadReport()
-    out = []
+    report = report if report is not None else LoadReport()
     for record in iter_records(path, "jsonl", report=report, skip_invalid=skip_invalid):
         eg, line = record.example, record.line
         try:
@@ -85,20 +86,24 @@ def read_annotated(
             report.skip(err)
             continue
         eg["answer"] = answer
-        out.append(set_hashes(eg))
+        yield set_hashes(eg)
     if report.read == 0:
         raise AltoolError(f"{name}: no examples found (the input is empty)")
-    return out, report
 
 
 def import_answers(store: Store, dataset: str, path: str, default_answer: str = "accept", *,
-                   skip_invalid: bool = False) -> tuple[int, LoadReport]:
-    """``altool db-in``: read ``path`` (every line checked first), then store its answers in
-    ``dataset`` in one transaction. Returns the answers stored and the read report."""
+                   skip_invalid: bool = False) -> tuple[ImportResult, LoadReport]:
+    """``altool db-in``: stream ``path`` into ``dataset`` in one transaction (a bad line
+    stores nothing). An answer already in the dataset with the same task hash, answer and
+    content is skipped and counted (``ImportResult.duplicates``), so importing a file again
+    changes nothing."""
     if default_answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
-    examples, report = read_annotated(path, default_answer, skip_invalid=skip_invalid)
-    return store.add_answers(dataset, examples), report
+    report = LoadReport()
+    examples = read_annotated(path, default_answer, skip_invalid=skip_invalid, report=report)
+    result = store.import_answers(dataset, examples)
+    result.skipped = report.skipped
+    return result, report
 
 
 def check_spans(eg: dict[str, Any], path: str, line: int) -> None:

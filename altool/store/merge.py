@@ -107,7 +107,7 @@ class MergeResult:
         return row
 
 
-def _evidence(eg: dict[str, Any]) -> list[tuple[str, int]] | None:
+def evidence(eg: dict[str, Any]) -> list[tuple[str, int]] | None:
     """What one accept/reject answer says: (label, 1|0) pairs, or None if it says nothing."""
     answer = eg["answer"]
     accept = eg.get("accept")
@@ -145,27 +145,27 @@ def merge_answers(
         if eg.get("answer") == "ignore":
             n_ignored += 1
             continue
-        evidence = _evidence(eg) if eg.get("answer") in ("accept", "reject") else None
-        if evidence is None or not isinstance(eg.get("text"), str):
+        said = evidence(eg) if eg.get("answer") in ("accept", "reject") else None
+        if said is None or not isinstance(eg.get("text"), str):
             n_unusable += 1
             continue
-        labels.update(dict.fromkeys(label for label, _ in evidence))
-        multilabel_seen |= sum(value for _, value in evidence) > 1
+        labels.update(dict.fromkeys(label for label, _ in said))
+        multilabel_seen |= sum(value for _, value in said) > 1
         rank = datasets.setdefault(dataset, len(datasets))
         timestamp = eg.get("_timestamp")
         order = (timestamp if isinstance(timestamp, int) else 0, rank, position)
-        collected.append((order, dataset, eg, evidence))
+        collected.append((order, dataset, eg, said))
     exclusive = (not multilabel_seen) if exclusive is None else exclusive
     exclusive = exclusive and len(labels) > 1
     merged: dict[int, MergedExample] = {}  # in the order inputs were first answered
-    for _order, dataset, eg, evidence in sorted(collected, key=lambda c: c[0]):
+    for _order, dataset, eg, said in sorted(collected, key=lambda c: c[0]):
         h = eg["_input_hash"]
         item = merged.get(h)
         if item is None:
             item = merged[h] = MergedExample(h, eg["text"], meta=_clean_meta(eg.get("meta")))
         item.votes.append(Vote(dataset, _summary(eg)))
         item.random_pick |= (eg.get("meta") or {}).get("pick") == RANDOM_PICK
-        for label, value in evidence:
+        for label, value in said:
             _settle(item, label, value, exclusive)
     return MergeResult(
         list(merged.values()), list(labels), exclusive, n_answers, n_ignored, n_unusable

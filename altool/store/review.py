@@ -1,10 +1,13 @@
 """Finding conflicting answers across datasets and sessions, and resolving them.
 
 Answers are grouped by ``_input_hash``. Each non-ignore answer is reduced to its *decision*
-(answer, label, accepted options, spans); an input whose answers hold more than one decision
-is a conflict. A review task carries the input (text, meta) plus ``versions``: one entry per
-distinct decision with the ``sources`` (dataset and session) that gave it. Resolving stores
-the chosen version's decision, with ``versions`` kept as the audit trail.
+(answer, label, accepted options, spans). Text-classification answers conflict when what they
+say about the labels contradicts, by the same rules ``train`` merges them with
+(:func:`altool.store.merge.evidence`): a binary accept of L and a choice accepting [L] agree.
+Answers with spans conflict when their decisions differ. A review task carries the input (text,
+meta) plus ``versions``: one entry per distinct decision with the ``sources`` (dataset and
+session) that gave it. Resolving stores the chosen version's decision, with ``versions`` kept
+as the audit trail.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from ..errors import AltoolError
 from ..io.hashing import set_hashes
 from .database import Store
+from .merge import evidence
 
 DECISION_KEYS = ("label", "options", "accept", "spans")
 _PRIVATE = ("answer", "_session_id", "_timestamp", "_task_hash", *DECISION_KEYS)
@@ -30,11 +34,16 @@ def decision(eg: dict[str, Any]) -> tuple:
 def find_conflicts(store: Store, datasets: Sequence[str]) -> list[dict[str, Any]]:
     """Review tasks for every input answered differently in ``datasets`` (first-seen order)."""
     by_input: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    multilabel = False
     for name in datasets:
         store.require_dataset(name)
+        multilabel |= bool(store.dataset_meta(name).get("multilabel"))
         for eg in store.iter_answers(name):
             if eg.get("answer") != "ignore":
                 by_input.setdefault(eg["_input_hash"], []).append((name, eg))
+                accepted = eg.get("accept")
+                multilabel |= isinstance(accepted, list) and len(accepted) > 1
+    exclusive = not multilabel  # as train infers it
     tasks = []
     for answers in by_input.values():
         versions: dict[tuple, dict[str, Any]] = {}
@@ -43,9 +52,25 @@ def find_conflicts(store: Store, datasets: Sequence[str]) -> list[dict[str, Any]
             source = {"dataset": dataset, "session": eg.get("_session_id")}
             if source not in version["sources"]:
                 version["sources"].append(source)
-        if len(versions) > 1:
+        if len(versions) > 1 and not agree([eg for _, eg in answers], exclusive):
             tasks.append(review_task(answers[0][1], list(versions.values())))
     return tasks
+
+
+def agree(answers: Sequence[dict[str, Any]], exclusive: bool) -> bool:
+    """Whether text-classification answers say the same about every label (none says a label
+    applies that another says does not; with exclusive labels, none accepts another label).
+    Answers with spans, or without a label, never agree this way: their decisions decide."""
+    values: dict[str, set[int]] = {}
+    for eg in answers:
+        said = evidence(eg) if not eg.get("spans") else None
+        if said is None:
+            return False
+        for label, value in said:
+            values.setdefault(label, set()).add(value)
+    if any(len(v) > 1 for v in values.values()):
+        return False
+    return not exclusive or sum(1 in v for v in values.values()) <= 1
 
 
 def _version(eg: dict[str, Any]) -> dict[str, Any]:

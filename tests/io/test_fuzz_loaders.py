@@ -90,7 +90,8 @@ def read_loader(kind: str) -> Callable[[str, bool], tuple[int, int]]:
 
 
 def read_db_in(path: str, skip: bool) -> tuple[int, int]:
-    examples, report = read_annotated(path, skip_invalid=skip)
+    report = LoadReport()
+    examples = list(read_annotated(path, skip_invalid=skip, report=report))
     return len(examples), report.skipped
 
 
@@ -162,7 +163,7 @@ def test_arbitrary_bytes_never_raise_anything_but_a_located_error(chunks):
             except InputError as err:
                 assert str(err).startswith(f"{path}:")
         try:
-            read_annotated(path)
+            list(read_annotated(path))
         except InputError as err:
             assert str(err).startswith(f"{path}:")
         except AltoolError as err:  # every line blank

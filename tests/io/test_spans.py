@@ -99,5 +99,5 @@ def test_db_in_checks_tokens_and_that_spans_sit_on_them(nlp, tmp_path):
         path = tmp_path / "in.jsonl"
         path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
         with pytest.raises(InputError, match=message) as err:
-            read_annotated(str(path))
+            list(read_annotated(str(path)))
         assert str(err.value).startswith(f"{path}:2: ")

@@ -64,3 +64,34 @@ def test_a_written_file_has_the_usual_permissions(filled, tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_importing_the_same_file_twice_adds_nothing_the_second_time(cli, home, tmp_path):
+    import json
+
+    rows = [{"text": f"t{i}", "label": "A", "answer": "accept"} for i in range(45)]
+    rows.append(rows[0])  # the same answer twice in one file counts once
+    rows.append({"text": "t0", "label": "A", "answer": "reject"})  # another answer: kept
+    path = tmp_path / "answers.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    first = cli("db-in", "ds", path)
+    assert first.returncode == 0
+    assert "imported 46 examples" in first.stderr and "1 already there skipped" in first.stderr
+    second = cli("db-in", "ds", path)
+    assert second.returncode == 0
+    assert "imported 0 examples" in second.stderr
+    assert "47 already there skipped" in second.stderr
+    with Store(home / "altool.db") as store:
+        assert store.count_answers("ds") == 46
+
+
+def test_db_in_streams_its_file(tmp_path):
+    """db-in reads line by line inside its transaction (it used to hold the whole file)."""
+    from altool.store.ingest import read_annotated
+
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"text": "a"}\n' * 5 + "not json\n")
+    examples = read_annotated(str(path))
+    assert next(examples)["text"] == "a"  # the first answer comes before the bad line is read
+    with pytest.raises(Exception, match="big.jsonl:6:"):
+        list(examples)

@@ -592,10 +592,20 @@ def test_stream_walks_a_large_source_in_order_window_by_window(store):
     assert not {pos for pos, _ in again} & {pos for pos, _ in asked}  # never asked twice
 
 
-def test_fallback_random_questions_are_marked_random(store):
+def test_filler_questions_are_not_audit_picks(store):
+    """Questions served while the model starts (or after it failed) are marked "filler": they
+    used to be "random", so the status line showed "random picks 100% right" without --mix
+    and train took them as an unbiased evaluation set."""
+    from altool.loop.audit import is_random_pick
+    from altool.store.merge import merge_answers
+
     store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(TEXTS)])
     questions = random_questions(store, "src", ["spam"], "binary", set(), 5)
-    assert questions and {q.task["meta"]["pick"] for q in questions} == {"random"}
+    assert questions and {q.task["meta"]["pick"] for q in questions} == {"filler"}
+    answers = [{**q.task, "answer": "accept"} for q in questions]
+    assert not any(is_random_pick(eg) for eg in answers)
+    merged = merge_answers(("ds", eg) for eg in answers)
+    assert not any(item.random_pick for item in merged.examples)
 
 
 def test_teach_config_carries_the_strategy_options(tmp_path):
