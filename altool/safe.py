@@ -27,9 +27,14 @@ LINE_SEPARATORS = (0x2028, 0x2029)
 # line/paragraph separators (some terminals break the line there, so a table row splits)
 UNSAFE = (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS,
           *LINE_SEPARATORS)
-_ESCAPES = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in UNSAFE}
+# surrogate escapes: bytes of a command-line argument or file name that are not UTF-8
+SURROGATES = range(0xDC80, 0xDD00)
+_ESCAPES = {
+    **{c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in UNSAFE},
+    **{c: f"\\x{c - 0xDC00:02x}" for c in SURROGATES},  # shown as the byte it stands for
+}
 _ESCAPES_ONE_LINE = {**_ESCAPES, 0x0A: "\\n", 0x09: "\\t"}
-_REPLACE = dict.fromkeys(UNSAFE, "\ufffd")
+_REPLACE = dict.fromkeys((*UNSAFE, *SURROGATES), "\ufffd")
 
 
 def is_unsafe(char: str) -> bool:

@@ -1,7 +1,7 @@
 """Keyword-seeded text classification: texts containing a seed keyword are asked first.
 
-    altool textcat.keywords news_sport news.jsonl --label Sports \
-        --keywords match,league,coach -F recipes/keywords.py
+    altool -F recipes/keywords.py textcat.keywords news_sport news.jsonl --label Sports \
+        --keywords match,league,coach
 
 Binary questions ("does Sports apply?"): every text that contains one of the keywords (whole
 words, any case) comes first, in file order, with the matched keywords shown under the text;

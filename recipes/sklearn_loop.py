@@ -1,7 +1,7 @@
 """Your own scikit-learn pipeline in the loop: TF-IDF + logistic regression, refitted from
 the answers, asking next about the text it is least sure of.
 
-    altool textcat.sklearn spam_ds sms.jsonl --label spam -F recipes/sklearn_loop.py
+    altool -F recipes/sklearn_loop.py textcat.sklearn spam_ds sms.jsonl --label spam
 
 ``update`` receives every batch of answers (``--batch-size``, default 5) and refits the
 pipeline on all answers so far once there is an accept and a reject. The stream is a generator,

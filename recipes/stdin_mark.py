@@ -1,8 +1,8 @@
 """Annotate the output of a shell command, read lazily from stdin.
 
-    grep -i 'free' sms.jsonl | altool stdin.mark sms_free - -F recipes/stdin_mark.py
-    jq -c 'select(.meta.source == "web")' data.jsonl | altool stdin.mark web - --label spam \
-        -F recipes/stdin_mark.py
+    grep -i 'free' sms.jsonl | altool -F recipes/stdin_mark.py stdin.mark sms_free -
+    jq -c 'select(.meta.source == "web")' data.jsonl | \
+        altool -F recipes/stdin_mark.py stdin.mark web - --label spam
 
 Each JSONL line is shown as soon as it arrives: the command may still be running, and the
 lines are read in the background (``altool.BackgroundStream``), so a slow command never

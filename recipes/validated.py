@@ -1,7 +1,7 @@
 """Multi-label classification with answer checks, a progress figure and annotator metadata.
 
-    altool textcat.checked tickets tickets.jsonl --label billing,bug,feature,other \
-        --max-labels 2 --annotator alice -F recipes/validated.py
+    altool -F recipes/validated.py textcat.checked tickets tickets.jsonl \
+        --label billing,bug,feature,other --max-labels 2 --annotator alice
 
 - ``validate_answer`` refuses an accept with more than ``--max-labels`` labels, or with
   ``other`` combined with another label: the message shows on the footer line and nothing is

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a problem with the input or the data (with a message saying 
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 import traceback
@@ -18,9 +19,9 @@ from ..configfile import load_config
 from ..errors import AltoolError
 from ..paths import log_dir
 from ..recipes import RECIPES, load_builtin_recipes, load_recipe_file
-from ..safe import safe
+from ..safe import safe, visible
 from ..version import __version__
-from .common import DbOption, err_console, use_db
+from .common import DbOption, RecipeFileOption, err_console, use_db
 from .config import default_map
 from .data import db_in, db_out, drop, load, stats
 from .recipes import list_recipes, recipe_command
@@ -48,6 +49,7 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _global(
         db: DbOption = None,
+        recipe_files: RecipeFileOption = None,  # read before parsing, by recipe_files()
         version: Annotated[
             bool, typer.Option("--version", callback=_version, is_eager=True,
                                help="Print the version and exit.")
@@ -70,13 +72,26 @@ def build_app() -> typer.Typer:
     return app
 
 
-def _recipe_files(argv: list[str]) -> list[str]:
-    files = []
-    for i, arg in enumerate(argv):
-        if arg == "-F" and i + 1 < len(argv):
-            files.append(argv[i + 1])
-        elif arg.startswith("-F") and len(arg) > 2:
-            files.append(arg[2:])
+def recipe_files(args: list[str]) -> list[str]:
+    """The ``-F FILE`` values of a command line, parsed by Click as every other option is:
+    before the command name (altool's own option), or among a known command's options. A
+    value of another option (``--label -Fx.py``), an argument after ``--`` or a file argument
+    named ``-Fx.py`` is never taken for one. A command that only a recipe file defines is not
+    known yet, so its file must come before its name (``altool -F FILE NAME ...``)."""
+    group = typer.main.get_command(build_app())
+    ctx = group.make_context("altool", list(args), resilient_parsing=True)
+    files = list(ctx.params.get("recipe_files") or [])
+    rest = list(ctx.args)
+    if len(rest) >= len(args):  # no command name (only options, or nothing)
+        return files
+    name = args[len(args) - len(rest) - 1]
+    command = group.get_command(ctx, name)
+    if command is not None:
+        sub = command.make_context(name, rest, parent=ctx, resilient_parsing=True)
+        return files + list(sub.params.get("recipe_files") or [])
+    if not files and any(arg == "-F" or arg.startswith("-F") for arg in rest):
+        raise AltoolError(f"no command {name!r} yet; a recipe that a file defines needs the "
+                          f"file before its name: altool -F FILE {name} ...")
     return files
 
 
@@ -85,35 +100,56 @@ def main(argv: list[str] | None = None) -> None:
     code = 0
     try:
         load_builtin_recipes()
-        for path in _recipe_files(args):
+        for path in recipe_files(args):
             load_recipe_file(path)
         command = typer.main.get_command(build_app())
         defaults = default_map(command, load_config())  # altool.json: defaults; flags win
-        # Standalone mode: Typer prints usage errors itself and exits 2, --help exits 0.
-        command.main(args=args, prog_name="altool", standalone_mode=True,
-                     default_map=defaults)
+        # Not standalone: usage errors come back here, to be printed safely (Click would echo
+        # the user's arguments raw); --help and Exit return their exit code.
+        code = command.main(args=args, prog_name="altool", standalone_mode=False,
+                            default_map=defaults) or 0
+        if code == INTERRUPTED:
+            interrupted()
+    except typer.TyperException as exc:  # Click's usage errors (exit 2)
+        shown = io.StringIO()
+        exc.show(file=shown)
+        sys.stderr.write(visible(shown.getvalue()))
+        code = getattr(exc, "exit_code", 2)
+    except typer.Abort:
+        code = 1
     except AltoolError as exc:
         err_console.print(f"[bold red]Error:[/] {safe(str(exc))}", soft_wrap=True)
         code = exc.exit_code
     except KeyboardInterrupt:
-        err_console.print("Interrupted: a command stores all or nothing, so this one stored "
-                          "nothing (answers of a session are saved as they are given).")
-        code = 130
+        interrupted()
+        code = INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error
         code = 0
     except Exception as exc:  # a bug: one line for the user, the traceback in a log file
         code = 1
-        log = log_dir() / "crash.log"
-        try:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} altool {' '.join(args)}\n")
-                fh.write(traceback.format_exc())
-            where = f"; the details are in {log}"
-        except OSError:
-            where = ""
+        where = _log_crash(args)
         err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: "
-                          f"{safe(str(exc))}{safe(where)}. "
-                          "Please report it.", soft_wrap=True)
+                          f"{safe(str(exc))}{safe(where)}. Please report it.", soft_wrap=True)
     sys.exit(code)
+
+
+INTERRUPTED = 130
+
+
+def interrupted() -> None:
+    err_console.print("Interrupted: a command stores all or nothing, so this one stored "
+                      "nothing (answers of a session are saved as they are given).")
+
+
+def _log_crash(args: list[str]) -> str:
+    """Append the traceback to the crash log; return where it is, for the message."""
+    log = log_dir() / "crash.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} altool {' '.join(args)}\n")
+            fh.write(traceback.format_exc())
+        return f"; the details are in {log}"
+    except OSError:
+        return ""

@@ -3,8 +3,9 @@
 Questions chosen by a strategy are the model's hardest cases, so its hit rate on them says
 little about the source as a whole. Questions picked uniformly at random on purpose
 (``meta.pick == "random"``: ``--mix random=SHARE``, the ``random`` strategy) are a fair sample.
-Questions served while the model starts or after it failed are ``"filler"``, not audit picks. Each one is scored by the model *before* it learns from it (progressive validation),
-so the accuracy is measured on unseen examples.
+Questions served while the model starts or after it failed are ``"filler"``, not audit picks.
+Each one is scored by the model *before* it learns from it (progressive validation), so the
+accuracy is measured on unseen examples.
 """
 
 from __future__ import annotations

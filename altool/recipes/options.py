@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from ..errors import AltoolError
+from ..store import check_name
 from ..strategies.options import QBC_MEASURES
 from ..strategies.registry import DEFAULT_STRATEGY, strategy_names
 
@@ -68,6 +69,8 @@ def split_labels(value: str) -> list[str]:
         raise AltoolError("--label needs at least one label, e.g. --label spam or --label A,B,C")
     if len(set(labels)) != len(labels):
         raise AltoolError(f"--label lists a label twice: {value}")
+    for label in labels:
+        check_name(label, "label")
     return labels
 
 

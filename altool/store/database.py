@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AltoolError
 from ..io.hashing import hash_text, set_hashes
 from ..io.loaders import Record
+from ..safe import is_unsafe, visible
 from .schema import SCHEMA_VERSION, upgrade
 
 if TYPE_CHECKING:
@@ -826,15 +827,20 @@ def _fingerprint(eg: dict[str, Any], keep_timestamp: bool) -> int:
 
 
 def check_name(name: str, kind: str) -> str:
-    """Dataset and source names: any printable text, 1-200 characters, no leading dash."""
+    """Dataset, source and label names: any printable text, 1-200 characters, no leading dash.
+    Control characters (C0, DEL, C1), bidi controls and line separators are refused: they
+    would reach a terminal or reorder what it shows."""
     if not isinstance(name, str) or not name.strip():
         raise AltoolError(f"{kind} name can't be empty")
     if len(name) > 200:
         raise AltoolError(f"{kind} name is longer than 200 characters")
     if name.startswith("-"):
         raise AltoolError(f"{kind} name {name!r} can't start with '-' (it reads like an option)")
-    if any(ord(c) < 32 for c in name):
-        raise AltoolError(f"{kind} name {name!r} contains control characters")
+    bad = sorted({visible(c, one_line=True) for c in name
+                  if is_unsafe(c) or c in "\t\n" or "\ud800" <= c <= "\udfff"})
+    if bad:
+        raise AltoolError(f"{kind} name '{visible(name, one_line=True)}' contains control "
+                          f"characters ({', '.join(bad)}); use printable text")
     return name
 
 

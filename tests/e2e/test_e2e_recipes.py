@@ -150,7 +150,7 @@ def test_stdin_pipeline_example_recipe(tm, home, tmp_path):
     source = write_jsonl(tmp_path / "t.jsonl", [{"text": "keep me"}, {"text": "drop me"},
                                                {"text": "keep this too"}])
     recipe = ROOT / "recipes" / "stdin_mark.py"
-    tm.start(f"grep keep {source} | {ALTOOL} stdin.mark kept - -F {recipe}", env=env_for(home))
+    tm.start(f"grep keep {source} | {ALTOOL} -F {recipe} stdin.mark kept -", env=env_for(home))
     press(tm, [("keep me", "a"), ("keep this too", "x")])
     wait_answered(tm, 2, "No more questions")
     quit_ok(tm)
@@ -181,7 +181,7 @@ def test_slow_command_on_stdin_never_freezes_the_screen(tm, home, tmp_path):
     # the producer prints one line, then waits (until the test creates the release file)
     producer = (f"(echo '{first}'; while [ ! -e {release} ]; do sleep 0.1; done; "
                 f"echo '{second}')")
-    tm.start(f"{producer} | {ALTOOL} stdin.mark slow - -F {recipe}", env=env_for(home))
+    tm.start(f"{producer} | {ALTOOL} -F {recipe} stdin.mark slow -", env=env_for(home))
     press(tm, [("first line", "a")])
     wait_answered(tm, 1, "Waiting for the next question")
     tm.keys("u")  # keys still work while the producer is silent

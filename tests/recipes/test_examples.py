@@ -159,7 +159,7 @@ def test_readme_recipe_example_runs(cli, tmp_path):
     code = section[begin:section.index("\n```", begin)]
     file = tmp_path / "my_recipes.py"
     file.write_text(code, encoding="utf-8")
-    helped = cli("news.triage", "--help", "-F", file)
+    helped = cli("-F", file, "news.triage", "--help")
     assert helped.returncode == 0 and "Is this news item urgent?" in helped.stdout
     assert "news.triage" in cli("recipes", "-F", file).stdout
     load_recipe_file(str(file))

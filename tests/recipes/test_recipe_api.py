@@ -211,10 +211,10 @@ def test_recipe_file_is_listed_and_its_options_parsed(cli, tmp_path: Path):
     row = next(line for line in listed.stdout.splitlines() if "my.recipe" in line)
     assert "-F" in row and "Say hello" in row
     assert "textcat.manual" in listed.stdout and "built-in" in listed.stdout
-    helped = cli("my.recipe", "--help", "-F", file)
+    helped = cli("-F", file, "my.recipe", "--help")
     assert helped.returncode == 0 and "--shout" in helped.stdout
     # the returned components are checked before any UI starts: a clear error, exit 1
-    run = cli("my.recipe", "ds", "-F", file)
+    run = cli("-F", file, "my.recipe", "ds")
     assert run.returncode == 1
     assert "unknown recipe component 'colour'; allowed: dataset, stream, view" in run.stderr
     assert "Traceback" not in run.stderr
