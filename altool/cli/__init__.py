@@ -8,6 +8,7 @@ Exit codes: 0 ok, 1 a problem with the input or the data (with a message saying 
 from __future__ import annotations
 
 import io
+import sqlite3
 import sys
 import time
 import traceback
@@ -20,10 +21,12 @@ from ..errors import AltoolError
 from ..paths import log_dir
 from ..recipes import RECIPES, load_builtin_recipes, load_recipe_file
 from ..safe import safe, visible
+from ..store import explain_db_error
+from ..store.context import db_path
 from ..version import __version__
 from .common import DbOption, RecipeFileOption, err_console, use_db
 from .config import default_map
-from .data import db_in, db_out, drop, load, stats
+from .data import check, db_in, db_out, drop, load, stats
 from .recipes import list_recipes, recipe_command
 from .simulate import simulate_command
 from .train import data_to_spacy_command, train_command, train_curve_command
@@ -62,6 +65,7 @@ def build_app() -> typer.Typer:
     app.command("db-out")(db_out)
     app.command("stats")(stats)
     app.command("drop")(drop)
+    app.command("check")(check)
     app.command("recipes")(list_recipes)
     app.command("simulate")(simulate_command)
     app.command("train")(train_command)
@@ -126,6 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head): not an error
         code = 0
+    except sqlite3.DatabaseError as exc:  # read outside a write, e.g. a damaged page
+        err_console.print(f"[bold red]Error:[/] {safe(explain_db_error(db_path(), exc))}",
+                          soft_wrap=True)
+        code = 1
     except Exception as exc:  # a bug: one line for the user, the traceback in a log file
         code = 1
         where = _log_crash(args)

@@ -10,8 +10,8 @@ import typer
 
 from ..errors import AltoolError
 from ..io.loaders import LOADERS, progress_total
-from ..safe import safe, visible
-from ..store import ANSWERS
+from ..safe import safe, safe_text, visible
+from ..store import ANSWERS, damaged
 from ..store.context import open_store
 from ..store.export import export
 from ..store.ingest import import_answers, load_file
@@ -108,6 +108,25 @@ def stats(
     console = out_console()
     for table in stats_tables(data):
         console.print(table)
+
+
+def check(
+    quick: Annotated[bool, typer.Option("--quick", help="SQLite's quick check (skips index "
+                                        "contents; seconds instead of tens on a big database).")
+                     ] = False,
+    db: DbOption = None,
+) -> None:
+    """Check the database for damage: SQLite's integrity check, and altool's own rows."""
+    use_db(db)
+    with open_store(create=False) as store:
+        problems = store.check(quick=quick)
+        path = store.path
+    if not problems:
+        err_console.print(f"[green]✔[/] {safe(path)}: no problems found")
+        return
+    for problem in problems[:20]:
+        out_console().print(safe_text(problem))
+    raise AltoolError(damaged(path, "the problems listed above"))
 
 
 def drop(

@@ -19,10 +19,12 @@ from .database import (
     SourceRow,
     Store,
     check_name,
+    damaged,
     dumps,
     explain_db_error,
 )
 from .schema import SCHEMA_VERSION
 
 __all__ = ["ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "DatasetGone", "ImportResult",
-           "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "dumps", "explain_db_error"]
+           "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "damaged", "dumps",
+           "explain_db_error"]

@@ -24,6 +24,7 @@ def load_file(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[ImportResult, LoadReport]:
     """Import ``path`` into ``source`` in one transaction (nothing is written on a bad line)."""
+    store.require_intact()
     report = LoadReport()
     records = iter_records(
         path, loader, report=report, skip_invalid=skip_invalid, progress=progress
@@ -99,6 +100,7 @@ def import_answers(store: Store, dataset: str, path: str, default_answer: str = 
     changes nothing."""
     if default_answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
+    store.require_intact()
     report = LoadReport()
     examples = read_annotated(path, default_answer, skip_invalid=skip_invalid, report=report)
     result = store.import_answers(dataset, examples)
