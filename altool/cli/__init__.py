@@ -32,8 +32,8 @@ from .simulate import simulate_command
 from .train import data_to_spacy_command, train_command, train_curve_command
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:  # recipe_files() parses before the real run
         print(f"altool {__version__}")
         raise typer.Exit()
 
@@ -82,6 +82,7 @@ def recipe_files(args: list[str]) -> list[str]:
     value of another option (``--label -Fx.py``), an argument after ``--`` or a file argument
     named ``-Fx.py`` is never taken for one. A command that only a recipe file defines is not
     known yet, so its file must come before its name (``altool -F FILE NAME ...``)."""
+    load_builtin_recipes()
     group = typer.main.get_command(build_app())
     ctx = group.make_context("altool", list(args), resilient_parsing=True)
     files = list(ctx.params.get("recipe_files") or [])
@@ -100,8 +101,9 @@ def recipe_files(args: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line; exit with 0 (ok), 1 (a problem with the input or the data, with a
+    message saying what to do) or 2 (a usage error)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    code = 0
     try:
         load_builtin_recipes()
         for path in recipe_files(args):
@@ -114,32 +116,59 @@ def main(argv: list[str] | None = None) -> None:
                             default_map=defaults) or 0
         if code == INTERRUPTED:
             interrupted()
-    except typer.TyperException as exc:  # Click's usage errors (exit 2)
-        shown = io.StringIO()
-        exc.show(file=shown)
-        sys.stderr.write(visible(shown.getvalue()))
-        code = getattr(exc, "exit_code", 2)
-    except typer.Abort:
-        code = 1
-    except AltoolError as exc:
-        err_console.print(f"[bold red]Error:[/] {safe(str(exc))}", soft_wrap=True)
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        interrupted()
-        code = INTERRUPTED
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (| head): not an error
-        code = 0
-    except sqlite3.DatabaseError as exc:  # read outside a write, e.g. a damaged page
-        err_console.print(f"[bold red]Error:[/] {safe(explain_db_error(db_path(), exc))}",
-                          soft_wrap=True)
-        code = 1
-    except Exception as exc:  # a bug: one line for the user, the traceback in a log file
-        code = 1
-        where = _log_crash(args)
-        err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: "
-                          f"{safe(str(exc))}{safe(where)}. Please report it.", soft_wrap=True)
+    except BaseException as exc:  # noqa: BLE001 - each kind is handled in _failed
+        code = _failed(exc, args)
     sys.exit(code)
+
+
+def _failed(exc: BaseException, args: list[str]) -> int:
+    """Say what went wrong (safely) and return the exit code."""
+    for kind, handle in _HANDLERS:
+        if isinstance(exc, kind):
+            return handle(exc, args)
+    raise exc  # SystemExit and the like
+
+
+def _usage(exc, args) -> int:  # Click's usage errors: printed through the escaping
+    shown = io.StringIO()
+    exc.show(file=shown)
+    sys.stderr.write(visible(shown.getvalue()))
+    return getattr(exc, "exit_code", 2)
+
+
+def _error(exc, args) -> int:
+    err_console.print(f"[bold red]Error:[/] {safe(str(exc))}", soft_wrap=True)
+    return exc.exit_code
+
+
+def _database(exc, args) -> int:  # a read outside a write met, e.g., a damaged page
+    err_console.print(f"[bold red]Error:[/] {safe(explain_db_error(db_path(), exc))}",
+                      soft_wrap=True)
+    return 1
+
+
+def _interrupt(exc, args) -> int:
+    interrupted()
+    return INTERRUPTED
+
+
+def _broken_pipe(exc, args) -> int:
+    sys.stderr.close()  # the reader went away (| head): not an error
+    return 0
+
+
+def _bug(exc, args) -> int:  # one line for the user, the traceback in a log file
+    where = _log_crash(args)
+    err_console.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: "
+                      f"{safe(str(exc))}{safe(where)}. Please report it.", soft_wrap=True)
+    return 1
+
+
+_HANDLERS = (
+    (typer.TyperException, _usage), (typer.Abort, lambda exc, args: 1),
+    (AltoolError, _error), (sqlite3.DatabaseError, _database),
+    (KeyboardInterrupt, _interrupt), (BrokenPipeError, _broken_pipe), (Exception, _bug),
+)
 
 
 INTERRUPTED = 130

@@ -35,6 +35,8 @@ def recipe_command(recipe: Recipe) -> Any:
             f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
             f"this session to {safe(summary.dataset)} ({summary.dataset_total:,} in total)"
         )
+        for note in summary.notes:
+            err_console.print(f"[yellow]![/] {safe(note)}")
 
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in
               signature.parameters.values()]

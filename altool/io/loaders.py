@@ -8,9 +8,11 @@ the bad line is counted in :class:`LoadReport` and skipped.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +90,6 @@ def open_binary(path: str) -> IO[bytes]:
             raise AltoolError(f"{path}: can't read it ({err.strerror or err})") from None
     peek = getattr(raw, "peek", None)
     if peek is not None and peek(2)[:2] == GZIP_MAGIC:
-        import gzip
-
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     return raw
 
@@ -110,7 +110,7 @@ def decoded_lines(
     yields an :class:`InputError` in place of its text. With ``split_cr`` a bare carriage
     return also ends a line (files saved with old Mac line endings)."""
     number = 0
-    for raw in fh:
+    for raw in _raw_lines(fh, path):
         number += 1
         if progress is not None:
             progress(len(raw))
@@ -133,6 +133,17 @@ def decoded_lines(
                 yield number, part
                 number += 1
         yield number, line
+
+
+def _raw_lines(fh: IO[bytes], path: str) -> Iterator[bytes]:
+    """The file's lines as bytes; a damaged compressed file is an error that says so."""
+    try:
+        yield from fh
+    except (OSError, EOFError, zlib.error) as err:  # gzip: BadGzipFile, truncated, zlib
+        if not isinstance(fh, gzip.GzipFile):
+            raise
+        raise AltoolError(f"{path}: the file is gzip-compressed but its data is damaged or cut "
+                          f"short ({err}); decompress it with gunzip to see where") from None
 
 
 def check_text(text: Any, path: str, line: int, what: str = '"text"') -> str:

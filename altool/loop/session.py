@@ -90,6 +90,7 @@ class Session:
         self.dataset_id = store.dataset_id(dataset)
         self.dataset_meta = dict(dataset_meta or {})
         self.gone = False
+        self.notes: list[str] = []  # said after the session (e.g. an answer not stored)
         answered = store.input_hashes if exclude_by == "input" else store.task_hashes
         self._skip = answered([dataset, *(exclude or [])])
         self._history: deque[Answered] = deque(maxlen=UNDO_LIMIT)  # memory stays bounded
@@ -131,11 +132,14 @@ class Session:
 
     # -- answering ---------------------------------------------------------------------------
     def answer(self, answer: str, accept: list[str] | None = None,
-               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+               fields: dict[str, Any] | None = None,
+               wait: Callable[[], bool] | None = None) -> dict[str, Any]:
         """Store the answer to the current question (committed on return) and move on.
 
         ``fields`` override task fields in the stored example (``review`` stores the chosen
-        version's label, options and hashes this way)."""
+        version's label, options and hashes this way). ``wait`` decides, every 0.1 s, whether
+        to keep waiting for a database another process has locked (the UI stays drawn and
+        ``q`` works meanwhile); without it the store waits up to 30 s."""
         question = self.current
         if question is None:
             raise AltoolError("there is no question to answer")
@@ -151,7 +155,7 @@ class Session:
         try:
             answer_id, self.dataset_id = self.store.answer_into(
                 self.dataset, eg, self.session_id, dataset_id=self.dataset_id,
-                meta=self.dataset_meta)
+                meta=self.dataset_meta, wait=wait)
         except DatasetGone:
             self.gone = self.finished = True
             raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AltoolError
@@ -17,6 +17,7 @@ class Summary:
     answered: int
     dataset_total: int
     session_id: str
+    notes: list[str] = field(default_factory=list)
 
 
 def session_from_components(components: dict[str, Any], store, recipe: str | None = None
@@ -69,4 +70,5 @@ def run_components(components: dict[str, Any], recipe: str | None = None) -> Sum
             f"dataset {session.dataset!r} was dropped (by another command) while this session "
             f"was running: the {session.count:,} answers stored before that went with it, the "
             "last answer was not stored, and nothing was stored anywhere else")
-    return Summary(session.dataset, session.count, session.dataset_total, session.session_id)
+    return Summary(session.dataset, session.count, session.dataset_total, session.session_id,
+                   session.notes)

@@ -14,6 +14,7 @@ from .database import (
     ANSWERS,
     BUSY_TIMEOUT_S,
     CLAIM_TTL_S,
+    DatabaseLocked,
     DatasetGone,
     ImportResult,
     SourceRow,
@@ -25,6 +26,7 @@ from .database import (
 )
 from .schema import SCHEMA_VERSION
 
-__all__ = ["ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "DatasetGone", "ImportResult",
-           "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "damaged", "dumps",
-           "explain_db_error"]
+__all__ = [
+    "ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "DatabaseLocked", "DatasetGone", "ImportResult",
+    "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "damaged", "dumps", "explain_db_error",
+]

@@ -15,7 +15,7 @@ import random
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,17 @@ _ACCEPTED_LABELS = (
     "AND json_type(answers.content, '$.accept') IS NULL "
     "AND json_extract(j.value, '$.label') IS NOT NULL GROUP BY 1",
 )
+
+
+LOCK_POLL_S = 0.1  # how often a write that may give up retries a locked database
+
+
+class DatabaseLocked(AltoolError):
+    """Another process held the database's write lock for as long as the caller would wait."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} stayed locked by another process (a long load or import?); "
+                         "this answer was not stored")
 
 
 class DatasetGone(AltoolError):
@@ -186,12 +197,11 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, fn, *args, **kwargs):
-        """Run ``fn`` inside one IMMEDIATE transaction; roll back on any error."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:
-            raise AltoolError(explain_db_error(self.path, err)) from None
+    def _write(self, fn, *args, wait: Callable[[], bool] | None = None, **kwargs):
+        """Run ``fn`` inside one IMMEDIATE transaction; roll back on any error. With ``wait``,
+        a database locked by another process is retried every 0.1 s for as long as ``wait()``
+        says so (the caller can give up at any moment), instead of one 30 s block."""
+        self._begin(wait)
         try:
             result = fn(*args, **kwargs)
             self.conn.execute("COMMIT")
@@ -202,6 +212,27 @@ class Store:
         except BaseException:
             self._rollback()
             raise
+
+    def _begin(self, wait: Callable[[], bool] | None) -> None:
+        if wait is None:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:
+                raise AltoolError(explain_db_error(self.path, err)) from None
+            return
+        self.conn.execute(f"PRAGMA busy_timeout={int(LOCK_POLL_S * 1000)}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as err:
+                    if "locked" not in str(err) and "busy" not in str(err):
+                        raise AltoolError(explain_db_error(self.path, err)) from None
+                    if not wait():
+                        raise DatabaseLocked(self.path) from None
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
 
     # -- sources -----------------------------------------------------------------------------
     def source_names(self) -> list[str]:
@@ -505,8 +536,8 @@ class Store:
         return self.answer_into(dataset, eg, session_id)[0]
 
     def answer_into(self, dataset: str, eg: dict[str, Any], session_id: str | None = None, *,
-                    dataset_id: int | None = None, meta: dict[str, Any] | None = None
-                    ) -> tuple[int, int]:
+                    dataset_id: int | None = None, meta: dict[str, Any] | None = None,
+                    wait: Callable[[], bool] | None = None) -> tuple[int, int]:
         """Store one answered task and commit before returning; return ``(answer id, dataset
         id)``. With ``dataset_id`` (the id a session holds on to) the answer goes to that very
         dataset or nowhere: if it was dropped meanwhile, :class:`DatasetGone` is raised and
@@ -532,7 +563,7 @@ class Store:
             )
             return int(cur.lastrowid), target
 
-        return self._write(run)
+        return self._write(run, wait=wait)
 
     def add_answers(
         self, dataset: str, examples: Iterable[dict[str, Any]], session_id: str | None = None
@@ -895,8 +926,8 @@ def explain_db_error(path: Path, err: sqlite3.DatabaseError) -> str:
     if "malformed" in text or "corrupt" in text:
         return damaged(path, text)
     if "file is not a database" in text:
-        return (f"{path} is not an SQLite database, or its first page is damaged (SQLite: "
-                f"{text}); pass another path with --db, or restore it from a backup")
+        return (f"{path} is not an altool database (SQLite: {text}); pass another path with "
+                "--db. If it was one, its first page is damaged: restore it from a backup")
     if "readonly" in text or "read-only" in text:
         return f"{path} is read-only; make it writable or pass another path with --db"
     if "locked" in text or "busy" in text:

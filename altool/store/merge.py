@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AltoolError
 from .database import Store
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RANDOM_PICK = "random"  # meta["pick"] of a task chosen at random (not by the model)
 
@@ -76,6 +77,8 @@ class MergeResult:
 
     def targets(self, examples: Sequence[MergedExample] | None = None) -> np.ndarray:
         """The target matrix of ``examples`` (default: all): 1, 0 or NaN (unknown) per label."""
+        import numpy as np  # here: review and db-out read this module without NumPy
+
         rows = self.examples if examples is None else examples
         Y = np.full((len(rows), len(self.labels)), np.nan)
         for i, eg in enumerate(rows):

@@ -14,6 +14,7 @@ import io
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from rich.text import Text
 from ..errors import AltoolError
 from ..loop.session import Session
 from ..safe import printable
+from ..store import BUSY_TIMEOUT_S
 from ..store.review import resolution
 from .render import review_prompt
 from .textview import WrappedText, position, text_box
@@ -276,6 +278,7 @@ class TeachApp:
         self.state = ViewState()
         self._key_time: float | None = None
         self._latency_log = os.environ.get("ALTOOL_LATENCY_LOG")
+        self._saving: Save | None = None  # an answer being stored in the background
         self.app = self._build()
 
     # -- actions -----------------------------------------------------------------------------
@@ -293,6 +296,13 @@ class TeachApp:
     def act(self, key: str) -> bool:
         """Handle one key; return False when the app should quit."""
         session = self.session
+        self._check_saving()
+        if self._saving is not None:  # the last answer still waits for the database
+            if key in ("q", "c-c"):
+                self._stop_saving()
+                return False
+            self.state.message = SAVING
+            return True
         self.state.message = ""
         if key in ("q", "c-c"):
             return False
@@ -366,15 +376,53 @@ class TeachApp:
 
     def _answer(self, answer: str, accept: list[str] | None = None,
                 fields: dict[str, Any] | None = None) -> None:
-        try:
-            self.session.answer(answer, accept, fields)
-        except AltoolError as err:
+        """Store the answer in the background (committed before the next question shows); if
+        it takes longer than a moment (another process holds the database's write lock), the
+        screen keeps drawing, says so, and ``q`` quits without it."""
+        if self._saving is not None:
+            return
+        save = Save(self.session, answer, accept, fields, on_change=self._invalidate)
+        save.start()
+        running = self.app is not None and self.app.is_running
+        save.join(SAVE_WAIT_S if running else None)
+        if save.is_alive():
+            self._saving = save
+            return
+        self._settle(save)
+
+    def _settle(self, save: Save) -> None:
+        """Show what became of a stored (or refused) answer."""
+        err = save.error
+        if err is None:
+            self._new_question()
+        elif isinstance(err, AltoolError):
             self.state.message = str(err)
-            return
-        except Exception as err:  # validate_answer raised: show it and keep the question
+        elif isinstance(err, Exception):  # validate_answer raised: show it, keep the question
             self.state.message = f"Not saved: {err}"
+        else:
+            raise err
+
+    def _check_saving(self) -> None:
+        """Settle an answer stored in the background once it is done."""
+        save = self._saving
+        if save is not None and not save.is_alive():
+            self._saving = None
+            self._settle(save)
+
+    def _stop_saving(self) -> None:
+        """Quit while an answer waits for the lock: stop waiting; say so if it is not stored."""
+        save = self._saving
+        if save is None:
             return
-        self._new_question()
+        save.cancel.set()
+        save.join()
+        self._saving = None
+        if save.error is not None:
+            self.session.notes.append(f"Your last answer was not stored: {save.error}")
+
+    def _invalidate(self) -> None:
+        if self.app is not None and self.app.is_running:
+            self.app.invalidate()
 
     # -- prompt_toolkit wiring -------------------------------------------------------------------
     def _build(self):
@@ -433,8 +481,14 @@ class TeachApp:
                 self.state.filter_text = (self.state.filter_text or "") + char
 
         def body():
-            self.session.advance()
-            self._new_question()
+            self._check_saving()
+            if self._saving is None:
+                self.session.advance()
+                self._new_question()
+                if self.session.gone:  # a background save found the dataset dropped
+                    self.app.exit()
+            elif self._saving.waiting:
+                self.state.message = SAVING
             size = self.app.output.get_size()
             return self.formatted(size.columns, size.rows)
 
@@ -492,12 +546,51 @@ class TeachApp:
             _detach_output()
             hung_up.append(signal.SIGHUP)
         finally:
+            self._stop_saving()  # a quit by signal while an answer waits for the lock
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             if hung_up:
                 # the terminal is gone and more hang-ups may follow: they must not kill the
                 # process while the model worker is still saving (``on_exit`` runs next)
                 signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+SAVE_WAIT_S = 0.05  # an answer stored within this shows the next question in the same redraw
+SAVING = ("Saving your answer: another process holds the database's lock (a long load?). It is "
+          "stored once the lock frees; q quits without it.")
+
+
+class Save(threading.Thread):
+    """One answer being stored, off the UI's thread: while another process holds the
+    database's write lock the store retries every 0.1 s, and gives up when ``cancel`` is set
+    (the user quit) or after 30 s."""
+
+    def __init__(self, session: Session, answer: str, accept: list[str] | None,
+                 fields: dict[str, Any] | None, on_change: Any = None) -> None:
+        super().__init__(name="altool-save", daemon=True)
+        self.session = session
+        self.args = (answer, accept, fields)
+        self.on_change = on_change
+        self.cancel = threading.Event()
+        self.waiting = False  # the database was locked at least once
+        self.error: BaseException | None = None
+        self.deadline = time.monotonic() + BUSY_TIMEOUT_S
+
+    def keep_waiting(self) -> bool:
+        if not self.waiting:
+            self.waiting = True
+            if self.on_change is not None:
+                self.on_change()  # redraw: the screen says why nothing happens
+        return not self.cancel.is_set() and time.monotonic() < self.deadline
+
+    def run(self) -> None:
+        try:
+            self.session.answer(*self.args, wait=self.keep_waiting)
+        except BaseException as err:  # handed to the UI's thread
+            self.error = err
+        finally:
+            if self.on_change is not None:
+                self.on_change()
 
 
 def _detach_output() -> None:

@@ -237,6 +237,8 @@ class NerApp(TeachApp):
             return Editor.from_task({**task, "spans": []})
 
     def act(self, key: str) -> bool:
+        if self._saving is not None:  # an answer waits for the database: TeachApp decides
+            return super().act(key)
         manual = self.session.view == "ner_manual" and not self.state.show_help
         if manual and key in EDIT_KEYS:
             self.state.message = ""
