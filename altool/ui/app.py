@@ -90,7 +90,8 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
     )
     body_height = max(height - 3, 5)
     question = session.current
-    header = Text(printable(title), style="bold")
+    header = Text(printable(title).replace("\n", " "), style="bold", no_wrap=True,
+                  overflow="ellipsis")
     if state.show_help:
         body: Any = Panel(Text(HELP), title="keys", border_style="cyan")
         lines = _lines(console, Group(header, body))

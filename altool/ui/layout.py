@@ -134,7 +134,7 @@ def layout(task: dict[str, Any], width: int, labels: list[str],
             pieces = [(piece, f"{style} {CURSOR_STYLE}" if i == cursor else style)]
             span = span_of.get(i)
             if span is not None and span[1] == i:
-                pieces.append((f" {span[2]}", f"bold {label_style(labels, span[2])}"))
+                pieces.append((f" {printable(span[2])}", f"bold {label_style(labels, span[2])}"))
             positions.append(wrap.word(pieces))
         nxt = tokens[i + 1]["start"] if i + 1 < len(tokens) else len(text)
         wrap.space(text[tok["end"] : nxt], gap_style(i, i + 1))

@@ -75,7 +75,7 @@ def screen_lines(session: Session, state: NerViewState, width: int,
     body_height = max(height - 2, 6)
     question = session.current
     manual = session.view == "ner_manual"
-    lines: list[Line] = [fit([(title, "bold")], width)]
+    lines: list[Line] = [fit([(printable(title).replace("\n", " "), "bold")], width)]
     if state.show_help:
         help_text = MANUAL_HELP if manual else BINARY_HELP
         lines += bordered([[(row, "")] for row in help_text.split("\n")], width, "keys",

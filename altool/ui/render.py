@@ -91,6 +91,6 @@ def review_prompt(task: dict[str, Any]) -> Group:
     versions = task["versions"]
     keys = f"1-{len(versions)} picks a version · x rejects"
     if task.get("label"):
-        keys += f" · a accepts {task['label']}"
+        keys += f" · a accepts {printable(str(task['label']))}"
     head = Text.assemble(("Answers conflict. ", "bold"), (keys, "dim"))
     return Group(head, versions_table(versions, task.get("text", "")))
