@@ -39,9 +39,20 @@ REPORT = HERE / "RELIABILITY.md"
 PYTEST_SUITES = {
     "database problems and awkward names": "tests/store/test_db_faults.py",
     "fuzzed input (hypothesis)": "tests/io/test_fuzz_loaders.py",
+    "hostile input through the commands (hypothesis)": "tests/io/test_fuzz_cli.py",
+    "values JSON or SQLite can't hold, odd files": "tests/io/test_hostile_input.py",
+    "terminal escapes in every view": "tests/ui/test_screens_are_terminal_safe.py",
+    "datasets: drop during a session, ids, labels, model per database":
+        "tests/store/test_dataset_lifecycle.py",
+    "db-out failures, re-import": "tests/store/test_export_faults.py",
+    "a damaged database": "tests/store/test_damaged_database.py",
+    "a locked database under the UI": "tests/ui/test_locked_database.py",
+    "-F parsing": "tests/cli/test_recipe_files.py",
+    "model files": "tests/models/test_model_files.py",
     "claims and concurrent writers (library level)": "tests/loop/test_claims.py",
     "schema migrations": "tests/store/test_store_migrations.py",
 }
+FUZZ_EXAMPLES = 400  # hypothesis cases per property test in the fuzz suites
 
 INJECTED = {
     "kill": "`kill -9` of the process after 0-6 acknowledged answers; in 60% of trials one "
@@ -55,14 +66,19 @@ INJECTED = {
 }
 
 
-def run_pytest(path: str) -> tuple[int, int, str]:
-    """Run one test file; return (passed, failed, summary line)."""
-    result = subprocess.run([sys.executable, "-m", "pytest", path, "-q", "-p", "no:cacheprovider"],
-                            cwd=ROOT, capture_output=True, text=True)
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
+def run_pytest(path: str) -> tuple[int, int, str, int]:
+    """Run one test file; return (passed, failed, summary line, hypothesis cases run)."""
+    env = {**os.environ, "ALTOOL_FUZZ_EXAMPLES": str(FUZZ_EXAMPLES)}
+    result = subprocess.run([sys.executable, "-m", "pytest", path, "-q", "-p", "no:cacheprovider",
+                             "--hypothesis-show-statistics"],
+                            cwd=ROOT, capture_output=True, text=True, env=env)
+    lines = result.stdout.strip().splitlines()
+    summary = next((line for line in reversed(lines) if " in " in line and
+                    ("passed" in line or "failed" in line)), result.stderr)
     passed = sum(int(n) for n in re.findall(r"(\d+) passed", summary))
     failed = sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", summary))
-    return passed, failed, summary
+    cases = sum(int(n) for n in re.findall(r"- (\d+) passing examples", result.stdout))
+    return passed, failed, summary, cases
 
 
 def row(report: FaultReport, injected: str) -> str:
@@ -72,20 +88,25 @@ def row(report: FaultReport, injected: str) -> str:
             f"{report.found} | {report.lost} | {report.duplicated} | {report.reasked} | {ok} |")
 
 
-def write_report(reports: list[tuple[FaultReport, str]], suites: dict[str, tuple[int, int, str]],
+def write_report(reports: list[tuple[FaultReport, str]],
+                 suites: dict[str, tuple[int, int, str, int]],
                  args: argparse.Namespace, minutes: float) -> None:
     REPORT.write_text(report_text(reports, suites, args, minutes), encoding="utf-8")
     print(f"wrote {REPORT}")
 
 
-def report_text(reports: list[tuple[FaultReport, str]], suites: dict[str, tuple[int, int, str]],
+def report_text(reports: list[tuple[FaultReport, str]],
+                suites: dict[str, tuple[int, int, str, int]],
                 args: argparse.Namespace, minutes: float) -> str:
     """RELIABILITY.md, from what the trials and the suites measured."""
     load = os.getloadavg()
     options = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items())
     failures = "\n".join(f"- {r.fault}: {f}" for r, _ in reports for f in r.failures[:5])
-    suite_rows = "\n".join(f"| {name} | `{PYTEST_SUITES[name]}` | {p} | {f} |"
-                                     for name, (p, f, _) in suites.items())
+    suite_rows = "\n".join(f"| {name} | `{PYTEST_SUITES[name]}` | {p} | {f} | "
+                           f"{cases:,} |" if cases else
+                           f"| {name} | `{PYTEST_SUITES[name]}` | {p} | {f} | - |"
+                           for name, (p, f, _, cases) in suites.items())
+    fuzz_cases = sum(s[3] for s in suites.values())
     return f"""# Reliability
 
 Written by `benchmarks/reliability.py` from what it measured
@@ -116,9 +137,12 @@ The worker trials check the one-line warning on screen and the line in `logs/wor
 
 ## Deterministic fault tests
 
-| suite | file | passed | failed |
-|---|---|---|---|
+| suite | file | passed | failed | hypothesis cases |
+|---|---|---|---|---|
 {suite_rows}
+
+{fuzz_cases:,} generated cases ran in the property tests ({FUZZ_EXAMPLES} per test, or fewer when
+hypothesis ran out of distinct inputs).
 
 These cover: a file that is not SQLite, a database written by a newer altool (schema version in
 the database; older ones are migrated), a read-only database file (`chattr +i` when run as
@@ -127,14 +151,24 @@ each gives a clear message, exit code 1 and leaves no partial source or dataset.
 quotes, spaces, Unicode and SQL metacharacters round-trip; bad names are refused with the rule.
 Every loader and `db-in` are fuzzed with hypothesis (invalid JSON, non-objects, missing or
 non-string or empty text, NUL bytes, invalid UTF-8, BOM, CRLF, bad and overlapping spans,
-arbitrary bytes, a 10 MB line, an empty file).
+arbitrary bytes, a 10 MB line, an empty file). The commands themselves (`load`, `db-in`, then
+`db-out`, `stats`, `stats --json`, `print-dataset`, `review`, `textcat.manual`) run on hostile
+names, labels, texts and meta (ESC sequences, BEL, C1 controls, DEL, NUL, CR, bidi overrides,
+line separators, Rich markup, bytes that are not UTF-8): each either stores everything, and
+`db-out` gives it back field for field, or exits 1 with a located message and nothing stored;
+no output byte a terminal would act on comes from the data. The escape surfaces checked: every
+command's messages and tables, Click's usage errors, progress bars, and the binary, choice,
+text, review, ner and ner_manual screens (text, labels, meta, spans, title, versions).
+NaN, Infinity, 1e999, integers of more than 4,300 digits and hashes beyond 64 bits are refused
+with FILE:LINE; CR-only files, gzip files, a CSV named .jsonl, a damaged database (`altool
+check`), a database locked by another process under the UI, `drop` during a session, a
+re-import of the same file and concurrent model saves each have their own tests.
 
 ## Reproduce
 
     nice python -m benchmarks.reliability  # all suites, ~{minutes:.0f} min; rewrites this file
-    python -m pytest tests/e2e/test_faults.py tests/store/test_db_faults.py \\
-        tests/io/test_fuzz_loaders.py \\
-        tests/loop/test_claims.py -q           # the fast subset that runs in CI
+    python -m pytest tests/e2e/test_faults.py tests/store tests/io tests/ui \\
+        tests/loop/test_claims.py -q           # the same suites, fewer cases (as in CI)
 
 Options used for this run: `{options}`.
 """

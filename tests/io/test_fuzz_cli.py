@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from altool.cli import main
 from altool.safe import BIDI_CONTROLS
 from altool.store import Store
 
-SETTINGS = settings(max_examples=60, deadline=None,
+# ALTOOL_FUZZ_EXAMPLES: more cases per test (benchmarks/reliability.py runs 400)
+SETTINGS = settings(max_examples=int(os.environ.get("ALTOOL_FUZZ_EXAMPLES", 60)), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
 FORBIDDEN = {chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),

@@ -21,7 +21,8 @@ from altool.io.loaders import LoadReport, iter_records
 from altool.store.ingest import read_annotated
 from tests.helpers import run_cli
 
-SETTINGS = settings(max_examples=40, deadline=None,
+# ALTOOL_FUZZ_EXAMPLES: more cases per test (benchmarks/reliability.py runs 400)
+SETTINGS = settings(max_examples=int(os.environ.get("ALTOOL_FUZZ_EXAMPLES", 40)), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
