@@ -39,6 +39,10 @@ def blank_nlp(lang: str) -> Language:
 
 def make_tokens(nlp: Language, text: str) -> list[dict[str, Any]]:
     """Tokenize ``text`` with ``nlp``'s tokenizer into Prodigy-style token dicts."""
+    if len(text) > nlp.max_length:
+        raise SpanError(f"a text of {len(text):,} characters is longer than spaCy tokenizes "
+                        f"({nlp.max_length:,}); split long texts into paragraphs or pages "
+                        "before annotating entities")
     return doc_tokens(nlp.make_doc(text))
 
 
