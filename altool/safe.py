@@ -60,6 +60,16 @@ def safe_text(value: Any, style: str = "", *, one_line: bool = False) -> Text:
     return Text(visible(str(value), one_line=one_line), style=style)
 
 
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in UNSAFE if c >= 0x7F}
+
+
+def json_safe(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with DEL, C1 controls, bidi
+    controls and line separators written as ``\\uXXXX`` escapes: the same JSON value, but
+    nothing a terminal acts on (JSON escapes the C0 controls itself)."""
+    return text.translate(_JSON_ESCAPES)
+
+
 def printable(text: str) -> str:
     """Text to annotate, safe to draw: line breaks normalised, each unsafe character drawn as
     U+FFFD (one cell, as Rich counts it)."""

@@ -77,7 +77,7 @@ def run_pytest(path: str) -> tuple[int, int, str, int]:
                     ("passed" in line or "failed" in line)), result.stderr)
     passed = sum(int(n) for n in re.findall(r"(\d+) passed", summary))
     failed = sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", summary))
-    cases = sum(int(n) for n in re.findall(r"- (\d+) passing examples", result.stdout))
+    cases = sum(int(n) for n in re.findall(r"- (\d+) passing(?: examples)?,", result.stdout))
     return passed, failed, summary, cases
 
 

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import AltoolError
 from ..io.loaders import LOADERS, progress_total
-from ..safe import safe, safe_text, visible
+from ..safe import json_safe, safe, safe_text, visible
 from ..store import ANSWERS, damaged
 from ..store.context import open_store
 from ..store.export import export
@@ -103,7 +103,7 @@ def stats(
     with open_store(create=False) as store:
         data = store.stats(dataset)
     if as_json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
         return
     console = out_console()
     for table in stats_tables(data):

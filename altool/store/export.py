@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import AltoolError
+from ..safe import json_safe, visible
 from .database import Store
 
 FORMATS = ("jsonl", "csv", "merged")
@@ -56,12 +57,16 @@ def csv_row(eg: dict[str, Any]) -> list[str]:
 
 
 def json_line(eg: dict[str, Any]) -> str:
-    """One row as JSON. NaN and infinities (stored by an older altool) are written as null:
-    JSON has no such values, and a reader would reject the line."""
+    """One row as one line of JSON. NaN and infinities (stored by an older altool) are written
+    as null: JSON has no such values, and a reader would reject the line. Characters a
+    terminal would act on are ``\\u`` escapes (:func:`altool.safe.json_safe`)."""
     try:
-        return json.dumps(eg, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(eg, ensure_ascii=False, allow_nan=False)
     except ValueError:
-        return json.dumps(finite(eg), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(finite(eg), ensure_ascii=False, allow_nan=False)
+    # the same JSON value with DEL, C1 and bidi controls and U+2028/9 escaped: nothing a
+    # terminal acts on, and no line reader splits the line at U+2028
+    return json_safe(text)
 
 
 def finite(value: Any) -> Any:
@@ -84,8 +89,12 @@ def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -
         if fmt == "csv":
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(CSV_COLUMNS)
+            # CSV can't escape: on a terminal, controls are shown as escapes; a file or a pipe
+            # gets the data as it is
+            shown = _is_terminal(fh)
             for eg in rows:
-                writer.writerow(csv_row(eg))
+                cells = csv_row(eg)
+                writer.writerow([visible(c) for c in cells] if shown else cells)
                 n += 1
         else:
             for eg in rows:
@@ -95,6 +104,13 @@ def write_rows(rows: Iterable[dict[str, Any]], fh: TextIO, fmt: str = "jsonl") -
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), fh.fileno())
     return n
+
+
+def _is_terminal(fh: TextIO) -> bool:
+    try:
+        return fh.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def export(store: Store, dataset: str, path: str, fmt: str = "jsonl",

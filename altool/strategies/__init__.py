@@ -10,9 +10,9 @@ Before the model is ready, the cold start is k-means++ seeding (:func:`cold_star
 Modules: :mod:`.base` (signature, spec, context, ranking), :mod:`.uncertainty` (margin,
 entropy, least-confidence, expected gradient length, random), :mod:`.diversity` (spread,
 diverse, cold start, core-set, BADGE), :mod:`.committee` (qbc, bald), :mod:`.streaming` (ema,
-stream), :mod:`.mixing` (``--mix``, ``--like``), :mod:`.options` (the user's settings) and
-:mod:`.registry` (names). The registry and the settings import no NumPy; every other name here
-is imported on first use.
+stream), :mod:`.typicality` (typiclust, tcm), :mod:`.mixing` (``--mix``, ``--like``),
+:mod:`.options` (the user's settings) and :mod:`.registry` (names). The registry and the
+settings import no NumPy; every other name here is imported on first use.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ _WHERE = {
                      "with_random_share"), "strategies.mixing"),
     **dict.fromkeys(("EMA_ALPHA", "ema", "ema_emitted", "stream", "stream_start"),
                     "strategies.streaming"),
+    **dict.fromkeys(("tcm", "typiclust", "typiclust_start", "typicality_scores", "typical_picks"),
+                    "strategies.typicality"),
     **dict.fromkeys(("egl", "entropy", "entropy_scores", "expected_gradient_lengths",
                      "least_confidence", "least_confidence_scores", "margin", "margin_scores",
                      "random_order", "random_start"), "strategies.uncertainty"),

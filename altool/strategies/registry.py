@@ -28,6 +28,8 @@ _BUILTIN = {  # name -> "module:function" inside altool.strategies
     "badge": "diversity:badge",
     "stream": "streaming:stream",
     "spread": "diversity:spread",
+    "typiclust": "typicality:typiclust",
+    "tcm": "typicality:tcm",
 }
 
 
