@@ -27,8 +27,10 @@ CAPABILITIES = {
              "can be computed on (core-set, BADGE, --like)",
     REFIT: "fit() trains from scratch on exactly the rows it is given, and a shallow copy is "
            "an independent model (committees of bootstrap resamples: qbc, bald)",
-    CACHEABLE: "features depend on the text alone and are slow to compute: callers cache "
-               "them by text hash under the model's cache_key (sentence embeddings)",
+    CACHEABLE: "the slow part of its features depends on the text alone: encode(texts) "
+               "gives it as float32 vectors, which callers cache by text hash under the "
+               "model's cache_key, and from_encoded(texts, vectors) gives the features "
+               "(sentence embeddings)",
 }
 
 

@@ -29,7 +29,8 @@ Progress = Callable[[int, int], None]  # (texts encoded so far, texts to encode)
 
 
 class CachedFeaturizer:
-    """``model.featurize`` through the store's embedding cache.
+    """``model.featurize`` through the store's embedding cache: the model's slow part
+    (``encode``) is cached, the rest added by ``from_encoded``.
 
     Vectors are looked up by text hash (:func:`~altool.io.hashing.hash_text`, the input hash of
     a plain-text example); only missing texts are encoded, in chunks of ``chunk`` texts, each
@@ -56,7 +57,7 @@ class CachedFeaturizer:
             progress(0, len(pending))
         for start in range(0, len(pending), self.chunk):
             part = pending[start : start + self.chunk]
-            vectors = np.asarray(self.model.featurize([t for _, t in part]), dtype=np.float32)
+            vectors = np.asarray(self.model.encode([t for _, t in part]), dtype=np.float32)
             part_hashes = [h for h, _ in part]
             self.store.add_embeddings(self.key, part_hashes, vectors)
             found.update(zip(part_hashes, vectors, strict=True))
@@ -64,8 +65,10 @@ class CachedFeaturizer:
             if progress is not None:
                 progress(start + len(part), len(pending))
         if not texts:
-            return np.asarray(self.model.featurize([]), dtype=np.float32)
-        return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+            return self.model.from_encoded([], np.asarray(self.model.encode([]),
+                                                          dtype=np.float32))
+        vectors = np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+        return self.model.from_encoded(texts, vectors)
 
 
 def featurizer_for(model: Any, store: Store | None) -> Callable[..., Any]:

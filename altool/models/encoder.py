@@ -147,4 +147,11 @@ class EmbedModel(PerLabelLogistic):
     def featurize(self, texts: Sequence[str]) -> np.ndarray:
         return encode(texts, self.threads)
 
+    # the cacheable-model contract (altool.models.cache): the vectors are the features
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return encode(texts, self.threads)
+
+    def from_encoded(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        return vectors
+
     # save(): the encoder is not part of the model; it stays in its package

@@ -31,6 +31,7 @@ class ModelSpec:
     factory: ModelFactory | str  # a callable, or "module:function" inside altool.models
     capabilities: frozenset[str] | None = None
     summary: str = ""
+    extra: str | None = None  # the altool extra it needs installed (pip install 'altool[X]')
 
     def build(self, labels: Sequence[str], exclusive: bool = True, **kwargs: Any) -> TextModel:
         factory = self.factory
@@ -46,7 +47,11 @@ MODELS: dict[str, ModelSpec] = {
     "sklearn-lr": ModelSpec("ngram:logistic_only", frozenset({VECTORS, REFIT}),
                             "hashed n-grams, logistic regressions only"),
     "embed": ModelSpec("encoder:EmbedModel", frozenset({VECTORS, REFIT, CACHEABLE}),
-                       "sentence embeddings (all-MiniLM-L6-v2), logistic regressions"),
+                       "sentence embeddings (all-MiniLM-L6-v2), logistic regressions",
+                       extra="embed"),
+    "blend": ModelSpec("blend:BlendModel", frozenset({VECTORS, REFIT, CACHEABLE}),
+                       "n-gram and sentence-embedding models, probabilities averaged",
+                       extra="embed"),
     "spacy": ModelSpec("spacy_textcat:make_spacy_model", frozenset(),
                        "a spaCy text classifier (blank, or spacy:NAME_OR_PATH)"),
 }

@@ -44,7 +44,7 @@ def check_model(model: str) -> None:
         from ..models.spacy_pipeline import check_pipeline
 
         check_pipeline(base)
-    if model == "embed":
+    if MODELS.get(kind) is not None and MODELS[kind].extra == "embed":
         from ..models.encoder import require_embed
 
         require_embed()

@@ -207,3 +207,75 @@ def test_benchmarks_skip_embed_without_its_extra(monkeypatch):
     models, notes = le.model_names("sklearn,embed,spacy")
     assert models == ["sklearn", "spacy"]
     assert len(notes) == 1 and "altool[embed]" in notes[0]
+
+
+@needs_data
+def test_suite_smoke_judges_both_halves():
+    """``benchmarks.suite --smoke``: trec (tuning half) and goemotions (reporting half, its
+    single-label rows), budget 60, one run, sklearn only; writes nothing."""
+    if not (DATA / "goemotions.train.jsonl").exists():
+        pytest.skip(f"goemotions not found under {DATA}")
+    with_peers = _has("modAL") and _has("small_text")
+    argv = [sys.executable, "-m", "benchmarks.suite", "--smoke"] + (
+        [] if with_peers else ["--peers", "none"])
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    assert "<!-- suite:start -->" in text and "<!-- suite:end -->" in text
+    assert "### Tuning half (1 of 6 datasets)" in text
+    assert "### Reporting half (1 of 6 datasets)" in text and "### Both halves" in text
+    for name in ("trec", "goemotions"):
+        row = re.search(rf"^\| {name} \| sklearn \| \**([\d.]+)\** \|((?: [\d.]+ ± [\d.]+ \|)+)$",
+                        text, re.M)
+        assert row, text[-3000:]
+        assert 0.2 <= float(row[1]) <= 1.0
+        assert all(0.0 <= float(v) <= 1.0 for v in re.findall(r"([\d.]+) ±", row[2]))
+        saving = re.search(rf"^\| {name} \| [\d.]+ \(sklearn\) \| >?[\d,]+ \| >?[\d,]+ \| "
+                           r"(?:(?:[<>]=)?[\d.]+x|\?) \|$", text, re.M)
+        assert saving, text[-3000:]
+        assert re.search(rf"^\| {name} \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \| [+-][\d.]+ \| ",
+                         text, re.M)
+        assert re.search(rf"^\| {name} \| [01]/1 \| ", text, re.M)
+        if with_peers:
+            assert re.search(rf"^\| {name} \| sklearn \(judged\) \| [\d.]+ ± [\d.]+ \| margin "
+                             r"[\d.]+ ± [\d.]+ \| BreakingTies [\d.]+ ± [\d.]+ \| (yes|no) \|$",
+                             text, re.M), text[-3000:]
+    for target in ("1. savings", "2. no regret", "3. ahead of peers", "5. stop signal"):
+        if target.startswith("3.") and not with_peers:
+            continue
+        assert re.search(rf"^- {re.escape(target)}.*: (\*\*met\*\*|\*\*MISSED\*\*|undetermined)",
+                         text, re.M), target
+    assert re.search(r"goemotions is multi-label: only rows with exactly one label are used "
+                     r"\(train [\d,]+ of 43,410 rows", text)
+    assert "Smoke run" in text
+
+
+def test_suite_savings_are_bounds_when_a_curve_stops_short():
+    from benchmarks import suite
+
+    cfg = suite.Config(datasets=[], models=["sklearn", "embed"], strategies=["diverse"],
+                       peers=set(), budget=40, repeats=1, pool=100, test=50,
+                       judged=("sklearn", "diverse"))
+
+    def curve(*pts):
+        return {"points": [[n, m, 0.0] for n, m in pts], "aulc": 0.5, "aulc_std": 0.0}
+
+    def dataset(default, random, embed_full=0.8):
+        return {"dataset": "x", "models": {
+            "sklearn": {"full_score": 1.0, "strategies": {"diverse": default, "random": random}},
+            "embed": {"full_score": embed_full, "strategies": {}}}}
+
+    # both reach 0.95: interpolated (20 -> 30 crosses at 25; random at 100)
+    s = suite.saving(dataset(curve((20, 0.9), (30, 1.0)), curve((50, 0.9), (100, 0.95))), cfg)
+    assert s["default"] == pytest.approx(25.0) and s["lo"] == s["hi"] == pytest.approx(4.0)
+    # random never reaches it within 400 labels: a lower bound
+    s = suite.saving(dataset(curve((20, 0.9), (30, 1.0)), curve((50, 0.9), (400, 0.94))), cfg)
+    assert suite.fmt_x(s["lo"], s["hi"]) == ">=16.0x"
+    # the mark is 95% of the BEST model's full-data score (embed's 1.2 here): neither reaches it
+    s = suite.saving(dataset(curve((20, 0.9), (30, 1.0)), curve((50, 0.9), (100, 0.95)),
+                             embed_full=1.2), cfg)
+    assert s["mark"] == pytest.approx(1.14) and s["best"][1] == "embed"
+    assert suite.fmt_x(s["lo"], s["hi"]) == "?"
+    verdict = suite.verdict_saving([dataset(curve((20, 0.9), (30, 1.0)),
+                                            curve((50, 0.9), (400, 0.94)))], cfg)
+    assert verdict is not None and verdict[1] is True
