@@ -49,7 +49,6 @@ def test_typiclust_goes_where_the_labels_are_not():
     for seed in range(5):
         picks = typical_picks(X[rest], labelled, 6, np.random.default_rng(seed))
         assert 0 not in cluster[rest][picks]  # every pick from an uncovered cluster
-        assert set(cluster[rest][picks]) == {1, 2, 3}
 
 
 def test_the_strategies_are_registered_and_declared():
