@@ -21,6 +21,7 @@ from ..models.base import CACHEABLE, capabilities_of, stack_rows
 from ..models.cache import featurizer_for
 from ..store import SourceRow, Store
 from .config import TeachConfig
+from .encoding import BackgroundEncoding
 from .learner import FILLER_PICK, Learner, Pick, make_task
 from .logs import log_error
 from .queue import Question
@@ -78,10 +79,15 @@ class Worker(threading.Thread):
     picks from ``config.source``."""
 
     def __init__(self, config: TeachConfig, learner: Learner, queue: QuestionSink, *,
-                 save_every: int = 5) -> None:
+                 save_every: int = 5, fast: Learner | None = None) -> None:
         super().__init__(name="altool-worker", daemon=True)
         self.config = config
-        self.learner = learner
+        # ``fast`` (an n-gram learner) serves while ``target``'s encoder fills the cache in the
+        # background (:mod:`.encoding`); then the worker switches to ``target`` for good
+        self.target = learner
+        self.fast = fast
+        self.learner = fast or learner
+        self._encoding: BackgroundEncoding | None = None
         self.queue = queue
         self.save_every = save_every
         self.status = WorkerStatus()
@@ -96,7 +102,7 @@ class Worker(threading.Thread):
         self._finished = False
         self._pool_uses = 0
         # featurize(texts, progress=None); through the store's cache once run() has a store
-        self._featurize = featurizer_for(learner.model, None)
+        self._featurize = featurizer_for(self.learner.model, None)
         self.stopping = StabilizingPredictions(measure=measure_for(len(learner.labels)))
         self._stop_X: Any = None
 
@@ -108,6 +114,8 @@ class Worker(threading.Thread):
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
+        if self._encoding is not None:
+            self._encoding.cancel.set()
         self._event.set()
         if self.is_alive():
             self.join(timeout)
@@ -120,11 +128,63 @@ class Worker(threading.Thread):
             store = Store(self.config.db_path)
             self._featurize = featurizer_for(self.learner.model, store)
             self.learner.featurizer = self._featurize  # answered texts: cached vectors too
+            if self.fast is not None:
+                self._start_encoding()
             try:
                 self._loop(store)
             finally:
                 self._save()
                 store.close()
+
+    # -- the encoder in the background -----------------------------------------------------
+    def _start_encoding(self) -> None:
+        """Encode the pool the target model will score, and the answered texts."""
+        config = self.config
+
+        def texts(store: Store) -> list[str]:
+            total = store.count_source(config.source)
+            if total <= config.pool_size:
+                rows = [r for chunk in store.iter_source(config.source, CHUNK) for r in chunk]
+            else:  # the seeded sample _pool_features takes for a slow model
+                rows = store.sample_source(config.source, config.pool_size, seed=0)
+            answered = [eg["text"] for eg in store.iter_answers(config.dataset)
+                        if isinstance(eg.get("text"), str)] if store.has_dataset(
+                config.dataset) else []
+            return answered + [r.text for r in rows]
+
+        def progress() -> None:
+            self.status.progress = f"{self._encoding.progress} · n-grams meanwhile"
+            self._event.set()  # the worker may switch now
+            if self.on_status is not None:
+                self.on_status(self.status)
+
+        self._encoding = BackgroundEncoding(config.db_path, self.target.model, texts,
+                                            on_progress=progress)
+        self._encoding.start()
+
+    def _maybe_switch(self, store: Store) -> None:
+        """Once the pool is encoded, the target (encoder) model takes over from n-grams."""
+        encoding = self._encoding
+        if self.fast is None or encoding is None or not encoding.done.is_set():
+            return
+        self.fast = None
+        self.status.progress = None
+        if encoding.error is not None:
+            log = log_error("encoding the pool failed; the n-gram model stays")
+            self.status.warning = (f"encoder failed ({type(encoding.error).__name__}); "
+                                   f"n-grams continue. Details: {log}")
+            self.target = self.learner
+            return
+        self.learner = self.target
+        self._featurize = featurizer_for(self.learner.model, store)
+        self.learner.featurizer = self._featurize
+        self._pool, self._stop_X = None, None
+        self.stopping = StabilizingPredictions(measure=measure_for(len(self.learner.labels)))
+        model = self.learner.model
+        self.status.model_version, self.status.trained_on = model.version, 0
+        self.status.state = "ready" if model.ready else "warming up"
+        if store.count_answers(self.config.dataset):
+            self._guard(self._fit, store)
 
     def _loop(self, store: Store) -> None:
         self._guard(self._refresh, store)
@@ -137,6 +197,11 @@ class Worker(threading.Thread):
             self._event.clear()
             if self._stopping.is_set():
                 return
+            if self.fast is not None and self._encoding is not None and \
+                    self._encoding.done.is_set():
+                self._maybe_switch(store)
+                self._guard(self._refresh, store)
+                continue
             with self._lock:
                 due = self._pending >= self.config.batch_size
                 if due:
@@ -364,8 +429,8 @@ class Worker(threading.Thread):
 
     def _save(self) -> None:
         model = self.learner.model
-        if not model.ready or self._failed:
-            return
+        if not model.ready or self._failed or self.learner is not self.target:
+            return  # (the n-gram stand-in is not what the dataset's model file holds)
         try:
             path = self.config.model_file()
             if path is not None:
@@ -405,15 +470,23 @@ def random_questions(
 
 
 def make_worker(config: TeachConfig, sink: QuestionSink) -> Worker:
-    """``textcat.teach``'s worker: the dataset's saved model (or a new one) and the strategy."""
+    """``textcat.teach``'s worker: the dataset's saved model (or a new one) and the strategy.
+    A model whose features are slow to compute (the sentence encoder) gets an n-gram stand-in
+    that serves while the pool is encoded in the background."""
+    from ..models.ngram import SklearnModel
     from ..models.registry import resume_model
+
+    def learner_for(model: Any) -> Learner:
+        return Learner(model, config.strategy, view=config.view, seed=config.seed,
+                       options=config.options, random_share=config.settings.random_share,
+                       like=config.settings.like)
 
     model = resume_model(config.model_file(), config.model, list(config.labels),
                          config.exclusive)
-    learner = Learner(model, config.strategy, view=config.view, seed=config.seed,
-                      options=config.options, random_share=config.settings.random_share,
-                      like=config.settings.like)
-    return Worker(config, learner, sink)
+    fast = None
+    if CACHEABLE in capabilities_of(model):
+        fast = learner_for(SklearnModel(list(config.labels), config.exclusive))
+    return Worker(config, learner_for(model), sink, fast=fast)
 
 
 def initial_questions(config: TeachConfig, store: Store, skip: set[int], n: int

@@ -1,0 +1,64 @@
+"""The pool encoded in the background, so the model in the loop never waits for the encoder.
+
+A sentence encoder takes minutes for a pool of 20,000 texts on a laptop. Meanwhile the worker
+serves questions with the n-gram model (ready in a second); :class:`BackgroundEncoding`
+encodes the pool (the seeded sample the encoder model will score) and the answered texts into
+the store's vector cache, in a thread and a database connection of its own, and says how far
+it is. When it is done, the worker switches to the encoder model, whose features now all come
+from the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..models.cache import CACHE_CHUNK, CachedFeaturizer
+from ..store import Store
+
+Texts = Callable[[Store], list[str]]  # what to encode, read from the store when it starts
+
+
+class BackgroundEncoding(threading.Thread):
+    """Encode ``texts(store)`` with ``model`` into the store's cache, chunk by chunk."""
+
+    def __init__(self, db_path: Path, model: Any, texts: Texts, *,
+                 chunk: int = CACHE_CHUNK, on_progress: Callable[[], None] | None = None
+                 ) -> None:
+        super().__init__(name="altool-encode", daemon=True)
+        self.db_path = db_path
+        self.model = model
+        self.texts = texts
+        self.chunk = chunk
+        self.on_progress = on_progress
+        self.done = threading.Event()
+        self.cancel = threading.Event()
+        self.encoded = 0  # texts looked at so far (cached or encoded now)
+        self.total: int | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def progress(self) -> str:
+        if self.total is None:
+            return "encoding: reading the pool"
+        return f"encoding {self.encoded:,}/{self.total:,}"
+
+    def run(self) -> None:
+        try:
+            with Store(self.db_path) as store:
+                texts = list(dict.fromkeys(self.texts(store)))  # each text once
+                self.total = len(texts)
+                featurize = CachedFeaturizer(self.model, store, chunk=self.chunk)
+                for start in range(0, len(texts), self.chunk):
+                    if self.cancel.is_set():
+                        return
+                    featurize(texts[start : start + self.chunk])
+                    self.encoded = min(start + self.chunk, len(texts))
+                    if self.on_progress is not None:
+                        self.on_progress()
+        except BaseException as err:  # handed to the worker, which stays on n-grams
+            self.error = err
+        finally:
+            self.done.set()
