@@ -123,6 +123,36 @@ def load(name: str, max_gold: int | None, max_test: int | None, *, gold_seed: in
             subsample(read_labelled(str(test)), max_test, seed=test_seed))
 
 
+def read_one_label(path: Path, field: str = "label") -> tuple[list[dict[str, str]], int]:
+    """``{"text", "label"}`` rows of a JSONL file whose ``field`` holds exactly one label (a
+    string, an integer, or a list of one: a multi-label set's single-label rows), and the
+    number of rows read."""
+    rows, read = [], 0
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            read += 1
+            eg = json.loads(line)
+            value = eg.get(field)
+            if isinstance(value, list):
+                value = value[0] if len(value) == 1 else None
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+                rows.append({"text": eg["text"], "label": str(value)})
+    return rows, read
+
+
+def unique_texts(rows: list[dict]) -> list[dict]:
+    """The first row of each text (simulate's pool keeps one copy per input)."""
+    seen: set[str] = set()
+    out = []
+    for eg in rows:
+        if eg["text"] not in seen:
+            seen.add(eg["text"])
+            out.append(eg)
+    return out
+
+
 def heldout_pools(name: str, max_gold: int, max_test: int) -> tuple[list, list] | None:
     """GOLD and TEST rows of ``name`` drawn with the held-out seeds (None if it is missing):
     pools no setting of the criterion or the default strategy was chosen on."""
@@ -192,6 +222,23 @@ def score_at(points: Any, n: int) -> str:
     """The mean score at ``n`` labels of a curve's ``(labels, mean, std)`` points, or "-"."""
     hit = [p[1] for p in points if p[0] == n]
     return f"{hit[0]:.3f}" if hit else "-"
+
+
+def crossing(points: Any, mark: float) -> float | None:
+    """Labels where a mean curve of ``(labels, mean, ...)`` points first reaches ``mark``,
+    interpolated linearly between the checkpoint that reaches it and the one before (as
+    label_efficiency.py reads labels to 95%); None if it never does."""
+    from altool.simulate import labels_to_reach
+
+    curve = sorted((p[0], p[1]) for p in points)
+    n = labels_to_reach(curve, mark)
+    if n is None:
+        return None
+    i = [x for x, _ in curve].index(n)
+    if i == 0:
+        return float(n)
+    (n0, m0), (_, m1) = curve[i - 1], curve[i]
+    return n0 + (n - n0) * (mark - m0) / (m1 - m0)
 
 
 def l95(s: dict) -> int | None:

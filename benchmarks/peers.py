@@ -12,6 +12,11 @@ Each peer (modAL, small-text) runs its own query strategies and its own loop, bu
   when none are given; then batches of 10, scored on the same TEST rows at the same
   checkpoints. Only the query strategy differs.
 
+``suite.py`` also runs them on any other altool model by name (:class:`AltoolModel`, e.g. the
+sentence-embedding model ``embed`` on its cached vectors) and, on dense features, adds
+small-text's embedding-based strategies (:func:`small_text_embedding_strategies`), whose
+classifier's ``embed()`` returns those features (:func:`embedding_factory`).
+
 Needs the ``bench`` extra (``pip install -e '.[bench]'``); :func:`available` says what imports.
 """
 
@@ -47,6 +52,34 @@ class AltoolLogReg(ClassifierMixin, BaseEstimator):
         Y[np.arange(len(y)), y] = 1.0
         model.fit(X, Y)
         self.model_ = model
+        self.classes_ = np.arange(self.n_classes)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.model_.predict_proba(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.predict_proba(X).argmax(axis=1)
+
+
+class AltoolModel(ClassifierMixin, BaseEstimator):
+    """Any registered altool model (``make_model(model, labels)``, its own settings: for
+    ``embed`` one logistic regression per label with EmbedModel's C) as a scikit-learn
+    classifier over label indices ``0..n_classes-1``, fitted on precomputed features."""
+
+    def __init__(self, n_classes: int = 2, model: str = "sklearn") -> None:
+        self.n_classes = n_classes
+        self.model = model
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> AltoolModel:
+        from altool.models import make_model
+
+        y = np.asarray(y, dtype=int)
+        fitted = make_model(self.model, [str(j) for j in range(self.n_classes)], exclusive=True)
+        Y = np.zeros((len(y), self.n_classes))
+        Y[np.arange(len(y)), y] = 1.0
+        fitted.fit(X, Y)
+        self.model_ = fitted
         self.classes_ = np.arange(self.n_classes)
         return self
 
@@ -115,6 +148,59 @@ def small_text_strategies() -> dict[str, Callable[[], Any]]:
             "LeastConfidence": LeastConfidence}
 
 
+def small_text_embedding_strategies() -> dict[str, Callable[[], Any]]:
+    """small-text's strategies that work on precomputed dense features (they call
+    ``clf.embed()``, or, for DAL, train their own discriminator on the features). SEALS and
+    AnchorSubsampling need hnswlib and a base strategy; BALD needs a dropout model."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+    from small_text import (
+        ContrastiveActiveLearning,
+        DiscriminativeActiveLearning,
+        EmbeddingKMeans,
+        GreedyCoreset,
+        LightweightCoreset,
+        SklearnClassifierFactory,
+    )
+
+    def dal() -> Any:  # the discriminator: labelled vs unlabelled, on the same features
+        factory = SklearnClassifierFactory(LogisticRegression(max_iter=1000), 2)
+        return DiscriminativeActiveLearning(factory, num_iterations=5, pbar=None)
+
+    def greedy_coreset() -> Any:  # euclidean on normalised vectors (small-text's default;
+        # its cosine distance takes arccos of products a rounding error puts above 1: NaN)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "the default metric changed in v1.2.0"
+            return GreedyCoreset(distance_metric="euclidean")
+
+    return {"EmbeddingKMeans": EmbeddingKMeans,
+            "ContrastiveActiveLearning": lambda: ContrastiveActiveLearning(pbar=None),
+            "GreedyCoreset": greedy_coreset,
+            "LightweightCoreset": LightweightCoreset,
+            "DiscriminativeActiveLearning": dal}
+
+
+def embedding_factory(estimator: Any, n_classes: int) -> Any:
+    """A small-text classifier factory whose classifiers' ``embed(dataset)`` returns the
+    dataset's own (precomputed, dense) features, with the class probabilities when asked."""
+    from small_text import SklearnClassifier, SklearnClassifierFactory
+
+    class FeatureEmbeddingClassifier(SklearnClassifier):
+        def embed(self, data_set: Any, return_proba: bool = False, pbar: Any = None,
+                  **kwargs: Any) -> Any:
+            X = np.asarray(data_set.x)
+            return (X, self.model.predict_proba(X)) if return_proba else X
+
+    class Factory(SklearnClassifierFactory):
+        def new(self) -> Any:
+            from sklearn.base import clone
+
+            return FeatureEmbeddingClassifier(clone(self.base_estimator), self.num_classes)
+
+    return Factory(estimator, n_classes)
+
+
 def seed_rows(n_pool: int, repeat: int, seed: int = 0) -> np.ndarray:
     """The random seed set of one repeat (shared by every peer strategy)."""
     rng = np.random.default_rng(seed + 7_919 * (repeat + 1))
@@ -126,11 +212,15 @@ def _accuracy(proba: np.ndarray, y_test: np.ndarray) -> float:
 
 
 def run_modal(strategy: Callable, X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray,
-              n_classes: int, grid: list[int], init: np.ndarray) -> list[float]:
-    """One modAL run; accuracy at each checkpoint of ``grid``."""
+              n_classes: int, grid: list[int], init: np.ndarray,
+              estimator: Any = None) -> list[float]:
+    """One modAL run; accuracy at each checkpoint of ``grid`` (``estimator``: default
+    :class:`AltoolLogReg`)."""
     from modAL.models import ActiveLearner
+    from sklearn.base import clone
 
-    learner = ActiveLearner(estimator=AltoolLogReg(n_classes), query_strategy=strategy,
+    estimator = AltoolLogReg(n_classes) if estimator is None else clone(estimator)
+    learner = ActiveLearner(estimator=estimator, query_strategy=strategy,
                             X_training=X[init], y_training=y[init])
     unlabelled = np.setdiff1d(np.arange(X.shape[0]), init)
     asked = len(init)
@@ -150,12 +240,17 @@ def run_modal(strategy: Callable, X: Any, y: np.ndarray, X_test: Any, y_test: np
 
 def run_small_text(make_strategy: Callable[[], Any], X: Any, y: np.ndarray, X_test: Any,
                    y_test: np.ndarray, n_classes: int, grid: list[int],
-                   init: np.ndarray) -> list[float]:
-    """One small-text run (PoolBasedActiveLearner, SklearnClassifierFactory)."""
+                   init: np.ndarray, estimator: Any = None,
+                   embeddings: bool = False) -> list[float]:
+    """One small-text run (PoolBasedActiveLearner, SklearnClassifierFactory; ``estimator``:
+    default :class:`AltoolLogReg`; ``embeddings``: classifiers with ``embed()``, for the
+    embedding-based strategies)."""
     from small_text import PoolBasedActiveLearner, SklearnClassifierFactory, SklearnDataset
 
+    estimator = AltoolLogReg(n_classes) if estimator is None else estimator
     dataset = SklearnDataset(X, y, target_labels=np.arange(n_classes))
-    factory = SklearnClassifierFactory(AltoolLogReg(n_classes), n_classes)
+    factory = (embedding_factory(estimator, n_classes) if embeddings
+               else SklearnClassifierFactory(estimator, n_classes))
     learner = PoolBasedActiveLearner(factory, make_strategy(), dataset)
     learner.initialize_data(init, y[init])
     asked = len(init)
@@ -170,38 +265,62 @@ def run_small_text(make_strategy: Callable[[], Any], X: Any, y: np.ndarray, X_te
     return scores
 
 
+def peer_jobs(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes: int,
+              grid: list[int], status: dict[str, str | None], estimator: Any = None,
+              embeddings: bool = False) -> list[tuple[str, Callable]]:
+    """``(key, job(init) -> curve)`` of every available peer strategy; with ``embeddings``,
+    small-text's embedding-based strategies too (``X`` must be dense)."""
+    jobs: list[tuple[str, Callable]] = []
+    if status["modAL"] is None:
+        for name, fn in modal_strategies().items():
+            jobs.append((f"modAL:{name}", lambda init, fn=fn: run_modal(
+                fn, X, y, X_test, y_test, n_classes, grid, init, estimator)))
+    if status["small-text"] is None:
+        makers = [(name, make, False) for name, make in small_text_strategies().items()]
+        if embeddings:
+            makers += [(name, make, True)
+                       for name, make in small_text_embedding_strategies().items()]
+        for name, make, emb in makers:
+            jobs.append((f"small-text:{name}", lambda init, make=make, emb=emb: run_small_text(
+                make, X, y, X_test, y_test, n_classes, grid, init, estimator, emb)))
+    return jobs
+
+
 def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes: int,
               grid: list[int], repeats: int, seed: int = 0,
               only: set[str] | None = None,
               log: Callable[[str], None] = print,
-              inits: list[list[int]] | None = None) -> tuple[dict[str, dict], dict[str, str]]:
+              inits: list[list[int]] | None = None, *, model: str | None = None,
+              embeddings: bool = False,
+              reseed: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
     """Curves of every available peer strategy: ``{"modAL:margin": {"curves": [[...]]}}``,
     and ``{name: error}`` for those that failed (reported, never faked). ``inits[r]`` is the
-    seed set of repeat ``r`` (default: :func:`seed_rows`)."""
+    seed set of repeat ``r`` (default: :func:`seed_rows`). ``model``: the classifier is that
+    altool model (:class:`AltoolModel`; default :class:`AltoolLogReg`); ``embeddings``: add
+    small-text's embedding-based strategies; ``reseed``: seed numpy's global generator before
+    each run (k-means, DAL's subsample and liblinear draw from it)."""
     import time
 
     from altool.loop.threads import one_thread
 
     status = available()
-    jobs: list[tuple[str, Callable]] = []
-    if status["modAL"] is None:
-        for name, fn in modal_strategies().items():
-            jobs.append((f"modAL:{name}", lambda init, fn=fn: run_modal(
-                fn, X, y, X_test, y_test, n_classes, grid, init)))
-    if status["small-text"] is None:
-        for name, make in small_text_strategies().items():
-            jobs.append((f"small-text:{name}", lambda init, make=make: run_small_text(
-                make, X, y, X_test, y_test, n_classes, grid, init)))
+    estimator = None if model is None else AltoolModel(n_classes, model)
+    jobs = peer_jobs(X, y, X_test, y_test, n_classes, grid, status, estimator, embeddings)
     if only:
         jobs = [(k, f) for k, f in jobs if k in only or k.split(":")[0] in only]
     out: dict[str, dict] = {}
     failed: dict[str, str] = {f"{p}:*": e for p, e in status.items() if e is not None}
+
+    def one(job: Callable, r: int) -> list[float]:
+        if reseed:
+            np.random.seed(seed + 7_919 * (r + 1))
+        return job(np.asarray(inits[r]) if inits else seed_rows(X.shape[0], r, seed))
+
     with one_thread():
         for key, job in jobs:
             t0 = time.time()
             try:
-                curves = [job(np.asarray(inits[r]) if inits else seed_rows(X.shape[0], r, seed))
-                          for r in range(repeats)]
+                curves = [one(job, r) for r in range(repeats)]
             except Exception as err:  # a peer's own bug or incompatibility: report it
                 failed[key] = f"{type(err).__name__}: {err}"
                 log(f"  {key}: FAILED ({failed[key]})")
@@ -209,3 +328,20 @@ def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes:
             out[key] = {"curves": curves, "seconds": round(time.time() - t0, 1)}
             log(f"  {key}: {out[key]['seconds']}s")
     return out, failed
+
+
+def summarize(raw: dict[str, dict], grid: list[int]) -> dict[str, dict]:
+    """Each peer's mean curve ``points`` (labels, mean, std), its AULC over the runs (mean and
+    std) and its seconds, from :func:`run_peers`'s curves."""
+    from altool.simulate import aulc
+
+    out = {}
+    for key, r in raw.items():
+        curves = np.array(r["curves"])
+        mean, std = curves.mean(axis=0), curves.std(axis=0)
+        per_run = [aulc(list(zip(grid, c, strict=True))) for c in curves]
+        out[key] = {"points": [[int(n), float(m), float(s)]
+                               for n, m, s in zip(grid, mean, std, strict=True)],
+                    "aulc": float(np.mean(per_run)), "aulc_std": float(np.std(per_run)),
+                    "seconds": r["seconds"]}
+    return out

@@ -261,7 +261,7 @@ def test_suite_savings_are_bounds_when_a_curve_stops_short():
         return {"points": [[n, m, 0.0] for n, m in pts], "aulc": 0.5, "aulc_std": 0.0}
 
     def dataset(default, random, embed_full=0.8):
-        return {"dataset": "x", "models": {
+        return {"dataset": "x", "data": {"n_gold": 100}, "models": {
             "sklearn": {"full_score": 1.0, "strategies": {"diverse": default, "random": random}},
             "embed": {"full_score": embed_full, "strategies": {}}}}
 
@@ -276,6 +276,14 @@ def test_suite_savings_are_bounds_when_a_curve_stops_short():
                              embed_full=1.2), cfg)
     assert s["mark"] == pytest.approx(1.14) and s["best"][1] == "embed"
     assert suite.fmt_x(s["lo"], s["hi"]) == "?"
+    # ... as the n-gram model on every GOLD row scores below it: not reached by the whole pool
+    assert (s["default_how"], s["random_how"]) == ("full", "full")
+    assert suite.fmt_labels(s["random"], s["random_last"], s["random_how"]) == ">100 *"
+    # a run on past simulate's extension (run_long) reaches it: read from there
+    long = curve((50, 0.9), (100, 0.92))
+    long["long"] = {"points": [[50, 0.9, 0], [300, 0.96, 0]], "batch": 50, "seconds": 1.0}
+    s = suite.saving(dataset(curve((20, 0.9), (30, 1.0)), long), cfg)
+    assert s["random_how"] == "long" and s["random"] == pytest.approx(50 + 250 * 5 / 6)
     verdict = suite.verdict_saving([dataset(curve((20, 0.9), (30, 1.0)),
                                             curve((50, 0.9), (400, 0.94)))], cfg)
     assert verdict is not None and verdict[1] is True
