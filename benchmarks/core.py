@@ -2,7 +2,10 @@
 
 Usage::
 
-    python -m benchmarks.core [latency|load|first-question|all]
+    python -m benchmarks.core [latency|load|first-question|all] [--model auto]
+
+``--model`` is textcat.teach's (default ``auto``: the sentence-encoder model when the ``embed``
+extra is installed, which then encodes the pool in the background while keys arrive).
 
 Each benchmark drives the real ``altool`` program (in tmux, or as a subprocess), prints what it
 measured and rewrites its own block of ``benchmarks/RESULTS.md`` (between
@@ -51,43 +54,53 @@ LATENCY_SOURCE = 100_000
 LOAD_LINES = 1_000_000
 TARGET_LOAD_RATIO = 0.7
 TARGET_RSS_MB = 300.0
-TARGET_FIRST_S = 2.0
+TARGET_FIRST_S = 1.0  # issue "Every label counts": <= 1 s on a 1M-example source
 
 
 # -- 1. keypress latency -----------------------------------------------------------------------
-def bench_latency() -> dict:
+def bench_latency(model: str) -> dict:
     db = WORK / "latency-source.db"
     load_source(db, "news100k", LATENCY_SOURCE)
-    tm, run_db, log = teach_session("latency", db, "news100k", "bench")
+    tm, run_db, log = teach_session("latency", db, "news100k", "bench", model)
     rng = random.Random(7)
     try:
         tm.wait_for(r"apply\?", timeout=60)
         time.sleep(0.5)
         print(f"latency: sending {LATENCY_ANSWERS} answers (x mostly, some a), 50-100 ms apart; "
               "every 10th timed externally too...", flush=True)
-        sent, external, stalls, duration = send_answers(tm, rng)
+        sent, external, stalls, duration, encoding = send_answers(tm, rng)
         time.sleep(1.0)
         final = tm.screen()
     finally:
         tm.quit()
     res = latency_figures(run_db, log, sent, external, stalls, duration, final)
+    res["model"] = resolved(model)
+    lat = latencies_ms(log)
+    res["while_encoding"] = encoding  # the first keys: the pool is encoded at the start
+    if encoding:
+        res["encoding_p99_ms"] = pct(lat[:encoding], 99)
+        res["encoding_max_ms"] = max(lat[:encoding])
     print(json.dumps(res, indent=2))
     return res
 
 
-def send_answers(tm: Tmux, rng: random.Random) -> tuple[int, list[float], list[float], float]:
+def send_answers(tm: Tmux, rng: random.Random
+                 ) -> tuple[int, list[float], list[float], float, int]:
     """Answer until the screen counts LATENCY_ANSWERS (a key sent while no question is up is
     not an answer), every 10th key timed externally: (keys sent, external seconds, stalls,
-    wall seconds)."""
+    wall seconds, keys sent before the status line stopped saying "encoding")."""
     external: list[float] = []
     stalls: list[float] = []
     sent = 0
+    encoding = 0
     t_start = time.perf_counter()
     answered = 0  # as shown on screen
     while answered < LATENCY_ANSWERS:
         for _ in range(LATENCY_ANSWERS - answered):
             key = next_answer(tm, rng, stalls)
             sent += 1
+            if encoding == sent - 1 and "encoding" in status_line(tm.screen()):
+                encoding = sent
             if sent % 10 == 5:  # cross-check: send-keys until the screen shows a new count
                 seconds = timed_key(tm, key)
                 if seconds is not None:
@@ -97,7 +110,7 @@ def send_answers(tm: Tmux, rng: random.Random) -> tuple[int, list[float], list[f
             time.sleep(rng.uniform(0.05, 0.10))
         time.sleep(1.0)
         answered = session_count(tm.screen()) or answered
-    return sent, external, stalls, time.perf_counter() - t_start
+    return sent, external, stalls, time.perf_counter() - t_start, encoding
 
 
 def timed_key(tm: Tmux, key: str, timeout: float = 2.0) -> float | None:
@@ -210,7 +223,13 @@ def bench_load(rounds: int = 2) -> dict:
 
 
 # -- 3. time to the first question -------------------------------------------------------------
-def bench_first_question(runs: int = 3) -> dict:
+def resolved(model: str) -> str:
+    from altool.models.registry import resolve_model
+
+    return resolve_model(model)[0]
+
+
+def bench_first_question(model: str, runs: int = 3) -> dict:
     db = WORK / "load-altool.db"  # reuses the load benchmark's database when present
     load_source(db, "big", LOAD_LINES)
     home = WORK / "first-question-home"
@@ -219,7 +238,7 @@ def bench_first_question(runs: int = 3) -> dict:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
         cmd = [ALTOOL, "--db", str(db), "textcat.teach", f"fq-{i}", "big",
-               "--label", "interesting", "--seed", str(i)]
+               "--label", "interesting", "--seed", str(i), "--model", model]
         tm = Tmux(cmd, {"ALTOOL_HOME": str(home)})
         try:
             tm.wait_for(r"apply\?", timeout=120, poll=0.005)
@@ -228,7 +247,8 @@ def bench_first_question(runs: int = 3) -> dict:
             tm.quit()
         times.append(elapsed)
         print(f"first question, run {i + 1}: {elapsed:.2f} s", flush=True)
-    res = {"runs_s": times, "median_s": statistics.median(times), "source": LOAD_LINES}
+    res = {"runs_s": times, "median_s": statistics.median(times), "source": LOAD_LINES,
+           "model": resolved(model)}
     print(json.dumps(res, indent=2))
     return res
 
@@ -238,13 +258,23 @@ def fmt_latency(r: dict) -> str:
     answers = ", ".join(f"{k} {v}" for k, v in sorted(r["by_answer"].items()))
     ext = (f"{r['ext_p50_ms']:.1f} ms p50, {r['ext_p90_ms']:.1f} ms p90, "
            f"{r['ext_max_ms']:.1f} ms max" if r["ext_n"] else "n/a")
+    model = r.get("model", "sklearn")
+    enc = ""
+    if r.get("while_encoding"):
+        ok = r["encoding_p99_ms"] <= TARGET_P99_MS
+        enc = (f"| p99 of the first {r['while_encoding']} keys, pressed while the pool was "
+               f"being encoded (target <= {TARGET_P99_MS:.0f} ms) | "
+               f"{r['encoding_p99_ms']:.1f} ms (max {r['encoding_max_ms']:.1f} ms): "
+               f"{met(ok)} |\n")
     return f"""### 1. Keypress to next question (textcat.teach, {LATENCY_SOURCE:,}-example source)
 
 Measured {measured_on()}.
 
 {r['n']} key presses (`x` mostly, `a` about 1 in 4, 50-100 ms apart) into the real
-`altool textcat.teach --batch-size 10` in a 100x30 tmux pane, so the worker refits and rescores
-a 20,000-example pool every 10 answers while keys arrive. In-process figures come from
+`altool textcat.teach --batch-size 10 --model {model}` in a 100x30 tmux pane, so the worker
+refits and rescores a 20,000-example pool every 10 answers while keys arrive{
+    " (and, at the start, encodes that pool in the background while n-grams serve)"
+    if model != "sklearn" else ""}. In-process figures come from
 `ALTOOL_LATENCY_LOG` (key handler start to finished redraw). Before each key the script checks
 the screen shows a question; if the queue ran dry it waits for one (a *stall*), like a person
 would, so every timed key is an answer.
@@ -252,7 +282,7 @@ would, so every timed key is an answer.
 | figure | value |
 |---|---|
 {latency_rows(r, TARGET_P99_MS)}
-| key presses over 50 ms | {r['over_50ms']} of {r['n']} |
+{enc}| key presses over 50 ms | {r['over_50ms']} of {r['n']} |
 | external cross-check, {r['ext_n']} keys (see below) | {ext} |
 | answers stored at the end | {r['stored_answers']} ({answers}) |
 | keys sent / keys that found no question up | {r['keys_sent']} / {r['keys_lost']} |
@@ -304,12 +334,14 @@ def fmt_first(r: dict) -> str:
 
 Measured {measured_on()}.
 
-From `tmux new-session` running `altool textcat.teach` on a stored {r['source']:,}-example
-source (new dataset each run, so a cold start with no saved model; database in the page cache)
-until `capture-pane` (polled every 5 ms) shows the question.
+From `tmux new-session` running `altool textcat.teach --model {r.get('model', 'sklearn')}` on
+a stored {r['source']:,}-example source (new dataset and new `ALTOOL_HOME` each run, so a cold
+start with no saved model{", no cached vectors and no built encoder graph" if
+r.get('model', 'sklearn') != 'sklearn' else ""}; database in the page cache) until
+`capture-pane` (polled every 5 ms) shows the question.
 
 - runs: {runs}
-- median: **{r['median_s']:.2f} s** (target <= {TARGET_FIRST_S:.0f} s): {met(ok)}
+- median: **{r['median_s']:.2f} s** (target <= {TARGET_FIRST_S:g} s): {met(ok)}
 """
 
 
@@ -336,6 +368,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("which", nargs="?", default="all",
                         choices=["latency", "load", "first-question", "all"])
+    parser.add_argument("--model", default="auto", help="textcat.teach's --model (default "
+                        "auto)")
     args = parser.parse_args()
     if shutil.which("tmux") is None and args.which in ("latency", "first-question", "all"):
         sys.exit("tmux is needed for the latency and first-question benchmarks")
@@ -344,10 +378,10 @@ def main() -> None:
         blocks["load"] = fmt_load(bench_load())
         update_results(blocks)
     if args.which in ("first-question", "all"):
-        blocks["first-question"] = fmt_first(bench_first_question())
+        blocks["first-question"] = fmt_first(bench_first_question(args.model))
         update_results(blocks)
     if args.which in ("latency", "all"):
-        blocks["latency"] = fmt_latency(bench_latency())
+        blocks["latency"] = fmt_latency(bench_latency(args.model))
         update_results(blocks)
 
 

@@ -174,7 +174,7 @@ def pick_models(args: argparse.Namespace, ap: argparse.ArgumentParser, judged: s
 
     wanted = names(args.models, ("sklearn",) if args.smoke else MODELS)
     wanted = list(dict.fromkeys(["sklearn", *wanted, judged]))
-    bad = [m for m in wanted if m not in REGISTERED]
+    bad = [m for m in wanted if m.partition(":")[0] not in REGISTERED]
     if bad:
         ap.error(f"unknown model(s) {', '.join(bad)}; registered: {', '.join(REGISTERED)}")
     models, notes = model_names(",".join(wanted))

@@ -128,11 +128,12 @@ def measured_on() -> str:
             f"1-min load average when written {load:.1f}")
 
 
-def teach_session(name: str, source_db: Path, source: str, dataset: str
+def teach_session(name: str, source_db: Path, source: str, dataset: str, model: str = "auto"
                   ) -> tuple[Tmux, Path, Path]:
-    """``altool textcat.teach --batch-size 10`` on ``source`` in a private tmux server, with a
-    fresh ``ALTOOL_HOME`` (``WORK/NAME-home``), a pristine copy of ``source_db`` (no answers
-    from an earlier run) and the keypress latencies logged: (tmux, its database, the log)."""
+    """``altool textcat.teach --batch-size 10 --model MODEL`` on ``source`` in a private tmux
+    server, with a fresh ``ALTOOL_HOME`` (``WORK/NAME-home``), a pristine copy of ``source_db``
+    (no answers from an earlier run) and the keypress latencies logged: (tmux, its database,
+    the log)."""
     home = WORK / f"{name}-home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -140,7 +141,7 @@ def teach_session(name: str, source_db: Path, source: str, dataset: str
     shutil.copy(source_db, run_db)
     log = home / "latency.log"
     cmd = [ALTOOL, "--db", str(run_db), "textcat.teach", dataset, source,
-           "--label", "interesting", "--batch-size", "10", "--seed", "0"]
+           "--label", "interesting", "--batch-size", "10", "--seed", "0", "--model", model]
     return Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)}), run_db, log
 
 

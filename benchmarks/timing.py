@@ -19,15 +19,17 @@ BATCH = 10
 
 
 def model_names(arg: str) -> tuple[list[str], list[str]]:
-    """Models to run, and notes for those skipped (``embed`` needs the ``altool[embed]``
-    extra; checked without importing torch)."""
+    """Models to run, and notes for those skipped (``embed``, ``embed:ENCODER`` and ``blend``
+    need the encoder's packages; checked without importing them)."""
     from altool.models.encoder import missing_packages
+    from altool.models.registry import MODELS, split_model_name
 
     out, notes = [], []
     for m in (s.strip() for s in arg.split(",") if s.strip()):
-        if m == "embed" and (missing := missing_packages()):
-            notes.append(f"model `embed` skipped: {', '.join(missing)} not installed (install "
-                         "the `altool[embed]` extra)")
+        kind, base = split_model_name(m)
+        spec = MODELS.get(kind)
+        if spec is not None and spec.extra == "embed" and (missing := missing_packages(base)):
+            notes.append(f"model `{m}` skipped: {', '.join(missing)} not installed")
             continue
         out.append(m)
     return out, notes

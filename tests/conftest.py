@@ -18,6 +18,16 @@ from tests.tmux_driver import Tmux, require_tmux
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test touches ``~/.altool``: ALTOOL_HOME is a temporary folder for the whole session
+    (tests that need a fresh one take ``home``)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ALTOOL_HOME", str(tmp_path_factory.mktemp("session-home")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh ALTOOL_HOME for this test (also seen by :func:`run_cli` subprocesses)."""

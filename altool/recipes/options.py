@@ -37,6 +37,14 @@ AddLabelsOption = Annotated[
                        "(without it, a label the dataset doesn't know is refused: a typo would "
                        "start a new class).")
 ]
+MODEL_HELP = (
+    "Model in the loop: auto (the default: embed when the altool[embed] extra is installed, "
+    "else sklearn), sklearn (hashed n-grams), sklearn-lr (n-grams without the Naive Bayes "
+    "blend), embed (sentence embeddings; embed:fp32 and embed:torch run the encoder in float32 "
+    "or on sentence-transformers), blend (n-grams and embeddings averaged), spacy (a blank "
+    "spaCy text classifier), spacy:NAME_OR_PATH (start from a spaCy pipeline), or the path of "
+    "a saved model.")
+
 StrategyOption = Annotated[
     str, typer.Option(help=f"Query strategy: {', '.join(strategy_names())} (default: "
                       f"{DEFAULT_STRATEGY}; see README, Which strategy?).")

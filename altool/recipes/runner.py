@@ -71,4 +71,4 @@ def run_components(components: dict[str, Any], recipe: str | None = None) -> Sum
             f"was running: the {session.count:,} answers stored before that went with it, the "
             "last answer was not stored, and nothing was stored anywhere else")
     return Summary(session.dataset, session.count, session.dataset_total, session.session_id,
-                   session.notes)
+                   [*session.notes, *(components.get("notes") or ())])

@@ -14,6 +14,7 @@ from ..errors import AltoolError
 from ..store.context import db_path
 from .manual import open_source
 from .options import (
+    MODEL_HELP,
     AddLabelsOption,
     BatchSizeOption,
     CommitteeSizeOption,
@@ -47,7 +48,7 @@ def check_model(model: str) -> None:
     if MODELS.get(kind) is not None and MODELS[kind].extra == "embed":
         from ..models.encoder import require_embed
 
-        require_embed()
+        require_embed(base)
 
 
 @recipe("textcat.teach")
@@ -55,13 +56,7 @@ def textcat_teach(
     dataset: Annotated[str, typer.Argument(help="Dataset to save the answers to.")],
     source: SourceArgument,
     label: LabelOption,
-    model: Annotated[
-        str, typer.Option(help="Model in the loop: sklearn, sklearn-lr (without the Naive "
-                          "Bayes blend), embed (sentence embeddings; "
-                          "needs altool[embed]), spacy (a blank spaCy pipeline with a text "
-                          "classifier), spacy:NAME_OR_PATH (start from an installed spaCy "
-                          "pipeline), or the path of a saved model.")
-    ] = "sklearn",
+    model: Annotated[str, typer.Option(help=MODEL_HELP)] = "auto",
     lang: Annotated[
         str | None, typer.Option(help="Language of the blank pipeline of --model spacy "
                                  "(default en).")
@@ -93,6 +88,7 @@ def textcat_teach(
     from ..loop.config import TeachConfig
     from ..loop.process import WorkerProcess
     from ..loop.queue import TaskQueue
+    from ..models.registry import resolve_model
     from ..strategies.options import strategy_settings
 
     labels = split_labels(label)
@@ -100,6 +96,7 @@ def textcat_teach(
         if model != "spacy":
             raise AltoolError("--lang only applies to --model spacy")
         model = f"spacy:blank:{lang}"
+    model, model_note = resolve_model(model)
     check_model(model)
     config = TeachConfig(
         db_path=db_path(), dataset=dataset, source=source, labels=tuple(labels),
@@ -125,4 +122,5 @@ def textcat_teach(
         "status": worker.status_fields,
         "exclude": list(config.exclude),
         "config": config.components_config(f"textcat.teach · {dataset} · {source_name}"),
+        "notes": [model_note] if model_note else [],
     }

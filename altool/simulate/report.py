@@ -61,7 +61,8 @@ def report_tables(result: SimulationResult, metric: str, test: str, repeats: int
                         "" if name == BASELINE else format_saving(result.saving(name)),
                         *format_stop(r.stop, repeats))
     runs = f"{repeats} repeat{'s' * (repeats != 1)}"
-    return [safe_text(f"{metric} on {test} ({result.n_test:,}) by labels; all "
+    model = f"--model {result.model}: " if result.model else ""
+    return [safe_text(f"{model}{metric} on {test} ({result.n_test:,}) by labels; all "
                       f"{result.n_gold:,} labels: {result.full_score:.3f}; mean of {runs}, "
                       "std below", style="italic"), curve,
             Text("AULC; labels to reach 90/95/98% of the full-data score; saving against random "

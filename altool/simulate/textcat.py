@@ -105,6 +105,7 @@ class SimulationResult:
     n_test: int
     repeats: int
     strategies: dict[str, StrategyResult] = field(default_factory=dict)
+    model: str = ""  # the model in the loop (``auto`` resolved)
 
     def saving(self, name: str, threshold: float = SAVING_THRESHOLD) -> float | None:
         """1 - labels(strategy) / labels(random) to reach ``threshold`` x the full score."""
@@ -121,6 +122,7 @@ class SimulationResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
+            "model": self.model,
             "full_score": self.full_score,
             "strategies": {
                 name: {
@@ -356,7 +358,7 @@ def simulate(
         budget_eff = min(budget, len(pool))
         grid = checkpoint_grid(budget_eff, batch_size, min(seed_size, budget_eff))
         result = SimulationResult(metric, full_score, budget_eff, labels, len(pool),
-                                  len(test), repeats)
+                                  len(test), repeats, model=model)
         for name in names:
             runs = []
             curves = np.zeros((repeats, len(grid)))
@@ -406,14 +408,20 @@ def simulate(
 
 def simulate_files(
     gold: str, test: str, strategies: Sequence[str], *, label_field: str = "label",
-    model: str = "sklearn", settings: StrategySettings | None = None,
-    warn: Callable[[str], None] | None = None, **run: Any,
+    model: str = "auto", settings: StrategySettings | None = None,
+    warn: Callable[[str], None] | None = None, note: Callable[[str], None] | None = None,
+    **run: Any,
 ) -> SimulationResult:
-    """``altool simulate`` on files: resolve the strategies and check each against the model,
+    """``altool simulate`` on files: resolve the model (``note`` is told what ``auto``
+    chose when it is not the encoder) and the strategies and check each against the model,
     read GOLD and TEST (``warn`` is told when TEST has labels GOLD never has), then
     :func:`simulate` with the ``run`` settings (budget, repeats, progress...)."""
     from ..loop.config import check_support
+    from ..models.registry import resolve_model
 
+    model, model_note = resolve_model(model)
+    if model_note and note is not None:
+        note(model_note)
     settings = settings or StrategySettings()
     names = resolve_strategies(strategies)
     for name in names:

