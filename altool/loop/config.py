@@ -85,7 +85,10 @@ class TeachConfig:
             set_(self, "queue_size", default_queue_size(self.batch_size))
         check_share(self.settings.random_share)
         if self.task == "textcat":
-            set_(self, "strategy", resolve_name(self.strategy))
+            capabilities = model_capabilities(self.model)
+            if self.strategy != "default" or capabilities is not None:
+                # (a saved model's path: the worker resolves ``default`` once it is loaded)
+                set_(self, "strategy", resolve_name(self.strategy, capabilities))
             check_support(self.strategy, self.model, bool(self.settings.like))
 
     @property

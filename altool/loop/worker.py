@@ -481,14 +481,17 @@ def make_worker(config: TeachConfig, sink: QuestionSink) -> Worker:
     that serves while the pool is encoded in the background."""
     from ..models.ngram import SklearnModel
     from ..models.registry import resume_model
-
-    def learner_for(model: Any) -> Learner:
-        return Learner(model, config.strategy, view=config.view, seed=config.seed,
-                       options=config.options, random_share=config.settings.random_share,
-                       like=config.settings.like)
+    from ..strategies.registry import resolve_name
 
     model = resume_model(config.model_file(), config.model, list(config.labels),
                          config.exclusive)
+    strategy = resolve_name(config.strategy, capabilities_of(model))
+
+    def learner_for(model: Any) -> Learner:
+        return Learner(model, strategy, view=config.view, seed=config.seed,
+                       options=config.options, random_share=config.settings.random_share,
+                       like=config.settings.like)
+
     fast = None
     if CACHEABLE in capabilities_of(model):
         fast = learner_for(SklearnModel(list(config.labels), config.exclusive))

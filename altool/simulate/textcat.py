@@ -31,7 +31,7 @@ from ..loop.stopping import (
 from ..models.base import TextModel
 from ..models.cache import feature_cache
 from ..models.registry import make_model
-from ..strategies import DEFAULT_STRATEGY, STRATEGIES, StrategyOptions, get_strategy
+from ..strategies import STRATEGIES, StrategyOptions, get_strategy, resolve_name
 from ..strategies.options import StrategySettings
 from .curves import (
     EXTEND_FACTOR,
@@ -248,15 +248,17 @@ def _predict(model: TextModel, X: Any) -> np.ndarray:
     return np.asarray(model.predict_proba(X)).argmax(axis=1)
 
 
-def resolve_strategies(names: Sequence[str]) -> list[str]:
-    """Strategy names with ``default`` resolved, unknown names rejected, duplicates dropped."""
+def resolve_strategies(names: Sequence[str], model: str | None = None) -> list[str]:
+    """Strategy names with ``default`` resolved (for ``model``), unknown names rejected,
+    duplicates dropped."""
+    from ..models.registry import model_capabilities
+
+    capabilities = None if model is None else model_capabilities(model)
     out: list[str] = []
     for name in names:
-        name = name.strip()
+        name = resolve_name(name.strip(), capabilities) if name.strip() else ""
         if not name:
             continue
-        get_strategy(name)  # raises a clear AltoolError for an unknown name
-        name = DEFAULT_STRATEGY if name == "default" else name
         if name not in out:
             out.append(name)
     if not out:
@@ -264,15 +266,16 @@ def resolve_strategies(names: Sequence[str]) -> list[str]:
     return out
 
 
-def resolve_extend(extend: Sequence[str], names: Sequence[str]) -> set[str]:
+def resolve_extend(extend: Sequence[str], names: Sequence[str], model: str | None = None
+                   ) -> set[str]:
     """Which of ``names`` run on past the budget: the strategies ``extend`` lists (``default``
-    resolved), every one for ``all``, none for ``none`` or nothing."""
+    resolved for ``model``), every one for ``all``, none for ``none`` or nothing."""
     wanted = [e.strip() for e in extend if e.strip()]
     if "all" in wanted:
         return set(names)
     if not wanted or wanted == ["none"]:
         return set()
-    return set(resolve_strategies(wanted)) & set(names)
+    return set(resolve_strategies(wanted, model)) & set(names)
 
 
 def simulate(
@@ -321,8 +324,8 @@ def simulate(
                         ("budget", budget), ("repeats", repeats)):
         if value < 1:
             raise AltoolError(f"--{name} must be at least 1")
-    names = resolve_strategies(strategies)
-    run_on = resolve_extend(extend, names)
+    names = resolve_strategies(strategies, model)
+    run_on = resolve_extend(extend, names, model)
     labels = sorted({str(eg["label"]) for eg in gold})
     if len(labels) < 2:
         raise AltoolError(f"GOLD has {len(labels)} distinct label(s); a simulation needs two or "
@@ -423,7 +426,7 @@ def simulate_files(
     if model_note and note is not None:
         note(model_note)
     settings = settings or StrategySettings()
-    names = resolve_strategies(strategies)
+    names = resolve_strategies(strategies, model)
     for name in names:
         check_support(name, model, bool(settings.like))
     gold_rows = read_labelled(gold, label_field)

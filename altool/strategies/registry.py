@@ -13,7 +13,10 @@ from ..errors import AltoolError
 if TYPE_CHECKING:
     from .base import Strategy
 
+# ``default``: chosen on the tuning half of benchmarks/suite.py (README, Which strategy?)
 DEFAULT_STRATEGY = "diverse"
+# ... for a model without feature vectors (spaCy's textcat): typicality needs distances
+DEFAULT_WITHOUT_VECTORS = "diverse"
 _BUILTIN = {  # name -> "module:function" inside altool.strategies
     "margin": "uncertainty:margin",
     "entropy": "uncertainty:entropy",
@@ -68,10 +71,18 @@ def strategy_names() -> list[str]:
     return list(STRATEGIES)
 
 
-def resolve_name(name: str) -> str:
-    """The registered name ``name`` stands for (``default`` is :data:`DEFAULT_STRATEGY`); a
-    clear error for an unknown one."""
-    name = DEFAULT_STRATEGY if name == "default" else name
+def default_strategy(capabilities: frozenset[str] | set[str] | None = None) -> str:
+    """What ``default`` stands for with a model that can do ``capabilities`` (None: not
+    known, taken to have feature vectors as every built-in model but spaCy's does)."""
+    if capabilities is not None and "vectors" not in capabilities:
+        return DEFAULT_WITHOUT_VECTORS
+    return DEFAULT_STRATEGY
+
+
+def resolve_name(name: str, capabilities: frozenset[str] | set[str] | None = None) -> str:
+    """The registered name ``name`` stands for (``default``: :func:`default_strategy` for a
+    model with ``capabilities``); a clear error for an unknown one."""
+    name = default_strategy(capabilities) if name == "default" else name
     if name not in STRATEGIES:
         raise AltoolError(
             f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -677,3 +678,16 @@ def test_teach_help_lists_the_strategies_and_options(cli):
     assert res.returncode == 0
     for word in ("qbc", "badge", "coreset", "--committee-size", "--like", "--mix"):
         assert word in res.stdout
+
+
+def test_default_stands_for_a_strategy_the_model_can_serve():
+    from altool.loop.config import TeachConfig
+    from altool.strategies.registry import DEFAULT_STRATEGY, DEFAULT_WITHOUT_VECTORS
+
+    def config(model):
+        return TeachConfig(db_path=Path("x.db"), dataset="d", source="s", labels=("a", "b"),
+                           view="choice", model=model)
+
+    assert config("sklearn").strategy == DEFAULT_STRATEGY
+    assert config("spacy").strategy == DEFAULT_WITHOUT_VECTORS  # no feature vectors
+    assert config("saved/model.joblib").strategy == "default"  # known once it is loaded
