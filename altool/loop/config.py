@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import AltoolError
 from ..models.registry import model_capabilities, require_capabilities
 from ..strategies.options import StrategyOptions, StrategySettings, check_share
-from ..strategies.registry import DEFAULT_STRATEGY, resolve_name
+from ..strategies.registry import resolve_name
 
 TASKS = {"textcat": ("binary", "choice"), "ner": ("ner",)}  # task -> its views
 DEFAULT_POOL_SIZE = 20_000
@@ -57,7 +57,7 @@ class TeachConfig:
     task: str = "textcat"
     multilabel: bool = False
     model: str = "sklearn"
-    strategy: str = DEFAULT_STRATEGY  # a registered name (``default`` resolves to it)
+    strategy: str = "default"  # a registered name, or default (resolved for the model)
     settings: StrategySettings = field(default_factory=StrategySettings)
     batch_size: int = 10
     exclude: tuple[str, ...] = ()
