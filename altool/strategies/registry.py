@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .base import Strategy
 
 # ``default``: chosen on the tuning half of benchmarks/suite.py (README, Which strategy?)
-DEFAULT_STRATEGY = "diverse"
+DEFAULT_STRATEGY = "tcm"
 # ... for a model without feature vectors (spaCy's textcat): typicality needs distances
 DEFAULT_WITHOUT_VECTORS = "diverse"
 _BUILTIN = {  # name -> "module:function" inside altool.strategies

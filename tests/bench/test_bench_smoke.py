@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from altool.strategies.registry import DEFAULT_STRATEGY
 from benchmarks import common, strategy_choice
 from benchmarks import label_efficiency as le
 from benchmarks.common import DATA, RESULTS
@@ -65,7 +66,8 @@ def test_label_efficiency_smoke_with_a_random_share():
     out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "a 20% share of random picks (`--mix random=0.2`)" in out.stdout
-    assert re.search(r"^\| trec \| sklearn \| diverse \(default\) \| [\d.]+ ± ", out.stdout, re.M)
+    row = rf"^\| trec \| sklearn \| {DEFAULT_STRATEGY} \(default\) \| [\d.]+ ± "
+    assert re.search(row, out.stdout, re.M)
     bad = subprocess.run(argv[:-1] + ["random=2"], capture_output=True, text=True, timeout=60,
                          cwd=ROOT)
     assert bad.returncode == 2 and "needs a share in [0, 1)" in bad.stderr

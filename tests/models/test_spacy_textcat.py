@@ -8,8 +8,10 @@ import pytest
 from altool.errors import AltoolError
 from altool.loop.learner import Learner
 from altool.models import load_model, make_model, resume_model, targets_from_answers
+from altool.models.base import capabilities_of
 from altool.models.spacy_textcat import SpacyTextcat, TextFeatures
 from altool.strategies import get_strategy
+from altool.strategies.registry import resolve_name
 
 SPORT = ["the team won the match", "a great goal in the final", "the coach praised the players",
          "fans cheered the striker", "the league title race", "a late penalty won the game"]
@@ -86,17 +88,20 @@ def test_exclusive_reject_only_pushes_that_label_down():
 
 
 def test_learner_chooses_with_text_features(trained):
-    """The default (diversity) strategy and the cold start work on TextFeatures."""
+    """The default strategy for a model without vectors, and the cold start, work on
+    TextFeatures."""
     pool = SPORT + FOOD + ["a match report", "cheese and wine"]
     X = trained.featurize(pool)
     assert isinstance(X, TextFeatures) and X.shape[0] == len(pool)
     hashes = list(range(100, 100 + len(pool)))
-    picks = Learner(trained, get_strategy("default"), view="choice", seed=0).choose(X, hashes, 4)
+    default_for_spacy = resolve_name("default", capabilities_of(trained))
+    assert default_for_spacy == "diverse"
+    strategy = get_strategy(default_for_spacy)
+    picks = Learner(trained, strategy, view="choice", seed=0).choose(X, hashes, 4)
     assert len({p.row for p in picks}) == 4
-    cold = Learner(make_model("spacy", ["sport", "food"]), get_strategy("default"),
-                   view="choice", seed=0)
+    cold = Learner(make_model("spacy", ["sport", "food"]), strategy, view="choice", seed=0)
     assert len(cold.choose(X, hashes, 3)) == 3
-    learner = Learner(trained, get_strategy("default"), view="choice", seed=0)
+    learner = Learner(trained, strategy, view="choice", seed=0)
     assert learner.fit(_answers({"a match report": "sport", "cheese and wine": "food"})) == 2
 
 

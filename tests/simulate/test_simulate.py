@@ -203,10 +203,12 @@ def test_progress_reports_each_run_and_its_length():
 
 
 def test_resolve_extend():
-    names = ["diverse", "random"]
+    from altool.strategies import DEFAULT_STRATEGY
+
+    names = [DEFAULT_STRATEGY, "random"]
     assert resolve_extend(["random"], names) == {"random"}
-    assert resolve_extend(["default"], names) == {"diverse"}
-    assert resolve_extend(["all"], names) == {"diverse", "random"}
+    assert resolve_extend(["default"], names) == {DEFAULT_STRATEGY}
+    assert resolve_extend(["all"], names) == {DEFAULT_STRATEGY, "random"}
     assert resolve_extend(["none"], names) == set()
     assert resolve_extend([], names) == set()
     assert resolve_extend(["margin"], names) == set()  # not among the runs: nothing to extend
