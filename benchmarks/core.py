@@ -88,7 +88,8 @@ def send_answers(tm: Tmux, rng: random.Random
                  ) -> tuple[int, list[float], list[float], float, int]:
     """Answer until the screen counts LATENCY_ANSWERS (a key sent while no question is up is
     not an answer), every 10th key timed externally: (keys sent, external seconds, stalls,
-    wall seconds, keys sent before the status line stopped saying "encoding")."""
+    wall seconds, keys sent up to the last one pressed while the status line said
+    "encoding")."""
     external: list[float] = []
     stalls: list[float] = []
     sent = 0
@@ -99,7 +100,7 @@ def send_answers(tm: Tmux, rng: random.Random
         for _ in range(LATENCY_ANSWERS - answered):
             key = next_answer(tm, rng, stalls)
             sent += 1
-            if encoding == sent - 1 and "encoding" in status_line(tm.screen()):
+            if "encoding" in status_line(tm.screen()):
                 encoding = sent
             if sent % 10 == 5:  # cross-check: send-keys until the screen shows a new count
                 seconds = timed_key(tm, key)
