@@ -305,3 +305,25 @@ def test_encoder_benchmark_smoke():
             if line.startswith("| `")}
     assert {"int8", "fp32"} <= rows, out.stdout
     assert (RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else None) == before
+
+
+def test_suite_command_line_judges_what_teach_uses():
+    """``--default`` is textcat.teach's configuration here unless given (sklearn with
+    ``--smoke``); ``--peer-models`` and ``--no-long`` reach the run's configuration."""
+    from altool.models.registry import resolve_model
+    from benchmarks import suite
+
+    ap = suite.parser()
+
+    def configure(*argv: str) -> suite.Config:
+        return suite.configure(ap.parse_args(["--peers", "none", *argv]), ap)
+
+    cfg = configure()
+    assert cfg.judged == (resolve_model("auto")[0], DEFAULT_STRATEGY)
+    assert cfg.peer_models is None and cfg.long
+    assert configure("--smoke").judged == ("sklearn", DEFAULT_STRATEGY)
+    cfg = configure("--default", "sklearn:random", "--peer-models", "sklearn", "--no-long")
+    assert cfg.judged == ("sklearn", "random")
+    assert cfg.peer_models == ["sklearn"] and not cfg.long
+    with pytest.raises(SystemExit):
+        configure("--default", "nocolon")
