@@ -44,6 +44,7 @@ def _labels(value: Any) -> str:
 KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "db": ("db", _text),  # a relative path is relative to the config file's folder
     "batch_size": ("batch_size", _positive_int),
+    "budget": ("budget", _positive_int),
     "labels": ("label", _labels),
 }
 

@@ -68,6 +68,7 @@ class TeachConfig:
     queue_size: int | None = None  # questions kept ready (None: default_queue_size)
     lang: str = "en"  # ner: the blank pipeline's language
     patterns: str | None = None  # ner: a patterns file
+    budget: int | None = None  # answers the dataset may hold (the session stops asking)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -78,7 +79,10 @@ class TeachConfig:
         if self.view not in TASKS[self.task]:
             raise AltoolError(f"--view must be {' or '.join(TASKS[self.task])}, "
                               f"got {self.view!r}")
-        for name, value in (("--batch-size", self.batch_size), ("--pool-size", self.pool_size)):
+        sizes = [("--batch-size", self.batch_size), ("--pool-size", self.pool_size)]
+        if self.budget is not None:
+            sizes.append(("--budget", self.budget))
+        for name, value in sizes:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise AltoolError(f"{name} must be a positive integer, got {value!r}")
         if self.queue_size is None:
@@ -115,4 +119,4 @@ class TeachConfig:
         """The ``config`` component of the recipe's session (the same batch size and labels
         the worker uses)."""
         return {"labels": list(self.labels), "batch_size": self.batch_size,
-                "multilabel": self.multilabel, "title": title}
+                "multilabel": self.multilabel, "title": title, "budget": self.budget}

@@ -69,6 +69,7 @@ class Session:
         exclude_by: str = "task",
         session_id: str | None = None,
         dataset_meta: dict[str, Any] | None = None,
+        budget: int | None = None,
     ) -> None:
         self.store = store
         self.dataset = dataset
@@ -100,10 +101,15 @@ class Session:
         self.finished = False
         self.count = 0
         self.dataset_total = store.count_answers(dataset)
+        # answers the dataset may hold: no question is asked once it holds that many (undo
+        # brings the last one back); a later session can go on with a larger budget
+        self.budget = budget
 
     # -- questions ---------------------------------------------------------------------------
     def advance(self) -> Question | None:
         """Make sure there is a current question if one is available (never blocks)."""
+        if self.current is None and self.budget_reached:
+            return None
         while self.current is None and not self.finished:
             item = self.stream.poll()
             if item is WAIT:
@@ -195,6 +201,15 @@ class Session:
         return True
 
     @property
+    def budget_left(self) -> int | None:
+        """Answers the budget still allows in the dataset (None without a budget)."""
+        return None if self.budget is None else max(self.budget - self.dataset_total, 0)
+
+    @property
+    def budget_reached(self) -> bool:
+        return self.budget is not None and self.dataset_total >= self.budget
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._history)
 
@@ -235,6 +250,8 @@ class Session:
             "accuracy": acc,
             "accuracy_n": n,
         }
+        if self.budget is not None:
+            out.update(budget=self.budget, budget_left=self.budget_left)
         if self.worker_status is not None:
             out.update(self.worker_status())
         if self.progress is not None:

@@ -16,7 +16,7 @@ from ..errors import AltoolError
 REQUIRED = ("dataset", "stream", "view")
 CALLABLES = ("update", "on_exit", "progress", "before_db", "validate_answer", "status")
 OPTIONAL = (*CALLABLES, "exclude", "config", "notes")
-CONFIG_KEYS = ("labels", "batch_size", "multilabel", "exclude_by", "title")
+CONFIG_KEYS = ("labels", "batch_size", "multilabel", "exclude_by", "title", "budget")
 VIEWS = ("binary", "choice", "text", "ner", "ner_manual", "review")
 EXCLUDE_BY = ("task", "input")
 
@@ -70,6 +70,11 @@ def check_config(config: Any) -> dict[str, Any]:
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise AltoolError(f"recipe config 'batch_size' must be a positive integer, got "
                           f"{batch_size!r}")
+    budget = config.get("budget")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool)
+                               or budget < 1):
+        raise AltoolError(f"recipe config 'budget' must be a positive integer or None, got "
+                          f"{budget!r}")
     if config.get("exclude_by", "task") not in EXCLUDE_BY:
         raise AltoolError(f"recipe config 'exclude_by' must be one of {_allowed(EXCLUDE_BY)}, "
                           f"got {config['exclude_by']!r}")

@@ -16,6 +16,7 @@ from .ner_manual import DatasetArgument, EntityLabelOption, entity_labels
 from .options import (
     AddLabelsOption,
     BatchSizeOption,
+    BudgetOption,
     ExcludeOption,
     LoaderOption,
     SourceArgument,
@@ -36,6 +37,7 @@ def ner_teach(
     ] = None,
     lang: Annotated[str, typer.Option(help="Language of the blank spaCy pipeline.")] = "en",
     batch_size: BatchSizeOption = 10,
+    budget: BudgetOption = None,
     exclude: ExcludeOption = "",
     loader: LoaderOption = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
@@ -54,7 +56,7 @@ def ner_teach(
         db_path=db_path(), dataset=dataset, source=source, labels=tuple(labels), view="ner",
         task="ner", model="spacy-ner", multilabel=True, batch_size=batch_size,
         exclude=tuple(split_names(exclude)), seed=seed, save_model=True,
-        lang=lang, patterns=patterns,
+        lang=lang, patterns=patterns, budget=budget,
     )
     name = open_source(dataset, source, loader, labels, add_labels)
     config = replace(config, source=name)

@@ -29,6 +29,11 @@ LabelOption = Annotated[
 BatchSizeOption = Annotated[
     int, typer.Option("--batch-size", min=1, help="Answers per model update.")
 ]
+BudgetOption = Annotated[
+    int | None, typer.Option("--budget", min=1, help="Answers the dataset may hold: at that "
+                             "many the session stops asking (run again with a larger budget "
+                             "to go on). Default: no limit.")
+]
 ExcludeOption = Annotated[
     str, typer.Option(help="Comma-separated datasets whose questions are not asked again.")
 ]

@@ -44,6 +44,7 @@ def session_from_components(components: dict[str, Any], store, recipe: str | Non
         before_db=components.get("before_db"),
         exclude_by=config.get("exclude_by", "task"),
         dataset_meta={k: v for k, v in meta.items() if v is not None},
+        budget=config.get("budget"),
     )
 
 
@@ -71,4 +72,12 @@ def run_components(components: dict[str, Any], recipe: str | None = None) -> Sum
             f"was running: the {session.count:,} answers stored before that went with it, the "
             "last answer was not stored, and nothing was stored anywhere else")
     return Summary(session.dataset, session.count, session.dataset_total, session.session_id,
-                   [*session.notes, *(components.get("notes") or ())])
+                   [*session.notes, *budget_note(session), *(components.get("notes") or ())])
+
+
+def budget_note(session: Session) -> list[str]:
+    """What to say after a session that used up its budget."""
+    if not session.budget_reached:
+        return []
+    return [f"the budget of {session.budget:,} answers is used up ({session.dataset_total:,} "
+            "in the dataset); to go on, run again with a larger --budget"]

@@ -17,6 +17,7 @@ from .options import (
     MODEL_HELP,
     AddLabelsOption,
     BatchSizeOption,
+    BudgetOption,
     CommitteeSizeOption,
     ExcludeOption,
     LabelOption,
@@ -67,6 +68,7 @@ def textcat_teach(
     like: LikeOption = None,
     mix: MixOption = None,
     batch_size: BatchSizeOption = 10,
+    budget: BudgetOption = None,
     exclude: ExcludeOption = "",
     multilabel: Annotated[
         bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
@@ -104,7 +106,7 @@ def textcat_teach(
         model=model, strategy=strategy,
         settings=strategy_settings(committee_size, qbc_measure, like, mix),
         batch_size=batch_size, exclude=tuple(split_names(exclude)), pool_size=pool_size,
-        seed=seed, save_model=True,
+        seed=seed, save_model=True, budget=budget,
     )
     source_name = open_source(dataset, source, loader, labels, add_labels)
     config = replace(config, source=source_name)

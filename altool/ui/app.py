@@ -96,13 +96,8 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
         body: Any = Panel(Text(HELP), title="keys", border_style="cyan")
         lines = _lines(console, Group(header, body))
     elif question is None:
-        if session.finished:
-            msg = "No more questions: everything in the source has been answered. Press q to quit."
-        elif session.count:
-            msg = "Waiting for the next question…"
-        else:
-            msg = "Getting the first questions ready…"
-        lines = _lines(console, Group(header, Text(""), Text(msg, style="bold")))
+        lines = _lines(console, Group(header, Text(""), Text(no_question(session),
+                                                             style="bold")))
     else:
         prompt = _prompt(session, state, max(width, 20))
         prompt_lines = _lines(console, prompt)
@@ -118,6 +113,19 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
     footer = _lines(console, Text(message or KEYS_LINE, style="yellow" if message else "dim",
                                   no_wrap=True, overflow="ellipsis"))[:1]
     return "\n".join(lines + status + footer)
+
+
+def no_question(session: Session) -> str:
+    """What the screen says while there is no question to show."""
+    if session.budget_reached:
+        return (f"Budget reached: {session.dataset_total:,} answers in the dataset (--budget "
+                f"{session.budget:,}). Press q to quit, or u to take back the last answer; run "
+                "again with a larger --budget to go on.")
+    if session.finished:
+        return "No more questions: everything in the source has been answered. Press q to quit."
+    if session.count:
+        return "Waiting for the next question…"
+    return "Getting the first questions ready…"
 
 
 def _lines(console: Console, renderable: Any) -> list[str]:
@@ -255,6 +263,8 @@ def status_line(session: Session) -> str:
     if s.get("done") is not None:  # the recipe's progress()
         rest.append(f"{s['done']:.0%} done")
     counts = [f"{s['session']} this session", f"{s['dataset']} in dataset"]
+    if s.get("budget") is not None:
+        counts.append(f"{s['budget_left']:,} of {s['budget']:,} budget left")
     if stop:
         counts.append("you can probably stop")
     line = " " + " · ".join([*counts, *model, *rest])

@@ -17,7 +17,7 @@ from typing import Any
 from ..io.spans import SpanError
 from ..loop.session import Session
 from ..safe import printable
-from .app import TeachApp, ViewState, status_line, warning_text
+from .app import TeachApp, ViewState, no_question, status_line, warning_text
 from .layout import (
     CURSOR_STYLE,
     SELECTION_STYLE,
@@ -81,9 +81,7 @@ def screen_lines(session: Session, state: NerViewState, width: int,
         lines += bordered([[(row, "")] for row in help_text.split("\n")], width, "keys",
                           style="cyan")
     elif question is None:
-        msg = ("No more questions: everything in the source has been answered. Press q to quit."
-               if session.finished else "Getting the first questions ready…")
-        lines += [[], fit([(msg, "bold")], width)]
+        lines += [[], fit([(no_question(session), "bold")], width)]
     else:
         prompt = _manual_prompt(session, state) if manual else _binary_prompt(question.task)
         room = max(body_height - len(lines) - 2 - len(prompt), 1)

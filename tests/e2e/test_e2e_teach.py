@@ -462,3 +462,27 @@ def test_end_of_source_says_no_more_questions(tm: Tmux, home: Path, tmp_path: Pa
     tm.wait_for("No more questions", timeout=8)
     quit_and_check(tm)
     assert len(stored(home)) == 3
+
+
+def test_budget_counts_down_stops_and_says_how_to_go_on(tm: Tmux, home: Path) -> None:
+    """--budget 4 with one answer already stored: three questions, the countdown on the status
+    line, then no fourth question; u brings the last back; after q, how to go on."""
+    with Store(home / "altool.db") as store:
+        store.add_answer("d", {"text": "stored before", "label": "spam", "answer": "reject"})
+    tm.start(teach("d", str(SMS), "--label", "spam", "--budget", "4", "--model", "sklearn"),
+             env=env_for(home))
+    wait_question(tm, 0, timeout=START_TIMEOUT)
+    tm.wait_for("3 of 4 budget left")
+    answer_keys(tm, ["x", "x"])
+    tm.wait_for("1 of 4 budget left")
+    tm.keys("x")
+    screen = tm.wait_for("Budget reached: 4 answers in the dataset")
+    assert "0 of 4 budget left" in screen and parse_question(screen) is None
+    tm.keys("u")
+    tm.wait_for("1 of 4 budget left")
+    tm.keys("a")
+    tm.wait_for("Budget reached")
+    screen = quit_and_check(tm)
+    assert "the budget of 4 answers is used up (4 in the dataset)" in " ".join(screen.split())
+    rows = stored(home)
+    assert len(rows) == 4 and rows[-1]["answer"] == "accept"

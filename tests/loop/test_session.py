@@ -302,3 +302,33 @@ def test_undo_history_is_bounded(store, monkeypatch):
         session.answer("reject")
     assert [session.undo() for _ in range(4)] == [True, True, True, False]
     assert store.count_answers("ds") == 2  # the two oldest answers stay
+
+
+def test_budget_stops_asking_and_undo_reopens_it(store):
+    """--budget counts the dataset's answers (older sessions' too): no question once it holds
+    that many, without claiming the next one; undo takes one back and asks it again."""
+    store.add_answer("ds", {"text": "older", "answer": "accept"})
+    session = make(store, tasks(5), budget=3)
+    assert session.budget_left == 2 and not session.budget_reached
+    assert session.status()["budget"] == 3 and session.status()["budget_left"] == 2
+    session.answer("accept")
+    session.answer("ignore")  # every answer counts
+    assert session.budget_reached and session.budget_left == 0
+    assert session.current is None and session.advance() is None and not session.finished
+    assert store.count_answers("ds") == 3
+    other = Session(store, "ds", IterableStream(tasks(5)), session_id="other")
+    assert other.advance() is not None and text_of(other) == "text 2"  # not claimed
+    other.close()
+    assert session.undo() and text_of(session) == "text 1"
+    assert session.budget_left == 1
+    session.answer("reject")
+    assert session.current is None and session.budget_reached
+
+
+def test_budget_already_used_up_asks_nothing(store):
+    for i in range(2):
+        store.add_answer("ds", {"text": f"older {i}", "answer": "accept"})
+    session = make(store, tasks(3), budget=2)
+    assert session.current is None and session.budget_reached
+    assert make(store, tasks(3), budget=5).current is not None  # a larger budget goes on
+    assert "budget" not in make(store, tasks(1)).status()

@@ -49,6 +49,7 @@ def app_for(session: Session, monkeypatch: pytest.MonkeyPatch) -> TeachApp:
      "batch_size, multilabel, exclude_by"),
     ({**BASE, "config": {"exclude_by": "text"}}, "'exclude_by' must be one of task, input"),
     ({**BASE, "config": {"batch_size": 0}}, "'batch_size' must be a positive integer"),
+    ({**BASE, "config": {"budget": "100"}}, "'budget' must be a positive integer or None"),
     ({**BASE, "config": {"labels": "A,B"}}, "'labels' must be a list of strings"),
     ({**BASE, "notes": "one note"}, "'notes' must be a list of strings"),
     (["dataset", "stream"], "must return a dict of components"),

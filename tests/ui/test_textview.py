@@ -104,3 +104,15 @@ def test_label_numbers_never_wrap_away_from_their_labels(store, width):
     numbered = re.findall(r"(?:^|  )(\d) {2}(\S)", "\n".join(rows), flags=re.M)
     assert [n for n, _ in numbered] == ["1", "2", "3", "4", "5"]  # each number, its label after
     assert not any(line.rstrip().endswith(tuple("12345")) for line in rows)
+
+
+def test_budget_shows_on_the_status_line_and_says_when_it_is_used_up(store):
+    tasks = [set_hashes({"text": f"text {i}", "label": "L"}) for i in range(3)]
+    session = Session(store, "ds", tasks, view="binary", budget=2)
+    session.advance()
+    assert "2 of 2 budget left" in "\n".join(plain(render_screen(session, ViewState(), 80, 24)))
+    session.answer("accept")
+    session.answer("reject")
+    screen = " ".join(" ".join(plain(render_screen(session, ViewState(), 80, 24))).split())
+    assert "Budget reached: 2 answers in the dataset (--budget 2)" in screen
+    assert "0 of 2 budget left" in screen and "text 2" not in screen
