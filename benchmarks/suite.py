@@ -54,6 +54,7 @@ from altool.simulate import (
     unseen_test_labels,
 )
 from altool.strategies import DEFAULT_STRATEGY
+from altool.strategies.registry import DEFAULT_OTHERWISE
 from benchmarks import peers
 from benchmarks.common import (
     DATA,
@@ -88,7 +89,7 @@ GOLD_SEED, TEST_SEED, RUN_SEED = 301, 302, 30  # pools and runs of this suite on
 SEED_SIZE, BATCH, MARK = 20, 10, 0.95
 LONG_RANDOM_BATCH = 50  # random order's run on to the mark: picks don't depend on the model
 MODELS = ("sklearn", "embed")
-STRATEGIES = ("default", "random", "typiclust", "tcm")
+STRATEGIES = ("default", "random", "diverse", "typiclust", "tcm")
 FULL = dict(budget=500, repeats=3, pool=3000, test=2000)
 SMOKE = dict(budget=60, repeats=1, pool=300, test=200)
 SMOKE_DATASETS = ("trec", "goemotions")  # one from each half
@@ -104,7 +105,7 @@ class Config:
 
     datasets: list[str]
     models: list[str]
-    strategies: list[str]  # resolved names (``default`` is DEFAULT_STRATEGY)
+    strategies: list[str]  # resolved names (``default``: each model's default)
     peers: set[str] | None  # None: every peer strategy; empty: none
     budget: int
     repeats: int
@@ -193,14 +194,15 @@ def pick_models(args: argparse.Namespace, ap: argparse.ArgumentParser, judged: s
     return models, notes
 
 
-def pick_strategies(args: argparse.Namespace, ap: argparse.ArgumentParser, judged: str
-                    ) -> list[str]:
+def pick_strategies(args: argparse.Namespace, ap: argparse.ArgumentParser, judged: str,
+                    models: list[str]) -> list[str]:
     from altool.errors import AltoolError
     from altool.simulate import resolve_strategies
 
-    try:
-        return resolve_strategies(["default", *names(args.strategies, STRATEGIES), BASELINE,
-                                   judged])
+    try:  # ``default`` stands for each model's default (tcm with embeddings, else diverse)
+        return list(dict.fromkeys(
+            name for model in models for name in resolve_strategies(
+                ["default", *names(args.strategies, STRATEGIES), BASELINE, judged], model)))
     except AltoolError as err:
         ap.error(str(err))
         raise  # unreachable: ap.error exits
@@ -223,14 +225,15 @@ def configure(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Config:
     model, sep, strategy = judged.rpartition(":")
     if not sep or not model:
         ap.error(f"--default needs MODEL:STRATEGY, got {judged!r}")
-    strategy = resolve_strategies([strategy])[0]
+    strategy = resolve_strategies([strategy], model)[0]
     base = dict(SMOKE if args.smoke else FULL)
     for key in base:
         if getattr(args, key) is not None:
             base[key] = getattr(args, key)
     models, notes = pick_models(args, ap, model)
     return Config(datasets=pick_datasets(args, ap), models=models,
-                  strategies=pick_strategies(args, ap, strategy), peers=pick_peers(args),
+                  strategies=pick_strategies(args, ap, strategy, models),
+                  peers=pick_peers(args),
                   peer_models=names(args.peer_models, ()) or None, long=not args.no_long,
                   judged=(model, strategy), smoke=args.smoke, force=args.force, notes=notes,
                   **base)
@@ -424,7 +427,9 @@ def encoding_progress(what: str, done: int, total: int) -> None:
 
 def seed_source(cfg: Config, model: str, m: dict) -> str | None:
     """The strategy whose seed sets the peers start from: the judged one, else the default."""
-    for name in (cfg.judged[1], DEFAULT_STRATEGY):
+    from altool.simulate import resolve_strategies
+
+    for name in (cfg.judged[1], *resolve_strategies(["default"], model)):
         if name in m.get("strategies", {}):
             return name
     return None
@@ -617,7 +622,12 @@ def fmt_labels(n: float | None, last: int, how: str = "") -> str:
 
 
 def label_of(name: str) -> str:
-    return f"{name} (default)" if name == DEFAULT_STRATEGY else name
+    """A strategy's name, saying which models it is the default of."""
+    if name == DEFAULT_STRATEGY:
+        return f"{name} (default: embed)"
+    if name == DEFAULT_OTHERWISE:
+        return f"{name} (default: sklearn)"
+    return name
 
 
 def shown(results: list[dict], cfg: Config, key: str) -> list[str]:
@@ -840,7 +850,9 @@ def protocol(cfg: Config) -> list[str]:
         f"seed {GOLD_SEED}), TEST = up to {cfg.test:,} random test rows (seed {TEST_SEED}). "
         f"`altool.simulate.simulate`: choice view, seed {SEED_SIZE}, batch {BATCH}, budget "
         f"{cfg.budget}, {cfg.repeats} run(s) (run seed {RUN_SEED}; the same seeds for every "
-        "strategy), accuracy. AULC = mean accuracy over 20..budget labels (± std over runs).",
+        "strategy), accuracy. AULC = mean accuracy over 20..budget labels (± std over runs). "
+        f"`default` is `{DEFAULT_STRATEGY}` for a model with sentence embeddings (`embed`, "
+        f"`blend`) and `{DEFAULT_OTHERWISE}` for any other (`sklearn`).",
         "",
         f"The targets judge `{model}:{name}` (`--default`). Target 1's mark is "
         f"{MARK:.0%} of the best full-data score any altool model reached on the dataset "

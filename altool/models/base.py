@@ -22,6 +22,7 @@ import numpy as np
 VECTORS = "vectors"
 REFIT = "refit"
 CACHEABLE = "cacheable"
+SEMANTIC = "semantic"
 CAPABILITIES = {
     VECTORS: "featurize() returns a sparse or dense matrix, one row per text, that distances "
              "can be computed on (core-set, BADGE, --like)",
@@ -31,6 +32,9 @@ CAPABILITIES = {
                "gives it as float32 vectors, which callers cache by text hash under the "
                "model's cache_key, and from_encoded(texts, vectors) gives the features "
                "(sentence embeddings)",
+    SEMANTIC: "its feature vectors place texts of similar meaning near each other (sentence "
+              "embeddings; hashed n-grams only place texts that share words): what typicality "
+              "relies on (typiclust, tcm, the default for such a model)",
 }
 
 

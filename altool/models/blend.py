@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import CACHEABLE, REFIT, VECTORS
+from .base import CACHEABLE, REFIT, SEMANTIC, VECTORS
 from .encoder import EmbedModel, encode, encoder_named, require_embed
 from .ngram import SklearnModel
 from .saving import save_model
@@ -70,7 +70,7 @@ class BlendModel:
     """The ``sklearn`` and ``embed`` models on the same answers, probabilities averaged."""
 
     kind = "blend"
-    capabilities = frozenset({VECTORS, REFIT, CACHEABLE})
+    capabilities = frozenset({VECTORS, REFIT, CACHEABLE, SEMANTIC})
 
     def __init__(self, labels: Sequence[str], exclusive: bool = True, *,
                  base: str | None = None, embed_weight: float = EMBED_WEIGHT,

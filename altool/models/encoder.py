@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import AltoolError
 from ..paths import altool_home
-from .base import CACHEABLE, REFIT, VECTORS
+from .base import CACHEABLE, REFIT, SEMANTIC, VECTORS
 from .linear import PerLabelLogistic
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
@@ -213,7 +213,7 @@ class EmbedModel(PerLabelLogistic):
     """Sentence embeddings and one logistic regression per label (see the module docs)."""
 
     kind = "embed"
-    capabilities = frozenset({VECTORS, REFIT, CACHEABLE})
+    capabilities = frozenset({VECTORS, REFIT, CACHEABLE, SEMANTIC})
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AltoolError
-from .base import CACHEABLE, REFIT, VECTORS, TextModel, capabilities_of
+from .base import CACHEABLE, REFIT, SEMANTIC, VECTORS, TextModel, capabilities_of
 from .saving import load_model
 
 ModelFactory = Callable[..., TextModel]
@@ -46,10 +46,10 @@ MODELS: dict[str, ModelSpec] = {
                          "hashed n-grams, logistic regressions + Naive Bayes (the default)"),
     "sklearn-lr": ModelSpec("ngram:logistic_only", frozenset({VECTORS, REFIT}),
                             "hashed n-grams, logistic regressions only"),
-    "embed": ModelSpec("encoder:EmbedModel", frozenset({VECTORS, REFIT, CACHEABLE}),
+    "embed": ModelSpec("encoder:EmbedModel", frozenset({VECTORS, REFIT, CACHEABLE, SEMANTIC}),
                        "sentence embeddings (all-MiniLM-L6-v2), logistic regressions",
                        extra="embed"),
-    "blend": ModelSpec("blend:BlendModel", frozenset({VECTORS, REFIT, CACHEABLE}),
+    "blend": ModelSpec("blend:BlendModel", frozenset({VECTORS, REFIT, CACHEABLE, SEMANTIC}),
                        "n-gram and sentence-embedding models, probabilities averaged",
                        extra="embed"),
     "spacy": ModelSpec("spacy_textcat:make_spacy_model", frozenset(),

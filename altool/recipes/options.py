@@ -15,7 +15,7 @@ import typer
 from ..errors import AltoolError
 from ..store import check_name
 from ..strategies.options import QBC_MEASURES
-from ..strategies.registry import DEFAULT_STRATEGY, DEFAULT_WITHOUT_VECTORS, strategy_names
+from ..strategies.registry import DEFAULT_OTHERWISE, DEFAULT_STRATEGY, strategy_names
 
 SourceArgument = Annotated[
     str, typer.Argument(help="A stored source name, or a JSONL/CSV/TXT file, or - for stdin.")
@@ -52,8 +52,8 @@ MODEL_HELP = (
 
 StrategyOption = Annotated[
     str, typer.Option(help=f"Query strategy: {', '.join(strategy_names())} (default: "
-                      f"{DEFAULT_STRATEGY}, or {DEFAULT_WITHOUT_VECTORS} for a model without "
-                      "feature vectors such as spacy; see README, Which strategy?).")
+                      f"{DEFAULT_STRATEGY} with sentence embeddings, {DEFAULT_OTHERWISE} with "
+                      "any other model; see README, Which strategy?).")
 ]
 CommitteeSizeOption = Annotated[
     int, typer.Option("--committee-size", help="Committee members for qbc and bald "

@@ -13,10 +13,12 @@ from ..errors import AltoolError
 if TYPE_CHECKING:
     from .base import Strategy
 
-# ``default``: chosen on the tuning half of benchmarks/suite.py (README, Which strategy?)
+# ``default``, chosen on the tuning half of benchmarks/suite.py (README, Which strategy?): for a
+# model whose vectors place texts of similar meaning near each other (sentence embeddings)...
 DEFAULT_STRATEGY = "tcm"
-# ... for a model without feature vectors (spaCy's textcat): typicality needs distances
-DEFAULT_WITHOUT_VECTORS = "diverse"
+# ... and for any other (hashed n-grams: typical texts there are the ones with common words;
+# spaCy's textcat: no feature vectors at all)
+DEFAULT_OTHERWISE = "diverse"
 _BUILTIN = {  # name -> "module:function" inside altool.strategies
     "margin": "uncertainty:margin",
     "entropy": "uncertainty:entropy",
@@ -73,9 +75,9 @@ def strategy_names() -> list[str]:
 
 def default_strategy(capabilities: frozenset[str] | set[str] | None = None) -> str:
     """What ``default`` stands for with a model that can do ``capabilities`` (None: not
-    known, taken to have feature vectors as every built-in model but spaCy's does)."""
-    if capabilities is not None and "vectors" not in capabilities:
-        return DEFAULT_WITHOUT_VECTORS
+    known, taken to be the default model's: sentence embeddings)."""
+    if capabilities is not None and "semantic" not in capabilities:
+        return DEFAULT_OTHERWISE
     return DEFAULT_STRATEGY
 
 

@@ -66,7 +66,7 @@ def test_label_efficiency_smoke_with_a_random_share():
     out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "a 20% share of random picks (`--mix random=0.2`)" in out.stdout
-    row = rf"^\| trec \| sklearn \| {DEFAULT_STRATEGY} \(default\) \| [\d.]+ ± "
+    row = rf"^\| trec \| sklearn \| {le.DEFAULT_STRATEGY} \(default\) \| [\d.]+ ± "
     assert re.search(row, out.stdout, re.M)
     bad = subprocess.run(argv[:-1] + ["random=2"], capture_output=True, text=True, timeout=60,
                          cwd=ROOT)
@@ -319,9 +319,11 @@ def test_suite_command_line_judges_what_teach_uses():
         return suite.configure(ap.parse_args(["--peers", "none", *argv]), ap)
 
     cfg = configure()
-    assert cfg.judged == (resolve_model("auto")[0], DEFAULT_STRATEGY)
+    model = resolve_model("auto")[0]
+    assert cfg.judged == (model, DEFAULT_STRATEGY if model == "embed" else "diverse")
     assert cfg.peer_models is None and cfg.long
-    assert configure("--smoke").judged == ("sklearn", DEFAULT_STRATEGY)
+    assert configure("--smoke").judged == ("sklearn", "diverse")  # the n-gram model's default
+    assert {DEFAULT_STRATEGY, "diverse"} <= set(configure("--models", "embed").strategies)
     cfg = configure("--default", "sklearn:random", "--peer-models", "sklearn", "--no-long")
     assert cfg.judged == ("sklearn", "random")
     assert cfg.peer_models == ["sklearn"] and not cfg.long

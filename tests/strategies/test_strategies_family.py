@@ -682,12 +682,14 @@ def test_teach_help_lists_the_strategies_and_options(cli):
 
 def test_default_stands_for_a_strategy_the_model_can_serve():
     from altool.loop.config import TeachConfig
-    from altool.strategies.registry import DEFAULT_STRATEGY, DEFAULT_WITHOUT_VECTORS
+    from altool.strategies.registry import DEFAULT_OTHERWISE, DEFAULT_STRATEGY
 
     def config(model):
         return TeachConfig(db_path=Path("x.db"), dataset="d", source="s", labels=("a", "b"),
                            view="choice", model=model)
 
-    assert config("sklearn").strategy == DEFAULT_STRATEGY
-    assert config("spacy").strategy == DEFAULT_WITHOUT_VECTORS  # no feature vectors
+    assert DEFAULT_STRATEGY != DEFAULT_OTHERWISE
+    assert config("embed").strategy == config("blend").strategy == DEFAULT_STRATEGY
+    assert config("sklearn").strategy == DEFAULT_OTHERWISE  # vectors that mean shared words
+    assert config("spacy").strategy == DEFAULT_OTHERWISE  # no feature vectors
     assert config("saved/model.joblib").strategy == "default"  # known once it is loaded
