@@ -16,8 +16,14 @@ from ..store.context import open_store
 from ..store.export import export
 from ..store.ingest import import_answers, load_file
 from ..store.report import stats_tables
+from ..store.sessions import drop_session, list_sessions, require_session
 from ..ui.progress import bytes_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
+
+SessionOption = Annotated[
+    str | None, typer.Option(help="Only this session's answers (`altool stats DATASET` lists "
+                             "the sessions).")
+]
 
 
 def load(
@@ -80,6 +86,7 @@ def db_out(
                           "(flat columns, lists and meta as JSON) or merged (JSONL, one row per "
                           "input with its final label(s)).")
     ] = "jsonl",
+    session: SessionOption = None,
     db: DbOption = None,
 ) -> None:
     """Export a dataset as JSONL (Prodigy's format), CSV, or merged per input."""
@@ -87,7 +94,7 @@ def db_out(
     if answer is not None and answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
     with open_store(create=False) as store:
-        n = export(store, dataset, file, fmt, answer)
+        n = export(store, dataset, file, fmt, answer, session)
     if file != "-":
         what = "inputs" if fmt == "merged" else "examples"
         err_console.print(f"[green]✔[/] wrote {n:,} {what} to {safe(file)}")
@@ -98,10 +105,14 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Datasets and sources: answers, labels, sessions, last activity."""
+    """Datasets and sources: answers, labels, sessions, last activity; with DATASET, also
+    its sessions."""
     use_db(db)
     with open_store(create=False) as store:
         data = store.stats(dataset)
+        if dataset is not None:
+            data["datasets"][dataset]["session_list"] = [
+                s.to_json() for s in list_sessions(store, dataset)]
     if as_json:
         print(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
         return
@@ -130,12 +141,21 @@ def check(
 
 
 def drop(
-    dataset: Annotated[str, typer.Argument(help="Dataset to delete.")],
+    dataset: Annotated[str, typer.Argument(help="Dataset to delete (or to delete a session "
+                                           "from).")],
+    session: Annotated[
+        str | None, typer.Option(help="Delete only this session's answers (`altool stats "
+                                 "DATASET` lists them); the next session's model trains on "
+                                 "what remains.")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Delete a dataset, its answers and its saved model state."""
+    """Delete a dataset, its answers and its saved model state (or one session's answers)."""
     use_db(db)
+    if session is not None:
+        drop_one_session(dataset, session, yes)
+        return
     with open_store(create=False) as store:
         n = store.count_answers(dataset)
         store.require_dataset(dataset)
@@ -148,3 +168,22 @@ def drop(
                 raise AltoolError("nothing deleted")
         store.drop_dataset(dataset)
     err_console.print(f"[green]✔[/] dropped dataset {safe(dataset)} ({n:,} answers)")
+
+
+def drop_one_session(dataset: str, session: str, yes: bool) -> None:
+    """``drop DATASET --session ID``: count, confirm, delete, say what went."""
+    with open_store(create=False) as store:
+        n = require_session(store, dataset, session).answers
+        if not yes:
+            if not sys.stdin.isatty():
+                raise AltoolError(f"drop --session {session!r} would delete {n:,} answers of "
+                                  f"dataset {dataset!r}; add --yes to confirm when not in a "
+                                  "terminal")
+            if not typer.confirm(f"Delete the {n:,} answers of session "
+                                 f"{visible(repr(session))} from dataset "
+                                 f"{visible(repr(dataset))}?"):
+                raise AltoolError("nothing deleted")
+        n = drop_session(store, dataset, session)
+        left = store.count_answers(dataset)
+    err_console.print(f"[green]✔[/] dropped session {safe(session)} from dataset "
+                      f"{safe(dataset)} ({n:,} answers; {left:,} left)")

@@ -5,7 +5,7 @@
 - :mod:`.context`: which database the command line uses (``--db``)
 - :mod:`.ingest`: files into the store (``load``, ``db-in``); :mod:`.export`: out (``db-out``)
 - :mod:`.merge`: answers merged per input; :mod:`.review`: conflicting answers
-- :mod:`.report`: ``stats`` as tables
+- :mod:`.report`: ``stats`` as tables; :mod:`.sessions`: a dataset's sessions, one taken back
 """
 
 from __future__ import annotations

@@ -515,6 +515,36 @@ class Store:
         model.unlink(missing_ok=True)
         return n
 
+    def session_rows(self, dataset: str) -> list[tuple]:
+        """Per session of ``dataset`` (None: answers stored without one), oldest first:
+        (session_id, answers, accepts, rejects, ignores, first and last timestamp, the
+        answers' distinct ``_annotator_id`` values joined by commas or None)."""
+        dataset_id = self.require_dataset(dataset)
+        return self.conn.execute(
+            "SELECT session_id, COUNT(*), SUM(answer = 'accept'), SUM(answer = 'reject'), "
+            "SUM(answer = 'ignore'), MIN(timestamp), MAX(timestamp), "
+            "GROUP_CONCAT(DISTINCT json_extract(content, '$._annotator_id')) "
+            "FROM answers WHERE dataset_id = ? GROUP BY session_id ORDER BY MIN(id)",
+            (dataset_id,),
+        ).fetchall()
+
+    def drop_session(self, dataset: str, session_id: str) -> int:
+        """Delete one session's answers from ``dataset`` and the dataset's saved model (the
+        next session trains on what remains); return how many answers went."""
+        dataset_id = self.require_dataset(dataset)
+        model = self.model_state_path(dataset)
+
+        def run() -> int:
+            n = self.conn.execute("DELETE FROM answers WHERE dataset_id = ? AND session_id = ?",
+                                  (dataset_id, session_id)).rowcount
+            self.conn.execute("DELETE FROM claims WHERE dataset = ? AND session_id = ?",
+                              (dataset, session_id))
+            return n
+
+        n = self._write(run)
+        model.unlink(missing_ok=True)
+        return n
+
     # -- answers -----------------------------------------------------------------------------
     @staticmethod
     def _answer_row(dataset_id: int, eg: dict[str, Any], session_id: str | None) -> tuple:
@@ -698,15 +728,20 @@ class Store:
             raise AltoolError(explain_db_error(self.path, err)) from None
 
     def iter_answers(
-        self, dataset: str, answer: str | None = None, after_id: int = 0
+        self, dataset: str, answer: str | None = None, after_id: int = 0,
+        session_id: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """The dataset's answered tasks as stored, oldest first."""
+        """The dataset's answered tasks as stored, oldest first (only ``answer``, only
+        ``session_id``'s when given)."""
         dataset_id = self.require_dataset(dataset)
         sql = "SELECT id, content FROM answers WHERE dataset_id = ? AND id > ?"
         params: list[Any] = [dataset_id, after_id]
         if answer is not None:
             sql += " AND answer = ?"
             params.append(answer)
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            params.append(session_id)
         for _row_id, content in self.conn.execute(sql + " ORDER BY id", params):
             yield json.loads(content)
 

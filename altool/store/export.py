@@ -22,20 +22,27 @@ CSV_COLUMNS = ("text", "label", "accept", "spans", "answer", "_input_hash", "_ta
 
 
 def export_rows(
-    store: Store, dataset: str, fmt: str = "jsonl", answer: str | None = None
+    store: Store, dataset: str, fmt: str = "jsonl", answer: str | None = None,
+    session_id: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The dataset's rows for ``fmt``: stored answers (jsonl, csv) or one per input (merged)."""
+    """The dataset's rows for ``fmt``: stored answers (jsonl, csv) or one per input (merged);
+    only one session's with ``session_id``."""
     if fmt not in FORMATS:
         raise AltoolError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     store.require_dataset(dataset)
+    if session_id is not None:
+        from .sessions import require_session
+
+        require_session(store, dataset, session_id)
     if fmt != "merged":
-        return store.iter_answers(dataset, answer)
+        return store.iter_answers(dataset, answer, session_id=session_id)
     if answer is not None:
         raise AltoolError("--answer filters stored answers; it can't be combined with "
                           "--format merged (which merges all of them)")
     from .merge import merge_answers  # NumPy: only for this format
 
-    result = merge_answers((dataset, eg) for eg in store.iter_answers(dataset))
+    result = merge_answers((dataset, eg)
+                           for eg in store.iter_answers(dataset, session_id=session_id))
     if result.n_unusable and not result.examples:
         raise AltoolError(f"{dataset} has no text classification answers (a label, or an "
                           "accept list): --format merged is for those; use jsonl or csv")
@@ -114,12 +121,12 @@ def _is_terminal(fh: TextIO) -> bool:
 
 
 def export(store: Store, dataset: str, path: str, fmt: str = "jsonl",
-           answer: str | None = None) -> int:
+           answer: str | None = None, session_id: str | None = None) -> int:
     """Write the dataset to ``path`` (``-``: stdout) as ``fmt``; return the rows written. A
     file is written to a temporary file beside the target and renamed into place only when
     complete: a failure (a folder, a missing folder, a full disk, Ctrl-C) leaves nothing
     behind, and says what went wrong."""
-    rows = export_rows(store, dataset, fmt, answer)
+    rows = export_rows(store, dataset, fmt, answer, session_id)
     if path == "-":
         n = write_rows(rows, sys.stdout, fmt)
         sys.stdout.flush()

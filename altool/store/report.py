@@ -1,5 +1,6 @@
 """``altool stats`` as Rich tables: datasets (answers, accepted labels, sessions, last
-activity) and sources. The numbers come from :meth:`altool.store.Store.stats`."""
+activity), one dataset's sessions, and sources. The numbers come from
+:meth:`altool.store.Store.stats` and :func:`altool.store.sessions.list_sessions`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from ..safe import safe_text
 
@@ -27,6 +29,9 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
         table.add_row(safe_text(name), str(d["total"]), str(a["accept"]), str(a["reject"]),
                       str(a["ignore"]), safe_text(labels), str(d["sessions"]), last)
     tables = [table]
+    for name, d in data["datasets"].items():
+        if d.get("session_list"):
+            tables.append(sessions_table(name, d["session_list"]))
     if data["sources"]:
         sources = Table(title="Sources", title_justify="left")
         sources.add_column("source")
@@ -35,3 +40,29 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
             sources.add_row(safe_text(name), f"{s['total']:,}")
         tables.append(sources)
     return tables
+
+
+def _when(timestamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp)) if timestamp else "-"
+
+
+def sessions_table(dataset: str, sessions: list[dict[str, Any]]) -> Table:
+    """One dataset's sessions, oldest first, each id whole on one line (``drop --session`` and
+    ``db-out --session`` take it); an annotator column when any answer names one."""
+    table = Table(title=Text.assemble("Sessions of ", safe_text(dataset, one_line=True)),
+                  title_justify="left")
+    table.add_column("session", no_wrap=True)
+    table.add_column("answers", justify="right", no_wrap=True, min_width=7)
+    table.add_column("a/r/i", justify="right", no_wrap=True)  # accept/reject/ignore
+    annotators = any(s["annotators"] for s in sessions)
+    if annotators:
+        table.add_column("annotator", overflow="ellipsis", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    for s in sessions:
+        sid = safe_text(s["session_id"], one_line=True) if s["session_id"] is not None else \
+            safe_text("(none: imported)", "dim")
+        cells = [sid, f"{s['answers']:,}", f"{s['accept']}/{s['reject']}/{s['ignore']}"]
+        if annotators:
+            cells.append(safe_text(", ".join(s["annotators"]) or "-", one_line=True))
+        table.add_row(*cells, _when(s["first"])[:10])  # the day: an id made by altool says when
+    return table

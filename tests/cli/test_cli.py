@@ -317,6 +317,36 @@ def test_drop_removes_saved_model_state(cli, home):
     assert other.exists()
 
 
+def test_sessions_listed_exported_and_dropped_one_at_a_time(cli, monkeypatch):
+    """stats DATASET lists the sessions (ids whole, names escaped), db-out --session exports
+    one, drop --session takes one back after a count (--yes when not in a terminal)."""
+    odd = "[/x]\x1b[2J"  # markup and a control character in a session id
+    seed(datasets={"ds": [{"text": f"t{i}", "label": "X", "_session_id": sid}
+                          for i, sid in enumerate(["ds-2026-12-07_10-00-00-abc123"] * 3
+                                                  + [odd] * 2)]})
+    monkeypatch.setenv("COLUMNS", "80")
+    res = cli("stats", "ds")
+    ok(res)
+    assert "ds-2026-12-07_10-00-00-abc123 │       3 │ 3/0/0" in res.stdout
+    assert "[/x]\\x1b[2J" in res.stdout and "\x1b" not in res.stdout
+    listed = json.loads(cli("stats", "ds", "--json").stdout)["datasets"]["ds"]["session_list"]
+    assert [(s["session_id"], s["answers"]) for s in listed] == [
+        ("ds-2026-12-07_10-00-00-abc123", 3), (odd, 2)]
+    res = cli("db-out", "ds", "--session", odd)
+    ok(res)
+    assert [r["text"] for r in jsonl_lines(res.stdout)] == ["t3", "t4"]
+    res = cli("drop", "ds", "--session", odd)
+    fails(res)
+    assert "would delete 2 answers" in res.stderr and db_stats()["datasets"]["ds"]["total"] == 5
+    res = cli("drop", "ds", "--session", odd, "--yes")
+    ok(res)
+    assert "(2 answers; 3 left)" in res.stderr and "[/x]" in res.stderr
+    assert db_stats()["datasets"]["ds"]["total"] == 3
+    res = cli("drop", "ds", "--session", odd, "--yes")
+    fails(res)
+    assert "has no session" in res.stderr and "altool stats ds" in res.stderr
+
+
 def test_drop_unknown_dataset(cli):
     seed(datasets={"ds": PRODIGY[:1]})
     res = cli("drop", "missing", "--yes")
