@@ -49,6 +49,11 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
+# keys that set an option only in some commands (others have an option of that name that
+# means something else: simulate's --budget is labels per simulated run)
+ONLY_IN: dict[str, tuple[str, ...]] = {"budget": ("textcat.teach", "ner.teach")}
+
+
 def config_paths(cwd: Path | None = None) -> list[Path]:
     """The config files that exist, lowest precedence first (home, then working dir)."""
     home = altool_home() / FILENAME

@@ -48,10 +48,10 @@ def visible(text: str, *, one_line: bool = False) -> str:
     return text.translate(_ESCAPES_ONE_LINE if one_line else _ESCAPES)
 
 
-def safe(value: Any) -> str:
-    """``value`` as text to put inside a Rich markup string: controls escaped visibly, markup
-    escaped (so ``[/x]`` prints as ``[/x]``)."""
-    return escape(visible(str(value)))
+def safe(value: Any, *, one_line: bool = False) -> str:
+    """``value`` as text to put inside a Rich markup string: controls escaped visibly (with
+    ``one_line`` newlines and tabs too), markup escaped (so ``[/x]`` prints as ``[/x]``)."""
+    return escape(visible(str(value), one_line=one_line))
 
 
 def safe_text(value: Any, style: str = "", *, one_line: bool = False) -> Text:

@@ -16,7 +16,7 @@ from ..store.context import open_store
 from ..store.export import export
 from ..store.ingest import import_answers, load_file
 from ..store.report import stats_tables
-from ..store.sessions import drop_session, list_sessions, require_session
+from ..store.sessions import drop_session, list_sessions, require_session, require_stopped
 from ..ui.progress import bytes_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
 
@@ -117,7 +117,7 @@ def stats(
         print(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
         return
     console = out_console()
-    for table in stats_tables(data):
+    for table in stats_tables(data, console.width):
         console.print(table)
 
 
@@ -174,6 +174,7 @@ def drop_one_session(dataset: str, session: str, yes: bool) -> None:
     """``drop DATASET --session ID``: count, confirm, delete, say what went."""
     with open_store(create=False) as store:
         n = require_session(store, dataset, session).answers
+        require_stopped(store, dataset, session)
         if not yes:
             if not sys.stdin.isatty():
                 raise AltoolError(f"drop --session {session!r} would delete {n:,} answers of "
@@ -185,5 +186,5 @@ def drop_one_session(dataset: str, session: str, yes: bool) -> None:
                 raise AltoolError("nothing deleted")
         n = drop_session(store, dataset, session)
         left = store.count_answers(dataset)
-    err_console.print(f"[green]✔[/] dropped session {safe(session)} from dataset "
-                      f"{safe(dataset)} ({n:,} answers; {left:,} left)")
+    err_console.print(f"[green]✔[/] dropped session {safe(session, one_line=True)} from "
+                      f"dataset {safe(dataset)} ({n:,} answers; {left:,} left)")

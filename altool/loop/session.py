@@ -108,8 +108,12 @@ class Session:
     # -- questions ---------------------------------------------------------------------------
     def advance(self) -> Question | None:
         """Make sure there is a current question if one is available (never blocks)."""
-        if self.current is None and self.budget_reached:
-            return None
+        if self.current is None and self.budget is not None:
+            # every answer in the dataset counts, other sessions' too: counted afresh before
+            # each question (sessions running side by side can overshoot by one each)
+            self.dataset_total = self.store.count_answers(self.dataset)
+            if self.budget_reached:
+                return None
         while self.current is None and not self.finished:
             item = self.stream.poll()
             if item is WAIT:
@@ -250,10 +254,10 @@ class Session:
             "accuracy": acc,
             "accuracy_n": n,
         }
-        if self.budget is not None:
-            out.update(budget=self.budget, budget_left=self.budget_left)
         if self.worker_status is not None:
             out.update(self.worker_status())
+        if self.budget is not None:  # after the recipe's fields: these are the session's
+            out.update(budget=self.budget, budget_left=self.budget_left)
         if self.progress is not None:
             out["done"] = self.progress(self)  # the recipe's progress: 0-1, or None
         return out

@@ -518,12 +518,13 @@ class Store:
     def session_rows(self, dataset: str) -> list[tuple]:
         """Per session of ``dataset`` (None: answers stored without one), oldest first:
         (session_id, answers, accepts, rejects, ignores, first and last timestamp, the
-        answers' distinct ``_annotator_id`` values joined by commas or None)."""
+        answers' distinct ``_annotator_id`` values as a JSON array)."""
         dataset_id = self.require_dataset(dataset)
+        annotator = "json_extract(content, '$._annotator_id')"
         return self.conn.execute(
             "SELECT session_id, COUNT(*), SUM(answer = 'accept'), SUM(answer = 'reject'), "
-            "SUM(answer = 'ignore'), MIN(timestamp), MAX(timestamp), "
-            "GROUP_CONCAT(DISTINCT json_extract(content, '$._annotator_id')) "
+            f"SUM(answer = 'ignore'), MIN(timestamp), MAX(timestamp), json_group_array("
+            f"DISTINCT {annotator}) FILTER (WHERE {annotator} IS NOT NULL) "
             "FROM answers WHERE dataset_id = ? GROUP BY session_id ORDER BY MIN(id)",
             (dataset_id,),
         ).fetchall()
@@ -714,6 +715,18 @@ class Store:
             return True
 
         return self._write(run)
+
+    def live_claim(self, dataset: str, session_id: str) -> tuple[str, int] | None:
+        """(host, pid) of the running session ``session_id`` if it holds a live claim on
+        ``dataset`` (a question on its screen), else None."""
+        now = time.time()
+        for host, pid, claimed_at in self.conn.execute(
+            "SELECT host, pid, claimed_at FROM claims WHERE dataset = ? AND session_id = ?",
+            (dataset, session_id),
+        ):
+            if claim_is_live(host, pid, claimed_at, now):
+                return host, pid
+        return None
 
     def release_claims(self, dataset: str, session_id: str) -> None:
         """Drop every claim of ``session_id`` on ``dataset`` (the session ends)."""

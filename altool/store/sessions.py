@@ -8,6 +8,7 @@ belong to no session: they are listed as such, and can't be dropped by session.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ def list_sessions(store: Store, dataset: str) -> list[SessionInfo]:
     """The dataset's sessions, oldest first (by their first answer)."""
     return [SessionInfo(session_id=sid, answers=n, accept=acc or 0, reject=rej or 0,
                         ignore=ign or 0, first=first, last=last,
-                        annotators=tuple(sorted(set(str(who).split(",")))) if who else ())
+                        annotators=tuple(sorted({str(a) for a in json.loads(who or "[]")})))
             for sid, n, acc, rej, ign, first, last, who in store.session_rows(dataset)]
 
 
@@ -49,8 +50,20 @@ def require_session(store: Store, dataset: str, session_id: str) -> SessionInfo:
                       f"`altool stats {dataset}` lists its sessions")
 
 
+def require_stopped(store: Store, dataset: str, session_id: str) -> None:
+    """An error if the session still runs: it would go on storing answers under its id, and
+    its worker would save its model again, trained on the answers taken back."""
+    live = store.live_claim(dataset, session_id)
+    if live is not None:
+        host, pid = live
+        raise AltoolError(f"session {session_id!r} is still running (process {pid} on {host}); "
+                          "quit it first (q), then drop it")
+
+
 def drop_session(store: Store, dataset: str, session_id: str) -> int:
     """Delete the answers of one session of ``dataset`` and its saved in-the-loop model (the
-    next session trains on what remains); return how many answers went."""
+    next session trains on what remains); return how many answers went. Refused while the
+    session runs."""
     require_session(store, dataset, session_id)
+    require_stopped(store, dataset, session_id)
     return store.drop_session(dataset, session_id)

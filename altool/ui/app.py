@@ -118,9 +118,10 @@ def render_screen(session: Session, state: ViewState, width: int, height: int,
 def no_question(session: Session) -> str:
     """What the screen says while there is no question to show."""
     if session.budget_reached:
-        return (f"Budget reached: {session.dataset_total:,} answers in the dataset (--budget "
-                f"{session.budget:,}). Press q to quit, or u to take back the last answer; run "
-                "again with a larger --budget to go on.")
+        undo = ", or u to take back the last answer" if session.can_undo else ""
+        return (f"Budget reached: {session.dataset_total:,} answers in the dataset (budget "
+                f"{session.budget:,}). Press q to quit{undo}; run again with a larger "
+                "--budget to go on.")
     if session.finished:
         return "No more questions: everything in the source has been answered. Press q to quit."
     if session.count:

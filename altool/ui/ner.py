@@ -11,6 +11,7 @@ and :class:`NerViewState` (but for the scroll position and token positions it ke
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +82,8 @@ def screen_lines(session: Session, state: NerViewState, width: int,
         lines += bordered([[(row, "")] for row in help_text.split("\n")], width, "keys",
                           style="cyan")
     elif question is None:
-        lines += [[], fit([(no_question(session), "bold")], width)]
+        lines += [[], *(fit([(part, "bold")], width)
+                        for part in textwrap.wrap(no_question(session), max(width, 10)))]
     else:
         prompt = _manual_prompt(session, state) if manual else _binary_prompt(question.task)
         room = max(body_height - len(lines) - 2 - len(prompt), 1)

@@ -105,3 +105,12 @@ def test_cli_bad_config_is_a_user_error(cli, home):
     result = cli("stats")
     assert result.returncode == 1
     assert f"{home / 'altool.json'}:1: 'batch_size' must be a positive integer" in result.stderr
+
+
+def test_budget_sets_the_teach_recipes_not_simulate(cli, home):
+    """``budget`` means answers a dataset may hold; simulate's --budget is labels per run."""
+    write(home, '{"budget": 7}')
+    teach = cli("textcat.teach", "--help")
+    assert teach.returncode == 0 and "default: 7" in " ".join(teach.stdout.split())
+    sim = cli("simulate", "--help")
+    assert sim.returncode == 0 and "default: 7" not in " ".join(sim.stdout.split())

@@ -332,3 +332,25 @@ def test_budget_already_used_up_asks_nothing(store):
     assert session.current is None and session.budget_reached
     assert make(store, tasks(3), budget=5).current is not None  # a larger budget goes on
     assert "budget" not in make(store, tasks(1)).status()
+
+
+def test_budget_counts_answers_other_sessions_store_meanwhile(store):
+    """Two sessions on one dataset with --budget 3 count each other's answers: neither asks a
+    new question once the dataset holds 3 (a question already on screen may still be
+    answered: at most one more per session running side by side)."""
+    one = make(store, tasks(10), budget=3, session_id="one")
+    two = make(store, tasks(10), budget=3, session_id="two")
+    one.answer("accept")
+    two.answer("accept")
+    one.answer("reject")  # the dataset now holds 3
+    assert one.current is None and one.budget_left == 0
+    shown = two.advance()
+    assert shown is not None  # on two's screen since its last answer
+    two.answer("accept")
+    assert two.current is None and two.advance() is None and two.dataset_total == 4
+    assert store.count_answers("ds") == 4
+
+
+def test_a_recipes_status_fields_never_hide_the_budget(store):
+    session = make(store, tasks(2), budget=2, status=lambda: {"budget": "five", "x": 1})
+    assert session.status()["budget"] == 2 and session.status()["x"] == 1

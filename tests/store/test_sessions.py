@@ -52,3 +52,42 @@ def test_dropping_a_session_takes_back_only_its_answers_and_the_saved_model(stor
     assert store.count_answers("ds") == 3 and store.count_answers("other") == 4
     with pytest.raises(AltoolError, match="has no session 's1'"):
         drop_session(store, "ds", "s1")  # nothing left to drop: said, not silent
+
+
+def test_a_running_session_is_not_dropped(store):
+    """A session with a question on screen (a live claim) would go on storing under its id and
+    its worker would save a model trained on what was taken back: refused, nothing deleted."""
+    assert store.claim_task("ds", 12345, "s2")  # s2 shows a question (this live process)
+    with pytest.raises(AltoolError, match="'s2' is still running .*quit it first"):
+        drop_session(store, "ds", "s2")
+    assert store.count_answers("ds") == 6
+    store.release_claims("ds", "s2")  # it quit
+    assert drop_session(store, "ds", "s2") == 2
+
+
+def test_annotator_names_with_commas_stay_whole(tmp_path):
+    with Store(tmp_path / "b.db") as s:
+        s.add_answers("ds", answers("s1", 2, _annotator_id="Doe, Jane"))
+        assert list_sessions(s, "ds")[0].annotators == ("Doe, Jane",)
+
+
+def test_session_ids_stay_whole_at_80_columns(tmp_path):
+    """Columns after the id go in only while they fit: the ids are what --session takes."""
+    import io
+
+    from rich.console import Console
+
+    from altool.store.report import sessions_table
+
+    ids = [f"customer_support_tickets_v2-2026-12-07_1{i}-22-59-5ab3c{i}" for i in range(2)]
+    with Store(tmp_path / "c.db") as s:
+        for sid in ids:
+            s.add_answers("ds", answers(sid, 1, _annotator_id="Doe, Jane"))
+        rows = [x.to_json() for x in list_sessions(s, "ds")]
+    for width, headers in ((80, ["a/r/i"]), (140, ["a/r/i", "started", "annotator"])):
+        out = io.StringIO()
+        Console(file=out, width=width).print(sessions_table("ds", rows, width))
+        text = out.getvalue()
+        assert all(sid in text for sid in ids) and "…" not in text
+        assert all(h in text for h in headers)
+        assert max(len(line) for line in text.splitlines()) <= width

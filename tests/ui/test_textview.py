@@ -114,5 +114,6 @@ def test_budget_shows_on_the_status_line_and_says_when_it_is_used_up(store):
     session.answer("accept")
     session.answer("reject")
     screen = " ".join(" ".join(plain(render_screen(session, ViewState(), 80, 24))).split())
-    assert "Budget reached: 2 answers in the dataset (--budget 2)" in screen
+    assert "Budget reached: 2 answers in the dataset (budget 2)" in screen
+    assert "u to take back the last answer" in screen
     assert "0 of 2 budget left" in screen and "text 2" not in screen
