@@ -21,6 +21,9 @@ from .queue import END, WAIT, Question, TaskQueue
 from .streams import IterableStream, as_stream
 
 UNDO_LIMIT = 1000  # answers of a session that can be taken back, newest first
+# an answer's time (question shown to key pressed) is cut off here: longer is a break taken,
+# not time spent on the question
+IDLE_CUTOFF_S = 120.0
 
 
 def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
@@ -98,6 +101,7 @@ class Session:
         self._pending: list[dict[str, Any]] = []
         self._recent: deque[bool] = deque(maxlen=50)
         self.current: Question | None = None
+        self._shown_at = time.monotonic()  # when the current question was first shown
         self.finished = False
         self.count = 0
         self.dataset_total = store.count_answers(dataset)
@@ -126,6 +130,7 @@ class Session:
             if not self._claim(item):
                 continue  # answered meanwhile, or on screen in another session
             self.current = item
+            self._shown_at = time.monotonic()
         return self.current
 
     def _claim(self, question: Question) -> bool:
@@ -159,6 +164,7 @@ class Session:
             eg["accept"] = list(accept or []) if answer == "accept" else []
         eg["_session_id"] = self.session_id
         eg["_timestamp"] = int(time.time())
+        eg["_seconds"] = round(min(time.monotonic() - self._shown_at, IDLE_CUTOFF_S), 2)
         if self.validate_answer is not None and answer != "ignore":
             self.validate_answer(eg)
         eg = apply_before_db(self.before_db, eg)
@@ -199,6 +205,7 @@ class Session:
             self.stream.push_front(self.current)
             self.finished = False  # the pushed-back question is still to be asked
         self.current = last.question
+        self._shown_at = time.monotonic()
         self._claim(last.question)
         self.count -= 1
         self.dataset_total -= 1

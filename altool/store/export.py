@@ -18,7 +18,7 @@ from .database import Store
 
 FORMATS = ("jsonl", "csv", "merged")
 CSV_COLUMNS = ("text", "label", "accept", "spans", "answer", "_input_hash", "_task_hash",
-               "_session_id", "_timestamp", "meta")
+               "_session_id", "_timestamp", "_seconds", "meta")
 
 
 def export_rows(

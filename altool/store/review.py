@@ -21,7 +21,7 @@ from .database import Store
 from .merge import evidence
 
 DECISION_KEYS = ("label", "options", "accept", "spans")
-_PRIVATE = ("answer", "_session_id", "_timestamp", "_task_hash", *DECISION_KEYS)
+_PRIVATE = ("answer", "_session_id", "_timestamp", "_seconds", "_task_hash", *DECISION_KEYS)
 
 
 def decision(eg: dict[str, Any]) -> tuple:

@@ -194,6 +194,7 @@ def test_basic_session_stores_what_was_shown(tm: Tmux, home: Path, tmp_path: Pat
         assert row["label"] == "spam"
         assert isinstance(row["_input_hash"], int) and isinstance(row["_task_hash"], int)
         assert t0 - 5 <= row["_timestamp"] <= time.time() + 5
+        assert 0 <= row["_seconds"] <= 120  # question shown to key pressed
         if seen.score is None:
             assert "score" not in row["meta"], row
         else:

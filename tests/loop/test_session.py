@@ -354,3 +354,21 @@ def test_budget_counts_answers_other_sessions_store_meanwhile(store):
 def test_a_recipes_status_fields_never_hide_the_budget(store):
     session = make(store, tasks(2), budget=2, status=lambda: {"budget": "five", "x": 1})
     assert session.status()["budget"] == 2 and session.status()["x"] == 1
+
+
+def test_each_answer_stores_its_seconds_with_breaks_cut_off(store, monkeypatch):
+    """``_seconds``: from the question being shown to its answer, at most IDLE_CUTOFF_S (a
+    longer wait is a break, not time spent); an undone question is timed afresh."""
+    from altool.loop import session as session_module
+
+    now = [100.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: now[0])
+    session = make(store, tasks(3))  # shown at 100.0
+    now[0] = 103.25
+    assert session.answer("accept")["_seconds"] == 3.25  # the next one shown at 103.25
+    now[0] = 1000.0
+    assert session.answer("reject")["_seconds"] == session_module.IDLE_CUTOFF_S
+    assert session.undo()  # shown again at 1000.0
+    now[0] = 1001.5
+    assert session.answer("accept")["_seconds"] == 1.5
+    assert [eg["_seconds"] for eg in store.iter_answers("ds")] == [3.25, 1.5]

@@ -39,7 +39,7 @@ def test_csv_parses_back_with_the_same_values(cli, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 4
     assert list(rows[0]) == ["text", "label", "accept", "spans", "answer", "_input_hash",
-                             "_task_hash", "_session_id", "_timestamp", "meta"]
+                             "_task_hash", "_session_id", "_timestamp", "_seconds", "meta"]
     assert rows[1]["text"] == "see you at 5\nbring cake"  # newlines survive quoting
     assert json.loads(rows[0]["meta"]) == {"source": "sms, \"quoted\""}
     stored = [json.loads(line) for line in cli("db-out", "spam").stdout.splitlines()]
