@@ -51,9 +51,13 @@ def options_for(labels: Sequence[str]) -> list[dict[str, str]]:
 
 
 def make_task(
-    eg: dict[str, Any], labels: Sequence[str], view: str, pick: Pick
+    eg: dict[str, Any], labels: Sequence[str], view: str, pick: Pick, *,
+    strategy: str | None = None, model: TextModel | None = None,
 ) -> dict[str, Any]:
-    """The task dict shown and stored for ``pick`` (Prodigy's shape)."""
+    """The task dict shown and stored for ``pick`` (Prodigy's shape). Its ``meta`` says why it
+    was asked: ``pick`` (what chose it: the strategy, ``cold-start``, ``like``, ``random``,
+    ``filler``), ``pick_strategy`` (the session's strategy), and when a model scored it,
+    ``pick_model`` (its kind) and ``pick_model_version`` (its fits so far)."""
     task = dict(eg)
     task.pop("answer", None)
     task.pop("accept", None)
@@ -67,6 +71,11 @@ def make_task(
         meta["score"] = round(float(pick.score), 4)
     if pick.kind is not None:
         meta["pick"] = pick.kind
+    if strategy is not None:
+        meta["pick_strategy"] = strategy
+    if model is not None and pick.probs is not None:
+        meta["pick_model"] = model.kind
+        meta["pick_model_version"] = model.version
     task["meta"] = meta
     task["_task_hash"] = candidate_hash(task["_input_hash"], labels, view, pick.label)
     return task

@@ -423,7 +423,8 @@ class Worker(threading.Thread):
         labels = self.learner.labels
         for p in picks:
             eg = examples[rows[p.row].id]
-            task = make_task(eg, labels, self.learner.view, p)
+            task = make_task(eg, labels, self.learner.view, p,
+                             strategy=self.learner.strategy_name, model=self.learner.model)
             questions.append(
                 Question(task, _predicted(p, labels, self.learner), self.learner.model.version)
             )

@@ -14,6 +14,7 @@ from .database import (
     ANSWERS,
     BUSY_TIMEOUT_S,
     CLAIM_TTL_S,
+    QUESTION_META,
     DatabaseLocked,
     DatasetGone,
     ImportResult,
@@ -28,5 +29,6 @@ from .schema import SCHEMA_VERSION
 
 __all__ = [
     "ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "DatabaseLocked", "DatasetGone", "ImportResult",
+    "QUESTION_META",
     "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "damaged", "dumps", "explain_db_error",
 ]

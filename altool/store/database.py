@@ -33,6 +33,8 @@ BUSY_TIMEOUT_S = 30.0
 CLAIM_TTL_S = 1800.0  # a claim older than this is stale even if its session lives
 
 ANSWERS = ("accept", "reject", "ignore")
+# the ``meta`` keys the loop writes on a question: its score, and why it was asked
+QUESTION_META = ("score", "pick", "pick_strategy", "pick_model", "pick_model_version")
 # Accepted labels per dataset (``stats``): a binary question's ``label``, a choice question's
 # ``accept`` list, else the ``label`` of each span (NER)
 _ACCEPTED_LABELS = (

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AltoolError
-from .database import Store
+from .database import QUESTION_META, Store
 
 if TYPE_CHECKING:
     import numpy as np
@@ -192,7 +192,7 @@ def _clean_meta(meta: Any) -> dict[str, Any]:
     picked)."""
     if not isinstance(meta, dict):
         return {}
-    return {k: v for k, v in meta.items() if k not in ("score", "pick")}
+    return {k: v for k, v in meta.items() if k not in QUESTION_META}
 
 
 def merge_datasets(

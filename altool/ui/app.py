@@ -26,7 +26,7 @@ from rich.text import Text
 from ..errors import AltoolError
 from ..loop.session import Session
 from ..safe import printable
-from ..store import BUSY_TIMEOUT_S
+from ..store import BUSY_TIMEOUT_S, QUESTION_META
 from ..store.review import resolution
 from .render import review_prompt
 from .textview import WrappedText, position, text_box
@@ -143,7 +143,7 @@ def _text_box(task: dict[str, Any], state: ViewState, width: int, room: int) -> 
     wrapped = state.wrapped
     if wrapped is None or wrapped.width != inner:
         wrapped = state.wrapped = WrappedText(task.get("text", ""), inner)
-    meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
+    meta = {k: v for k, v in (task.get("meta") or {}).items() if k not in HIDDEN_META}
     subtitle = " · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4])
     wrapped.ensure(room - 1)  # one more than fits: is there more?
     if wrapped.done and (wrapped.total or 0) <= room - 2:
@@ -231,6 +231,8 @@ def label_rows(parts: list[Text], width: int, gap: int = 2) -> list[Text]:
 
 
 STATUS_WIDTH = 80
+# the loop's meta keys not shown under the text (the score has its own line; ``pick`` shows)
+HIDDEN_META = frozenset(QUESTION_META) - {"pick"}
 
 
 def status_line(session: Session) -> str:

@@ -75,6 +75,15 @@ def test_ngrams_serve_until_the_pool_is_encoded_then_the_encoder_takes_over(stor
         wait_for(lambda: worker.learner is worker.target, 30, "the switch")
         wait_for(lambda: target.version >= 1, 20, "the encoder model's fit")
         assert target.ready and target.encoded >= len(TEXTS)
+        # each question says which model asked it: the n-grams before, the encoder's now
+        assert first.task["meta"]["pick_strategy"] == "margin"
+        assert first.task["meta"].get("pick_model") in (None, "sklearn")
+
+        def by_encoder():
+            q = worker.queue.poll()
+            return q is not WAIT and q is not None and q.task["meta"].get("pick_model") == "slow"
+
+        wait_for(by_encoder, 20, "a question the encoder model scored")
         assert any(p and p.startswith("encoding") and "n-grams meanwhile" in p
                    for p in statuses)
         assert worker.status.progress is None

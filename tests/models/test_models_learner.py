@@ -492,3 +492,35 @@ def test_per_label_probabilities_in_one_product_match_each_classifier(kind):
     assert np.allclose(P[:, 0], binary[0].predict_proba(X)[:, 1], atol=1e-5)
     assert np.allclose(P[:, 1], binary[1].predict_proba(X)[:, 1])
     assert np.allclose(P[:, 2], priors[2])
+
+
+def test_a_task_says_why_it_was_asked():
+    """meta: what picked it, the session's strategy, and the model (kind, version) that
+    scored it; a cold-start pick has no model; the user's meta stays, shown under the text
+    while the loop's bookkeeping is not."""
+    from altool.loop.session import Session
+    from altool.ui.app import ViewState, render_screen
+
+    model = SklearnModel(["spam", "ham"])
+    model.fit(model.featurize(["win cash now", "lunch at noon"]),
+              np.array([[1.0, 0.0], [0.0, 1.0]]))
+    eg = {"text": "hello", "_input_hash": hash_text("hello"), "meta": {"source": "x"}}
+    scored = make_task(eg, model.labels, "choice", Pick(0, None, np.array([0.4, 0.6]), 0.2,
+                                                        "tcm"), strategy="tcm", model=model)
+    assert scored["meta"] == {"source": "x", "score": 0.2, "pick": "tcm",
+                              "pick_strategy": "tcm", "pick_model": "sklearn",
+                              "pick_model_version": 1}
+    cold = make_task(eg, model.labels, "choice", Pick(0, None, None, None, "cold-start"),
+                     strategy="tcm", model=model)
+    assert cold["meta"] == {"source": "x", "pick": "cold-start", "pick_strategy": "tcm"}
+
+    class DrawOnlyStore:  # just enough store for a session that is only drawn
+        def dataset_id(self, name): return None
+        def task_hashes(self, names): return set()
+        def count_answers(self, name): return 0
+        def claim_task(self, *args, **kwargs): return True
+
+    session = Session(DrawOnlyStore(), "ds", [scored], view="choice", labels=model.labels)
+    session.advance()
+    screen = render_screen(session, ViewState(), 100, 24)
+    assert "source: x · pick: tcm" in screen and "pick_model" not in screen
