@@ -51,6 +51,14 @@ def simulate_command(
     qbc_measure: QbcMeasureOption = "vote",
     like: LikeOption = None,
     mix: MixOption = None,
+    noise: Annotated[float, typer.Option(help="Share of the pool the simulated annotator "
+                                         "answers wrongly (0-1; drawn per repeat, the same "
+                                         "rows for every strategy). TEST keeps the true "
+                                         "labels.")] = 0.0,
+    noise_towards: Annotated[str, typer.Option(
+        "--noise-towards", help="Where a wrong answer goes: uniform (any other label) or "
+        "confusable (the label the full-data model finds likeliest after the true one).")
+    ] = "uniform",
     task: Annotated[str, typer.Option(help="textcat, or ner: GOLD and TEST have tokens and "
                                       "spans, ner.teach is replayed (strategies default, "
                                       "random, manual).")] = "textcat",
@@ -58,6 +66,8 @@ def simulate_command(
     """Replay textcat.teach (or ner.teach) with gold labels as the annotator; compare
     strategies."""
     if task == "ner":
+        if noise:
+            raise AltoolError("--noise is for --task textcat")
         simulate_ner(gold, test, strategy, budget=budget, batch_size=batch_size,
                      seed_size=seed_size, repeats=repeats, seed=seed, output=output)
         return
@@ -67,6 +77,7 @@ def simulate_command(
     from ..strategies.options import strategy_settings
     from ..ui.progress import simulation_bars
 
+    sim.check_noise(noise, noise_towards)  # before reading the files
     if plot:
         sim.require_matplotlib()  # fail before a long run, not after it
     names = strategy.split(",")
@@ -78,6 +89,7 @@ def simulate_command(
             note=lambda text: err_console.print(f"[dim]Note:[/] {safe(text)}"),
             view=view, seed_size=seed_size, batch_size=batch_size, budget=budget,
             repeats=repeats, metric=metric, seed=seed, extend=extend.split(","),
+            noise=noise, noise_towards=noise_towards,
             progress=bars.progress, on_featurize=bars.on_featurize,
         )
     # with --output - the JSON is the data on stdout, so the tables go to stderr

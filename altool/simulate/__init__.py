@@ -39,10 +39,13 @@ from .report import (
 from .textcat import (
     BASELINE,
     COLD_SAMPLE,
+    NOISE_TOWARDS,
     PAST_BUDGET,
     SimulationResult,
     StopResult,
     StrategyResult,
+    check_noise,
+    noisy_labels,
     resolve_extend,
     resolve_strategies,
     simulate,
@@ -50,10 +53,12 @@ from .textcat import (
 )
 
 __all__ = [
-    "BASELINE", "COLD_SAMPLE", "EXTEND_FACTOR", "EXTENSION_STEPS", "METRICS", "PAST_BUDGET",
+    "BASELINE", "COLD_SAMPLE", "EXTEND_FACTOR", "EXTENSION_STEPS", "METRICS", "NOISE_TOWARDS",
+    "PAST_BUDGET",
     "SAVING_THRESHOLD", "TABLE_CHECKPOINTS", "THRESHOLDS", "SimulationResult", "StopResult",
-    "StrategyResult", "aulc", "checkpoint_grid", "extension_grid", "format_saving",
-    "format_stop", "labels_to_reach", "learning_curve_figure", "plot", "read_labelled",
+    "StrategyResult", "aulc", "check_noise", "checkpoint_grid", "extension_grid", "format_saving",
+    "format_stop", "labels_to_reach", "learning_curve_figure", "noisy_labels", "plot",
+    "read_labelled",
     "report_tables", "require_matplotlib", "resolve_extend", "resolve_strategies", "score",
     "simulate", "simulate_files", "skipped_notes", "subsample", "table_checkpoints",
     "unseen_test_labels", "write_json",

@@ -62,6 +62,9 @@ def report_tables(result: SimulationResult, metric: str, test: str, repeats: int
                         *format_stop(r.stop, repeats))
     runs = f"{repeats} repeat{'s' * (repeats != 1)}"
     model = f"--model {result.model}: " if result.model else ""
+    if result.noise:
+        model += (f"the oracle wrong on {result.noise:.0%} of the pool "
+                  f"({result.noise_towards}); ")
     return [safe_text(f"{model}{metric} on {test} ({result.n_test:,}) by labels; all "
                       f"{result.n_gold:,} labels: {result.full_score:.3f}; mean of {runs}, "
                       "std below", style="italic"), curve,

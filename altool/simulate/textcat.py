@@ -47,6 +47,7 @@ from .curves import (
 from .data import read_labelled, unseen_test_labels
 
 BASELINE = "random"
+NOISE_TOWARDS = ("uniform", "confusable")  # where a noisy oracle's wrong answers go
 COLD_SAMPLE = 2_000  # rows scored for the cold start, as the worker does (worker.COLD_SAMPLE)
 
 # (what is running, labels just added, labels that run adds in all: None past the budget,
@@ -106,6 +107,8 @@ class SimulationResult:
     repeats: int
     strategies: dict[str, StrategyResult] = field(default_factory=dict)
     model: str = ""  # the model in the loop (``auto`` resolved)
+    noise: float = 0.0  # share of the oracle's answers given wrong (``--noise``)
+    noise_towards: str = "uniform"
 
     def saving(self, name: str, threshold: float = SAVING_THRESHOLD) -> float | None:
         """1 - labels(strategy) / labels(random) to reach ``threshold`` x the full score."""
@@ -123,6 +126,7 @@ class SimulationResult:
         return {
             "metric": self.metric,
             "model": self.model,
+            "noise": {"rate": self.noise, "towards": self.noise_towards},
             "full_score": self.full_score,
             "strategies": {
                 name: {
@@ -164,9 +168,11 @@ class _Pool:
 class _Run:
     """One simulated annotator session: the learner asks, the gold labels answer."""
 
-    def __init__(self, learner: Learner, pool: _Pool, seed: int) -> None:
+    def __init__(self, learner: Learner, pool: _Pool, seed: int,
+                 answers_y: np.ndarray | None = None) -> None:
         self.learner = learner
         self.pool = pool
+        self.answers_y = pool.y if answers_y is None else answers_y  # what the oracle says
         self.rng = np.random.default_rng(seed)
         self.answers: list[dict[str, Any]] = []
         self.skip: set[int] = set()
@@ -233,7 +239,7 @@ class _Run:
         labels = self.learner.labels
         eg = {"text": self.pool.texts[row], "_input_hash": self.pool.hashes[row]}
         task = make_task(eg, labels, self.learner.view, pick)
-        gold = labels[int(self.pool.y[row])]
+        gold = labels[int(self.answers_y[row])]
         if self.learner.view == "binary":
             task["answer"] = "accept" if task["label"] == gold else "reject"
         else:
@@ -246,6 +252,36 @@ class _Run:
 
 def _predict(model: TextModel, X: Any) -> np.ndarray:
     return np.asarray(model.predict_proba(X)).argmax(axis=1)
+
+
+def noisy_labels(y: np.ndarray, n_labels: int, rate: float, rng: np.random.Generator,
+                 confusable: np.ndarray | None = None) -> np.ndarray:
+    """The oracle's answers: ``y`` with a ``rate`` share of rows (each with that chance)
+    given another label, uniformly among the others, or ``confusable[row]``."""
+    if rate <= 0:
+        return y
+    flip = rng.random(len(y)) < rate
+    other = confusable if confusable is not None else \
+        (y + rng.integers(1, n_labels, len(y))) % n_labels
+    out = y.copy()
+    out[flip] = other[flip]
+    return out
+
+
+def most_confusable(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per row, the label other than its gold one that the model finds likeliest: where an
+    annotator who errs would most likely err."""
+    masked = np.array(probs, dtype=float, copy=True)
+    masked[np.arange(len(y)), y] = -np.inf
+    return masked.argmax(axis=1)
+
+
+def check_noise(rate: float, towards: str) -> None:
+    if not 0.0 <= rate < 1.0:
+        raise AltoolError(f"--noise must be a share in [0, 1), got {rate!r}")
+    if towards not in NOISE_TOWARDS:
+        raise AltoolError(f"--noise-towards must be one of {', '.join(NOISE_TOWARDS)}, got "
+                          f"{towards!r}")
 
 
 def resolve_strategies(names: Sequence[str], model: str | None = None) -> list[str]:
@@ -299,6 +335,8 @@ def simulate(
     options: StrategyOptions | None = None,
     random_share: float = 0.0,
     like: Sequence[str] = (),
+    noise: float = 0.0,
+    noise_towards: str = "uniform",
 ) -> SimulationResult:
     """Learning curves of ``strategies`` on ``gold`` (the pool) scored on ``test``.
 
@@ -313,7 +351,12 @@ def simulate(
     and reports where it fired and how far the score then was from the run's best.
 
     ``options``, ``random_share`` (``--mix random=SHARE``) and ``like`` (``--like``) go to
-    every run's :class:`~altool.loop.learner.Learner`, as in ``textcat.teach``."""
+    every run's :class:`~altool.loop.learner.Learner`, as in ``textcat.teach``.
+
+    ``noise``: the oracle errs on that share of the pool (drawn per repeat, the same rows for
+    every strategy): another label, ``uniform``ly among the rest or the ``confusable`` one
+    (the likeliest wrong label for the full-data model). TEST and the full-data score keep
+    the true labels."""
     from ..loop.threads import one_thread
 
     if view not in VIEWS:
@@ -324,6 +367,7 @@ def simulate(
                         ("budget", budget), ("repeats", repeats)):
         if value < 1:
             raise AltoolError(f"--{name} must be at least 1")
+    check_noise(noise, noise_towards)
     names = resolve_strategies(strategies, model)
     run_on = resolve_extend(extend, names, model)
     labels = sorted({str(eg["label"]) for eg in gold})
@@ -357,11 +401,17 @@ def simulate(
         Y[np.arange(len(pool)), pool.y] = 1.0
         full.fit(pool.X, Y)
         full_score = score(metric, y_test, _predict(full, X_test), len(labels))
+        confusable = (most_confusable(full.predict_proba(pool.X), pool.y)
+                      if noise and noise_towards == "confusable" else None)
 
         budget_eff = min(budget, len(pool))
         grid = checkpoint_grid(budget_eff, batch_size, min(seed_size, budget_eff))
         result = SimulationResult(metric, full_score, budget_eff, labels, len(pool),
-                                  len(test), repeats, model=model)
+                                  len(test), repeats, model=model, noise=noise,
+                                  noise_towards=noise_towards)
+        oracle = [noisy_labels(pool.y, len(labels), noise,
+                               np.random.default_rng(seed + 104_729 * (r + 1)), confusable)
+                  for r in range(repeats)]  # repeat r errs on the same rows for every strategy
         for name in names:
             runs = []
             curves = np.zeros((repeats, len(grid)))
@@ -371,7 +421,7 @@ def simulate(
                                   options=options, random_share=random_share, like=like)
                 learner.like_features = X_like
                 learner.featurizer = pool.features_of
-                run = _Run(learner, pool, seed + 10_007 * (r + 1))
+                run = _Run(learner, pool, seed + 10_007 * (r + 1), oracle[r])
                 stop_rows = np.sort(np.random.default_rng(seed + 7_919 * (r + 1)).choice(
                     len(pool), min(STOP_SET_SIZE, len(pool)), replace=False))
                 run.watch_stop(

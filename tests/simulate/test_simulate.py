@@ -83,7 +83,8 @@ def test_simulate_json_shape_and_learning():
     result = simulate(gold, test, ["margin", "random"], budget=40, repeats=2, seed_size=10,
                       batch_size=10)
     data = json.loads(json.dumps(result.to_json()))
-    assert set(data) == {"metric", "model", "full_score", "strategies"}
+    assert set(data) == {"metric", "model", "noise", "full_score", "strategies"}
+    assert data["noise"] == {"rate": 0.0, "towards": "uniform"}
     assert data["metric"] == "accuracy"
     assert 0.9 <= data["full_score"] <= 1.0
     assert set(data["strategies"]) == {"margin", "random"}
@@ -283,7 +284,8 @@ def test_cli_writes_table_and_json(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "margin" in captured.out and "AULC" in captured.out
     data = json.loads(out.read_text())
-    assert set(data) == {"metric", "model", "full_score", "strategies"}
+    assert set(data) == {"metric", "model", "noise", "full_score", "strategies"}
+    assert data["noise"] == {"rate": 0.0, "towards": "uniform"}
     assert list(data["strategies"]) == ["margin", "random"]
 
 
@@ -469,3 +471,38 @@ def test_test_labels_missing_from_gold_are_warned_about(tmp_path, capsys):
     args[3] = str(write_jsonl(tmp_path / "covered.jsonl", test[:3]))
     assert run_cli(args) == 0
     assert "Warning" not in capsys.readouterr().err
+
+
+def test_noisy_labels_flip_the_share_asked_towards_another_label():
+    from altool.simulate import noisy_labels
+
+    y = np.arange(10_000) % 4
+    rng = np.random.default_rng(0)
+    out = noisy_labels(y, 4, 0.2, rng)
+    wrong = out != y
+    assert 0.18 < wrong.mean() < 0.22  # every flip lands on another label
+    assert noisy_labels(y, 4, 0.0, rng) is y
+    towards = (y + 2) % 4
+    out = noisy_labels(y, 4, 0.3, np.random.default_rng(1), confusable=towards)
+    assert np.array_equal(out[out != y], towards[out != y]) and 0.27 < (out != y).mean() < 0.33
+
+
+def test_a_noisy_oracle_teaches_less_and_is_said_so(tmp_path, capsys):
+    """--noise 0.4: the same runs learn from wrong answers (lower AULC than a clean oracle),
+    the report says so, and the JSON records it; a bad share is a clean error."""
+    gold, test = synthetic(240, 3), synthetic(90, 4)
+    clean = simulate(gold, test, ["random"], budget=60, repeats=2, seed_size=10)
+    noisy = simulate(gold, test, ["random"], budget=60, repeats=2, seed_size=10, noise=0.4,
+                     noise_towards="confusable")
+    assert noisy.strategies["random"].aulc < clean.strategies["random"].aulc
+    assert noisy.full_score == clean.full_score  # TEST and the full-data model keep the truth
+    g = write_jsonl(tmp_path / "gold.jsonl", gold)
+    t = write_jsonl(tmp_path / "test.jsonl", test)
+    args = ["simulate", str(g), "--test", str(t), "--strategy", "random", "--budget", "30",
+            "--repeats", "1", "--seed-size", "10", "--model", "sklearn"]
+    assert run_cli([*args, "--noise", "0.25", "--output", str(tmp_path / "c.json")]) == 0
+    assert "the oracle wrong on 25% of the pool (uniform)" in " ".join(
+        capsys.readouterr().out.split())
+    assert json.loads((tmp_path / "c.json").read_text())["noise"]["rate"] == 0.25
+    assert run_cli([*args, "--noise", "1.5"]) == 1
+    assert "--noise must be a share in [0, 1)" in capsys.readouterr().err
