@@ -329,3 +329,15 @@ def test_suite_command_line_judges_what_teach_uses():
     assert cfg.peer_models == ["sklearn"] and not cfg.long
     with pytest.raises(SystemExit):
         configure("--default", "nocolon")
+
+
+@needs_data
+def test_noise_smoke_reports_every_level():
+    out = subprocess.run([sys.executable, "-m", "benchmarks.noise", "--smoke", "--model",
+                          "sklearn"], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    for level in ("0% uniform", "10% uniform", "20% uniform", "30% uniform",
+                  "20% confusable"):
+        assert re.search(rf"^\| trec \| tuning \| {level} \| diverse [\d.]+ ± [\d.]+ \| "
+                         r"[\d.]+ ± [\d.]+ \| [+-][\d.]+ \| [\d.]+ \|$", out.stdout, re.M), level
+    assert "Smoke run" in out.stdout
