@@ -29,7 +29,7 @@ from .config import default_map
 from .data import check, db_in, db_out, drop, load, stats
 from .recipes import list_recipes, recipe_command
 from .simulate import simulate_command
-from .train import data_to_spacy_command, train_command, train_curve_command
+from .train import data_to_spacy_command, suspects_command, train_command, train_curve_command
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
@@ -70,6 +70,7 @@ def build_app() -> typer.Typer:
     app.command("simulate")(simulate_command)
     app.command("train")(train_command)
     app.command("train-curve")(train_curve_command)
+    app.command("suspects")(suspects_command)
     app.command("data-to-spacy")(data_to_spacy_command)
     for recipe in RECIPES.values():
         app.command(recipe.name, help=recipe.func.__doc__)(recipe_command(recipe))

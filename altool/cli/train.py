@@ -230,3 +230,44 @@ def data_to_spacy_command(
         f"[green]✔[/] {result.n_train:,} train / {result.n_dev:,} dev docs in "
         f"{safe(str(output_dir))}; train with: python -m spacy train "
         f"{safe(str(result.paths['config']))} --output MODEL_DIR")
+
+
+def suspects_command(
+    datasets: Annotated[str, typer.Argument(help="Text classification dataset(s), "
+                                            "comma-separated: DS1,DS2 (answers merged per "
+                                            "input, as in train).")],
+    model: Annotated[str, typer.Option(help="Model to cross-validate: sklearn (default), "
+                                       "sklearn-lr, embed (needs the embed extra) or auto.")
+                     ] = "sklearn",
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    limit: Annotated[int, typer.Option(min=1, help="Rows in the table (the file gets "
+                                       "every suspect).")] = 20,
+    output: Annotated[str | None, typer.Option(help="Write every suspect as JSONL here (- for "
+                                               "stdout, then the table goes to stderr).")
+                      ] = None,
+    seed: SeedOption = 0,
+    db: DbOption = None,
+) -> None:
+    """Rank stored answers a model trained without them strongly disagrees with (likely label
+    errors), most doubtful first."""
+    from ..models.registry import resolve_model
+    from ..store.export import write_file
+    from ..store.merge import split_list
+    from ..train.report import suspects_table
+    from ..train.suspects import find_suspects
+
+    use_db(db)
+    model, note = resolve_model(model)
+    with open_store(create=False) as store, stage_bar(err_console) as progress:
+        suspects, _merged, checked = find_suspects(
+            store, split_list(datasets, "DATASETS"), model=model, folds=folds, seed=seed,
+            progress=progress)
+    console = err_console if output == "-" else out_console()
+    console.print(suspects_table(suspects[:limit], checked, len(suspects), model,
+                                 console.width))
+    if output:
+        n = write_file((s.to_json() for s in suspects), output)
+        if output != "-":
+            err_console.print(f"[green]✔[/] wrote {n:,} suspects to {safe(output)}")
+    if note:
+        err_console.print(f"[dim]Note:[/] {safe(note)}")

@@ -126,7 +126,12 @@ def export(store: Store, dataset: str, path: str, fmt: str = "jsonl",
     file is written to a temporary file beside the target and renamed into place only when
     complete: a failure (a folder, a missing folder, a full disk, Ctrl-C) leaves nothing
     behind, and says what went wrong."""
-    rows = export_rows(store, dataset, fmt, answer, session_id)
+    return write_file(export_rows(store, dataset, fmt, answer, session_id), path, fmt)
+
+
+def write_file(rows: Iterable[dict[str, Any]], path: str, fmt: str = "jsonl") -> int:
+    """Write ``rows`` to ``path`` (``-``: stdout) as ``fmt``, all or nothing (see
+    :func:`export`); return how many were written."""
     if path == "-":
         n = write_rows(rows, sys.stdout, fmt)
         sys.stdout.flush()

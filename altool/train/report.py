@@ -1,11 +1,14 @@
-"""What ``altool train`` and ``train-curve`` print: per-label scores and the learning curve
-as Rich tables (the curve is a bar chart drawn in the terminal)."""
+"""What ``altool train``, ``train-curve`` and ``suspects`` print: per-label scores, the
+learning curve (a bar chart drawn in the terminal) and the likely label errors, as Rich
+tables."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 
@@ -13,6 +16,7 @@ from ..safe import safe_text
 from .textcat import score_cells
 
 if TYPE_CHECKING:
+    from .suspects import Suspect
     from .textcat import CurvePoint, Scores
 
 
@@ -55,4 +59,31 @@ def curve_plot(points: list[CurvePoint], width: int = 40) -> Table:
         bar = "█" * max(1, round((p.macro_f1 - low) / span * width))
         table.add_row(f"{p.share:.0%}", f"{p.n_train:,}", f"{p.macro_f1:.3f}",
                       Text(bar, style="green"))
+    return table
+
+
+def suspects_table(suspects: Sequence[Suspect], checked: int, total: int, model: str,
+                   width: int = 80) -> Table:
+    """The most doubtful answers: the text (one line, cut to what ``width`` leaves), its
+    label, the label the cross-validated model prefers, and both probabilities."""
+    share = f" ({total / checked:.1%})" if checked else ""
+    table = Table(title=Text(f"{total:,} of {checked:,} inputs look mislabelled{share} to a "
+                             f"cross-validated {model} model; the {len(suspects):,} most "
+                             "doubtful:"), title_justify="left")
+    labels = [safe_text(x, one_line=True) for s in suspects for x in (s.given, s.suggested)]
+    label_width = max([0, *(cell_len(t.plain) for t in labels)])
+    # borders and padding of 6 columns (19), then #, the label columns and the probabilities
+    fixed = (max(1, len(str(len(suspects)))) + max(5, label_width) + max(10, label_width)
+             + 8 + 8)
+    room = max(width - 19 - fixed, 12)
+    for column in ("#", "text", "label", "model says", "p(label)", "p(model)"):
+        table.add_column(column, no_wrap=True,
+                         justify="left" if column in ("text", "label", "model says")
+                         else "right")
+    for i, s in enumerate(suspects):
+        text = safe_text(s.text, one_line=True)
+        if cell_len(text.plain) > room:
+            text = Text(set_cell_size(text.plain, room - 1) + "…")
+        table.add_row(str(i + 1), text, labels[2 * i], labels[2 * i + 1], f"{s.p_given:.2f}",
+                      f"{s.p_suggested:.2f}")
     return table
