@@ -65,19 +65,18 @@ def simulate_command(
 ) -> None:
     """Replay textcat.teach (or ner.teach) with gold labels as the annotator; compare
     strategies."""
+    from .. import simulate as sim
+
+    sim.check_noise(noise, noise_towards, task)  # before reading the files
     if task == "ner":
-        if noise:
-            raise AltoolError("--noise is for --task textcat")
         simulate_ner(gold, test, strategy, budget=budget, batch_size=batch_size,
                      seed_size=seed_size, repeats=repeats, seed=seed, output=output)
         return
     if task != "textcat":
         raise AltoolError(f"--task must be textcat or ner, got {task!r}")
-    from .. import simulate as sim
     from ..strategies.options import strategy_settings
     from ..ui.progress import simulation_bars
 
-    sim.check_noise(noise, noise_towards)  # before reading the files
     if plot:
         sim.require_matplotlib()  # fail before a long run, not after it
     names = strategy.split(",")

@@ -276,7 +276,10 @@ def most_confusable(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
     return masked.argmax(axis=1)
 
 
-def check_noise(rate: float, towards: str) -> None:
+def check_noise(rate: float, towards: str, task: str = "textcat") -> None:
+    """A clear error for a noise share or kind ``simulate`` can't use (``--task ner``: none)."""
+    if rate and task != "textcat":
+        raise AltoolError("--noise is for --task textcat")
     if not 0.0 <= rate < 1.0:
         raise AltoolError(f"--noise must be a share in [0, 1), got {rate!r}")
     if towards not in NOISE_TOWARDS:
