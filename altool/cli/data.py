@@ -1,4 +1,4 @@
-"""The data commands: ``load``, ``db-in``, ``db-out``, ``stats`` and ``drop``."""
+"""The data commands: ``load``, ``db-in``, ``db-out``, ``stats``, ``progress`` and ``drop``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from ..store import ANSWERS, damaged
 from ..store.context import open_store
 from ..store.export import export
 from ..store.ingest import import_answers, load_file
-from ..store.report import stats_tables
+from ..store.progress import dataset_progress
+from ..store.report import progress_tables, stats_tables
 from ..store.sessions import drop_session, list_sessions, require_session, require_stopped
 from ..ui.progress import bytes_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
@@ -188,3 +189,21 @@ def drop_one_session(dataset: str, session: str, yes: bool) -> None:
         left = store.count_answers(dataset)
     err_console.print(f"[green]✔[/] dropped session {safe(session, one_line=True)} from "
                       f"dataset {safe(dataset)} ({n:,} answers; {left:,} left)")
+
+
+def progress(
+    dataset: Annotated[str, typer.Argument(help="Dataset to report on.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    db: DbOption = None,
+) -> None:
+    """What labelling a dataset has cost and bought: answers, time, pace, the model's accuracy
+    on random audit picks, labels per label, per session."""
+    use_db(db)
+    with open_store(create=False) as store:
+        report = dataset_progress(store, dataset)
+    if as_json:
+        print(json_safe(json.dumps(report.to_json(), indent=2, ensure_ascii=False)))
+        return
+    console = out_console()
+    for table in progress_tables(report, console.width):
+        console.print(table)

@@ -425,9 +425,10 @@ class Worker(threading.Thread):
             eg = examples[rows[p.row].id]
             task = make_task(eg, labels, self.learner.view, p,
                              strategy=self.learner.strategy_name, model=self.learner.model)
-            questions.append(
-                Question(task, _predicted(p, labels, self.learner), self.learner.model.version)
-            )
+            predicted = _predicted(p, labels, self.learner)
+            if predicted is not None:  # the guess of a model that has not seen it (progress)
+                task["meta"]["pick_guess"] = predicted
+            questions.append(Question(task, predicted, self.learner.model.version))
         self.queue.replace(questions)
 
     def _save(self) -> None:

@@ -86,3 +86,62 @@ def sessions_table(dataset: str, sessions: list[dict[str, Any]], width: int = 80
     for row in zip(*(cells for _h, _o, cells in columns), strict=True):
         table.add_row(*row)
     return table
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{seconds / 60:.1f} min"
+
+
+def progress_tables(p: Any, width: int = 80) -> list[Table]:
+    """``altool progress``: the KPIs of one dataset (a :class:`~.progress.DatasetProgress`),
+    then its sessions."""
+    table = Table(title=Text.assemble("Progress of ", safe_text(p.dataset, one_line=True)),
+                  title_justify="left", show_header=False)
+    table.add_column("what", style="bold", no_wrap=True)
+    table.add_column("value")
+    a = p.answers
+    table.add_row("answers", f"{p.total.answers:,} (accept {a['accept']:,} · reject "
+                  f"{a['reject']:,} · ignore {a['ignore']:,})")
+    table.add_row("sessions", f"{len(p.sessions):,}")
+    pace = p.total
+    if pace.timed:
+        table.add_row("time spent", f"{_duration(pace.seconds)} over {pace.timed:,} timed "
+                      "answers (breaks over 2 min cut off)")
+        table.add_row("pace", f"{pace.per_hour:,.0f} answers/hour · median "
+                      f"{pace.median_seconds:.1f} s per answer")
+    else:
+        table.add_row("time spent", "not known: no answer was timed (answers from before "
+                      "altool stored _seconds, or imported)")
+    audit = p.audit
+    if audit.guessed:
+        lo, hi = audit.interval
+        table.add_row("model vs labels", f"{audit.accuracy:.0%} right on {audit.guessed:,} "
+                      f"random audit picks (95% interval {lo:.0%}-{hi:.0%}), each guessed "
+                      "before the model learned from it")
+    else:
+        table.add_row("model vs labels", "no random audit picks with the model's guess yet: "
+                      "run textcat.teach with --mix random=0.1 for an unbiased check")
+    if p.model_versions is not None:
+        table.add_row("model updates", f"{p.model_versions:,} so far")
+    table.add_row("labels per label", safe_text(", ".join(
+        f"{k} {v:,}" for k, v in p.coverage.items()) or "no accepted answers yet"))
+    sessions = Table(title="Sessions (n answers, time spent, answers per hour, median "
+                     "seconds per answer)", title_justify="left")
+    ids = [safe_text(sid, one_line=True) if sid is not None else
+           safe_text("(none: imported)", "dim") for sid in p.sessions]
+    sessions.add_column("session", no_wrap=True,
+                        min_width=max([7, *(cell_len(t.plain) for t in ids)]))
+    for col in ("n", "time", "/hour", "s", "started"):
+        sessions.add_column(col, no_wrap=True, justify="left" if col == "started" else "right")
+    for sid, s in zip(ids, p.sessions.values(), strict=True):
+        sessions.add_row(sid, f"{s.answers:,}", _short(s.seconds) if s.timed else "-",
+                         f"{s.per_hour:,.0f}" if s.per_hour else "-",
+                         f"{s.median_seconds:.1f}" if s.median_seconds is not None else "-",
+                         _when(s.first)[:10])
+    return [table, sessions]
+
+
+def _short(seconds: float) -> str:
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{seconds / 60:.1f}m"

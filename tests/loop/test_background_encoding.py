@@ -81,9 +81,11 @@ def test_ngrams_serve_until_the_pool_is_encoded_then_the_encoder_takes_over(stor
 
         def by_encoder():
             q = worker.queue.poll()
-            return q is not WAIT and q is not None and q.task["meta"].get("pick_model") == "slow"
+            return q is not WAIT and q is not None and q.task["meta"].get("pick_model") == "slow" \
+                and q
 
-        wait_for(by_encoder, 20, "a question the encoder model scored")
+        q = wait_for(by_encoder, 20, "a question the encoder model scored")
+        assert q.task["meta"]["pick_guess"] == q.predicted  # stored for altool progress
         assert any(p and p.startswith("encoding") and "n-grams meanwhile" in p
                    for p in statuses)
         assert worker.status.progress is None

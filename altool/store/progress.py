@@ -1,0 +1,160 @@
+"""``altool progress DATASET``: what the labelling has cost and bought so far, computed from
+the stored answers alone (never from a session's memory).
+
+- **Pace**: answers, time spent (the sum of the answers' ``_seconds``: question shown to key
+  pressed, breaks cut off), answers per hour of that time, the median seconds per answer;
+  per session and in total. Answers stored before altool timed them count as answers, not as
+  time.
+- **The model against the labels**: on the audit picks (``meta.pick == "random"``:
+  ``--mix random=SHARE`` or the ``random`` strategy), the share the model guessed right
+  before it learned from them (``meta.pick_guess``, the guess of a model that had not seen
+  the text), with a 95% Wilson interval. Only random picks count: the strategy's picks are
+  its hardest cases.
+- **Coverage**: accepted answers per label.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from .database import Store
+
+Z95 = 1.959963984540054
+
+
+def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval of a share ``correct / n`` (None without data)."""
+    if n <= 0:
+        return None
+    p = correct / n
+    center = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(center - half, 0.0), min(center + half, 1.0)
+
+
+def guessed_right(eg: dict[str, Any]) -> bool | None:
+    """Whether the model's stored guess (``meta.pick_guess``) matched the answer; None when
+    there is no guess or the answer was ``ignore``."""
+    guess = (eg.get("meta") or {}).get("pick_guess")
+    if not isinstance(guess, list) or eg.get("answer") not in ("accept", "reject"):
+        return None
+    if isinstance(eg.get("accept"), list):  # a choice answer
+        return sorted(map(str, eg["accept"])) == sorted(map(str, guess))
+    return (eg.get("label") in guess) == (eg["answer"] == "accept")
+
+
+@dataclass
+class Pace:
+    """Answers and the time they took, for one session or all of them."""
+
+    answers: int = 0
+    timed: int = 0  # answers with ``_seconds``
+    seconds: float = 0.0
+    durations: list[float] = field(default_factory=list)
+    first: float | None = None  # unix time of the first and last answer
+    last: float | None = None
+
+    def add(self, eg: dict[str, Any]) -> None:
+        self.answers += 1
+        took = eg.get("_seconds")
+        if isinstance(took, int | float) and not isinstance(took, bool) and took >= 0:
+            self.timed += 1
+            self.seconds += float(took)
+            self.durations.append(float(took))
+        stamp = eg.get("_timestamp")
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            self.first = stamp if self.first is None else min(self.first, stamp)
+            self.last = stamp if self.last is None else max(self.last, stamp)
+
+    @property
+    def per_hour(self) -> float | None:
+        """Timed answers per hour of the time they took."""
+        return self.timed / self.seconds * 3600 if self.seconds > 0 else None
+
+    @property
+    def median_seconds(self) -> float | None:
+        return statistics.median(self.durations) if self.durations else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answers": self.answers, "timed": self.timed, "seconds": round(self.seconds, 1),
+                "per_hour": None if self.per_hour is None else round(self.per_hour, 1),
+                "median_seconds": self.median_seconds, "first": self.first,
+                "last": self.last}
+
+
+@dataclass
+class Audit:
+    """The model's guesses on the audit picks, against the answers."""
+
+    picks: int = 0  # audit picks answered (accept or reject)
+    guessed: int = 0  # ... that carry the model's guess
+    right: int = 0
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.guessed if self.guessed else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson(self.right, self.guessed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"picks": self.picks, "guessed": self.guessed, "right": self.right,
+                "accuracy": self.accuracy,
+                "interval95": None if self.interval is None else list(self.interval)}
+
+
+@dataclass
+class DatasetProgress:
+    dataset: str
+    total: Pace = field(default_factory=Pace)
+    sessions: dict[str | None, Pace] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=lambda: {"accept": 0, "reject": 0,
+                                                             "ignore": 0})
+    coverage: dict[str, int] = field(default_factory=dict)  # accepted answers per label
+    audit: Audit = field(default_factory=Audit)
+    model_versions: int | None = None  # the highest pick_model_version seen
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "answers": self.answers, "pace": self.total.to_json(),
+                "sessions": [{"session_id": sid, **p.to_json()}
+                             for sid, p in self.sessions.items()],
+                "coverage": self.coverage, "audit": self.audit.to_json(),
+                "model_versions": self.model_versions}
+
+
+def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
+    """The KPIs of ``dataset`` from its stored answers (sessions in the order they started)."""
+    out = DatasetProgress(dataset)
+    for eg in store.iter_answers(dataset):
+        out.total.add(eg)
+        out.sessions.setdefault(eg.get("_session_id"), Pace()).add(eg)
+        answer = eg.get("answer")
+        if answer in out.answers:
+            out.answers[answer] += 1
+        for label in accepted_labels(eg):
+            out.coverage[label] = out.coverage.get(label, 0) + 1
+        meta = eg.get("meta") or {}
+        version = meta.get("pick_model_version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            out.model_versions = max(out.model_versions or 0, version)
+        if meta.get("pick") == "random" and answer in ("accept", "reject"):
+            out.audit.picks += 1
+            right = guessed_right(eg)
+            if right is not None:
+                out.audit.guessed += 1
+                out.audit.right += right
+    out.coverage = dict(sorted(out.coverage.items()))
+    return out
+
+
+def accepted_labels(eg: dict[str, Any]) -> list[str]:
+    """The labels an answer accepts: a binary accept's label, or a choice's accept list."""
+    if eg.get("answer") != "accept":
+        return []
+    if isinstance(eg.get("accept"), list):
+        return [str(x) for x in eg["accept"]]
+    return [str(eg["label"])] if eg.get("label") is not None else []

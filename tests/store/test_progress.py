@@ -1,0 +1,87 @@
+"""altool progress: pace, the model's accuracy on audit picks and coverage, from stored data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scipy.stats import binomtest
+
+from altool.store import Store
+from altool.store.progress import dataset_progress, guessed_right, wilson
+from tests.helpers import run_cli
+
+OPTIONS = [{"id": "spam", "text": "spam"}, {"id": "ham", "text": "ham"}]
+
+
+@pytest.mark.parametrize("k, n", [(0, 1), (1, 1), (7, 10), (24, 30), (500, 1000), (3, 250)])
+def test_wilson_interval_matches_scipy(k, n):
+    ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson(k, n) == pytest.approx((ref.low, ref.high), abs=1e-9)
+    assert wilson(0, 0) is None
+
+
+def choice(text, label, *, session="s1", seconds=None, pick="tcm", guess=None, stamp=1000):
+    eg = {"text": text, "options": OPTIONS, "accept": [label], "answer": "accept",
+          "_session_id": session, "_timestamp": stamp, "meta": {"pick": pick}}
+    if seconds is not None:
+        eg["_seconds"] = seconds
+    if guess is not None:
+        eg["meta"]["pick_guess"] = guess
+    return eg
+
+
+def test_guessed_right_for_choice_and_binary_answers():
+    assert guessed_right(choice("a", "spam", guess=["spam"])) is True
+    assert guessed_right(choice("a", "spam", guess=["ham"])) is False
+    binary = {"label": "spam", "answer": "reject", "meta": {"pick_guess": []}}
+    assert guessed_right(binary) is True  # the model said "not spam", the answer agrees
+    assert guessed_right({**binary, "answer": "ignore"}) is None
+    assert guessed_right(choice("a", "spam")) is None  # no guess stored
+
+
+def test_progress_from_stored_answers(tmp_path):
+    rows = [choice("t1", "spam", seconds=2.0, pick="random", guess=["spam"], stamp=10),
+            choice("t2", "ham", seconds=4.0, pick="random", guess=["spam"], stamp=20),
+            choice("t3", "ham", seconds=120.0, pick="random", guess=["ham"], stamp=30),
+            choice("t4", "ham", seconds=6.0, guess=["spam"], stamp=40),  # not an audit pick
+            choice("t5", "spam", session="s2", stamp=50),  # stored before timing existed
+            {**choice("t6", "spam", session="s2", pick="random", guess=["spam"]),
+             "answer": "ignore", "accept": []},
+            {"text": "t7", "label": "spam", "answer": "accept"}]  # imported: no session
+    with Store(tmp_path / "a.db") as store:
+        store.add_answers("ds", rows)
+        p = dataset_progress(store, "ds")
+    assert p.answers == {"accept": 6, "reject": 0, "ignore": 1}
+    assert p.total.answers == 7 and p.total.timed == 4 and p.total.seconds == 132.0
+    assert p.total.median_seconds == 5.0
+    assert p.total.per_hour == pytest.approx(4 / 132 * 3600)
+    assert list(p.sessions) == ["s1", "s2", None]
+    assert p.sessions["s1"].first == 10 and p.sessions["s1"].last == 40
+    assert (p.audit.picks, p.audit.guessed, p.audit.right) == (3, 3, 2)
+    assert p.audit.interval == wilson(2, 3)
+    assert p.coverage == {"ham": 3, "spam": 3}
+    data = json.loads(json.dumps(p.to_json()))
+    assert data["audit"]["accuracy"] == pytest.approx(2 / 3)
+    assert [s["session_id"] for s in data["sessions"]] == ["s1", "s2", None]
+
+
+def test_command_tables_json_and_a_dataset_with_nothing_to_measure(home, monkeypatch):
+    with Store(home / "altool.db") as store:
+        store.add_answers("[b]ds", [choice(f"t{i}", "spam", seconds=3.0, pick="random",
+                                            guess=["spam"] if i % 4 else ["ham"])
+                                     for i in range(40)])
+        store.add_answers("bare", [{"text": "x", "label": "spam", "answer": "accept"}])
+    monkeypatch.setenv("COLUMNS", "80")
+    res = run_cli("progress", "[b]ds")
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "Progress of [b]ds" in text and "75% right on 40 random audit picks" in text
+    assert "1,200 answers/hour" in text and "median 3.0 s per answer" in text
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+    data = json.loads(run_cli("progress", "[b]ds", "--json").stdout)
+    assert data["audit"]["right"] == 30 and data["pace"]["timed"] == 40
+    bare = " ".join(run_cli("progress", "bare").stdout.split())
+    assert "not known: no answer was timed" in bare and "--mix" in bare
+    missing = run_cli("progress", "nope")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
