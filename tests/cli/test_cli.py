@@ -19,7 +19,8 @@ from altool.io.loaders import Record
 from altool.store import SCHEMA_VERSION, Store
 from altool.strategies.registry import DEFAULT_STRATEGY
 
-COMMANDS = ["load", "db-in", "db-out", "stats", "drop", "recipes", "textcat.teach"]
+COMMANDS = ["load", "db-in", "db-out", "stats", "progress", "drop", "recipes", "textcat.teach",
+            "suspects"]
 
 
 def default_db() -> Path:
