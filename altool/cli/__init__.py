@@ -26,7 +26,7 @@ from ..store.context import db_path
 from ..version import __version__
 from .common import DbOption, RecipeFileOption, err_console, use_db
 from .config import default_map
-from .data import check, db_in, db_out, drop, load, progress, stats
+from .data import agreement, check, db_in, db_out, drop, load, progress, stats
 from .recipes import list_recipes, recipe_command
 from .simulate import simulate_command
 from .train import data_to_spacy_command, suspects_command, train_command, train_curve_command
@@ -65,6 +65,7 @@ def build_app() -> typer.Typer:
     app.command("db-out")(db_out)
     app.command("stats")(stats)
     app.command("progress")(progress)
+    app.command("agreement")(agreement)
     app.command("drop")(drop)
     app.command("check")(check)
     app.command("recipes")(list_recipes)

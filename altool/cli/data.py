@@ -1,4 +1,5 @@
-"""The data commands: ``load``, ``db-in``, ``db-out``, ``stats``, ``progress`` and ``drop``."""
+"""The data commands: ``load``, ``db-in``, ``db-out``, ``stats``, ``progress``,
+``agreement`` and ``drop``."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from ..errors import AltoolError
 from ..io.loaders import LOADERS, progress_total
 from ..safe import json_safe, safe, safe_text, visible
 from ..store import ANSWERS, damaged
+from ..store.agreement import agreement as measure_agreement
 from ..store.context import open_store
 from ..store.export import export
 from ..store.ingest import import_answers, load_file
+from ..store.merge import split_list
 from ..store.progress import dataset_progress
-from ..store.report import progress_tables, stats_tables
+from ..store.report import agreement_tables, progress_tables, stats_tables
 from ..store.sessions import drop_session, list_sessions, require_session, require_stopped
 from ..ui.progress import bytes_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
@@ -206,4 +209,25 @@ def progress(
         return
     console = out_console()
     for table in progress_tables(report, console.width):
+        console.print(table)
+
+
+def agreement(
+    datasets: Annotated[str, typer.Argument(help="Dataset(s), comma-separated: one per "
+                                            "annotator, or any with _annotator_id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    db: DbOption = None,
+) -> None:
+    """How far annotators agree: Cohen's kappa per pair and Krippendorff's alpha, over all
+    labels and per label, on the texts more than one of them labelled."""
+    use_db(db)
+    with open_store(create=False) as store:
+        figures, annotators = measure_agreement(store, split_list(datasets, "DATASETS"))
+    if as_json:
+        print(json_safe(json.dumps({"annotators": annotators,
+                                    "figures": [f.to_json() for f in figures]},
+                                   indent=2, ensure_ascii=False)))
+        return
+    console = out_console()
+    for table in agreement_tables(figures, annotators):
         console.print(table)

@@ -145,3 +145,25 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
 def _short(seconds: float) -> str:
     minutes = int(round(seconds / 60))
     return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{seconds / 60:.1f}m"
+
+
+def agreement_tables(figures: list[Any], annotators: list[str]) -> list[Table]:
+    """``altool agreement``: the figures over all labels, then per label (an
+    :class:`~.agreement.Figure` list)."""
+    tables = []
+    for label in dict.fromkeys(f.label for f in figures):
+        title = Text.assemble("Agreement, all labels" if label is None else
+                              Text.assemble("Agreement on ", safe_text(label, one_line=True),
+                                            " (applies or not)"))
+        table = Table(title=title, title_justify="left")
+        table.add_column("figure")
+        table.add_column("value", justify="right", no_wrap=True)
+        table.add_column("texts", justify="right", no_wrap=True)
+        for f in (f for f in figures if f.label == label):
+            what = Text("Krippendorff's alpha") if f.what == "alpha" else \
+                Text.assemble("Cohen's kappa ", safe_text(f.what.removeprefix("kappa "),
+                                                          one_line=True))
+            value = "-" if f.value is None else f"{f.value:.3f}"
+            table.add_row(what, value, f"{f.texts:,}")
+        tables.append(table)
+    return tables

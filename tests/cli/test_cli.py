@@ -20,7 +20,7 @@ from altool.store import SCHEMA_VERSION, Store
 from altool.strategies.registry import DEFAULT_STRATEGY
 
 COMMANDS = ["load", "db-in", "db-out", "stats", "progress", "drop", "recipes", "textcat.teach",
-            "suspects"]
+            "suspects", "agreement"]
 
 
 def default_db() -> Path:
