@@ -22,6 +22,13 @@ SkipInvalidOption = Annotated[
     bool, typer.Option("--skip-invalid", help="Skip bad lines (and count them) instead of "
                        "stopping with an error.")
 ]
+AnnotatorOption = Annotated[
+    str | None,
+    typer.Option("--annotator", help="Who is labelling: every answer gets _annotator_id and "
+                 "the session id DATASET-NAME, as Prodigy's named sessions (stats, drop "
+                 "--session and agreement use them). One session per name at a time.",
+                 show_default=False),
+]
 RecipeFileOption = Annotated[
     list[str] | None,
     typer.Option("-F", help="Python file with custom @recipe functions to load.",

@@ -11,7 +11,14 @@ from rich.table import Table
 from ..recipes import RECIPES, Recipe
 from ..recipes.runner import run_components
 from ..safe import safe, safe_text
-from .common import DbOption, RecipeFileOption, err_console, out_console, use_db
+from .common import (
+    AnnotatorOption,
+    DbOption,
+    RecipeFileOption,
+    err_console,
+    out_console,
+    use_db,
+)
 
 
 def recipe_command(recipe: Recipe) -> Any:
@@ -23,14 +30,20 @@ def recipe_command(recipe: Recipe) -> Any:
         inspect.Parameter("recipe_files", inspect.Parameter.KEYWORD_ONLY, default=None,
                           annotation=RecipeFileOption),
     ]
+    # every recipe that runs a session can say who is labelling (unless it has its own)
+    own_annotator = "annotator" in signature.parameters
+    if not own_annotator:
+        extra.append(inspect.Parameter("annotator", inspect.Parameter.KEYWORD_ONLY,
+                                       default=None, annotation=AnnotatorOption))
 
     def command(**kwargs: Any) -> None:
         use_db(kwargs.pop("db"))
         kwargs.pop("recipe_files")
+        annotator = None if own_annotator else kwargs.pop("annotator")
         components = recipe.func(**kwargs)
         if components is None:  # a recipe that did its work itself (print-dataset)
             return
-        summary = run_components(components, recipe.name)
+        summary = run_components(components, recipe.name, annotator=annotator)
         err_console.print(
             f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
             f"this session to {safe(summary.dataset)} ({summary.dataset_total:,} in total)"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AltoolError
-from ..store import DatasetGone, Store
+from ..store import DatasetGone, Store, check_name
 from .queue import END, WAIT, Question, TaskQueue
 from .streams import IterableStream, as_stream
 
@@ -73,6 +73,7 @@ class Session:
         session_id: str | None = None,
         dataset_meta: dict[str, Any] | None = None,
         budget: int | None = None,
+        annotator: str | None = None,
     ) -> None:
         self.store = store
         self.dataset = dataset
@@ -87,7 +88,12 @@ class Session:
         self.progress = progress
         self.before_db = before_db
         self.exclude_by = exclude_by
-        self.session_id = session_id or new_session_id(dataset)
+        # a named annotator's sessions share one id, DATASET-NAME, also the _annotator_id
+        # of their answers (Prodigy's named sessions)
+        if annotator is not None:
+            check_name(annotator, "annotator")
+        self.annotator_id = f"{dataset}-{annotator}" if annotator is not None else None
+        self.session_id = session_id or self.annotator_id or new_session_id(dataset)
         # The dataset is pinned by id: created by the first answer if it is new (a session that
         # never gets to a question leaves nothing behind), and if it is dropped while the
         # session runs, nothing more is stored anywhere (DatasetGone).
@@ -163,6 +169,8 @@ class Session:
         if self.view == "choice":
             eg["accept"] = list(accept or []) if answer == "accept" else []
         eg["_session_id"] = self.session_id
+        if self.annotator_id is not None:
+            eg["_annotator_id"] = self.annotator_id
         eg["_timestamp"] = int(time.time())
         eg["_seconds"] = round(min(time.monotonic() - self._shown_at, IDLE_CUTOFF_S), 2)
         if self.validate_answer is not None and answer != "ignore":

@@ -20,10 +20,12 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
 
-def session_from_components(components: dict[str, Any], store, recipe: str | None = None
-                            ) -> Session:
+def session_from_components(components: dict[str, Any], store, recipe: str | None = None,
+                            annotator: str | None = None) -> Session:
     """Build a :class:`Session` from what a recipe returned (validating it first). A new
-    dataset is created by its first answer, with its labels, view and recipe as its meta."""
+    dataset is created by its first answer, with its labels, view and recipe as its meta.
+    With an ``annotator``, the session is theirs (``_annotator_id``, session id
+    ``DATASET-NAME``)."""
     check_components(components)
     config = components.get("config") or {}
     meta = {"recipe": recipe, "labels": config.get("labels"), "view": components["view"],
@@ -45,10 +47,12 @@ def session_from_components(components: dict[str, Any], store, recipe: str | Non
         exclude_by=config.get("exclude_by", "task"),
         dataset_meta={k: v for k, v in meta.items() if v is not None},
         budget=config.get("budget"),
+        annotator=annotator,
     )
 
 
-def run_components(components: dict[str, Any], recipe: str | None = None) -> Summary:
+def run_components(components: dict[str, Any], recipe: str | None = None,
+                   annotator: str | None = None) -> Summary:
     """Open the terminal UI on a recipe's components; always runs ``on_exit``. If the dataset
     was dropped while the session ran, says so (after ``on_exit``) with an error."""
     from ..ui.screens import app_for
@@ -56,7 +60,7 @@ def run_components(components: dict[str, Any], recipe: str | None = None) -> Sum
     store = open_store()
     session = None
     try:
-        session = session_from_components(components, store, recipe)
+        session = session_from_components(components, store, recipe, annotator)
         title = (components.get("config") or {}).get("title") or f"altool · {session.dataset}"
         app_for(session, title).run()
     finally:

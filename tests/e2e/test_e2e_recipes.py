@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -194,3 +195,32 @@ def test_slow_command_on_stdin_never_freezes_the_screen(tm, home, tmp_path):
     quit_ok(tm)
     assert [(r["text"], r["answer"]) for r in stored(home, "slow")] == [
         ("first line", "reject"), ("second line", "accept")]
+
+
+def test_named_annotators_label_one_dataset_and_agree_or_not(tm, home, tmp_path):
+    """--annotator NAME (any recipe): answers carry _annotator_id and the session id
+    DATASET-NAME; two people labelling into their own datasets are compared by agreement."""
+    source = write_jsonl(tmp_path / "t.jsonl",
+                         [{"text": f"sentence number {i}"} for i in range(3)])
+    for name, keys in (("alex", ["1", "2", "1"]), ("sam", ["1", "1", "1"])):
+        runner = Tmux(tmp_path, name=name)
+        try:
+            runner.start([ALTOOL, "textcat.manual", f"t-{name}", str(source), "--label",
+                          "World,Sports", "--annotator", name], env=env_for(home))
+            press(runner, [(f"sentence number {i}", k) for i, k in enumerate(keys)])
+            wait_answered(runner, 3, "No more questions")
+            quit_ok(runner)
+        finally:
+            runner.close()
+    rows = stored(home, "t-alex")
+    assert {(r["_annotator_id"], r["_session_id"]) for r in rows} == {("t-alex-alex",
+                                                                       "t-alex-alex")}
+    out = subprocess.run([ALTOOL, "agreement", "t-alex,t-sam", "--json"], env=env_for(home),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    kappa = json.loads(out.stdout)["figures"][0]
+    assert kappa["what"] == "kappa t-alex-alex ~ t-sam-sam" and kappa["texts"] == 3
+    bad = subprocess.run([ALTOOL, "textcat.manual", "x", str(source), "--label", "A,B",
+                          "--annotator", "-x"], env=env_for(home), capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode in (1, 2) and "Traceback" not in bad.stderr

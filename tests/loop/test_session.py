@@ -372,3 +372,13 @@ def test_each_answer_stores_its_seconds_with_breaks_cut_off(store, monkeypatch):
     now[0] = 1001.5
     assert session.answer("accept")["_seconds"] == 1.5
     assert [eg["_seconds"] for eg in store.iter_answers("ds")] == [3.25, 1.5]
+
+
+def test_a_named_annotator_s_answers_say_who(store):
+    session = make(store, tasks(2), annotator="alex")
+    assert session.session_id == "ds-alex"
+    eg = session.answer("accept")
+    assert eg["_annotator_id"] == "ds-alex" and eg["_session_id"] == "ds-alex"
+    assert "_annotator_id" not in make(store, tasks(3)).answer("accept")
+    with pytest.raises(AltoolError, match="annotator name"):
+        make(store, tasks(1), annotator="al\x1bex")
