@@ -11,6 +11,9 @@ the stored answers alone (never from a session's memory).
   the text), with a 95% Wilson interval. Only random picks count: the strategy's picks are
   its hardest cases.
 - **Coverage**: accepted answers per label.
+- **Curve and plateau**: that accuracy over the answers, in stretches of audit picks, and
+  whether it rose from the ``PLATEAU_WINDOW`` answers before the last ones to the last ones
+  (said only when each stretch holds ``PLATEAU_MIN_PICKS`` audit picks).
 """
 
 from __future__ import annotations
@@ -107,6 +110,58 @@ class Audit:
                 "interval95": None if self.interval is None else list(self.interval)}
 
 
+PLATEAU_WINDOW = 200  # answers: the last ones against the ones before them
+PLATEAU_MIN_PICKS = 30  # audit picks each window needs before anything is said
+CURVE_POINTS = 8
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """The model's accuracy on the audit picks among a stretch of answers."""
+
+    answers: int  # answers in the dataset at the end of the stretch
+    picks: int
+    right: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.picks
+
+
+def audit_curve(events: list[tuple[int, bool]], points: int = CURVE_POINTS
+                ) -> list[CurvePoint]:
+    """``events`` are (answers so far, guessed right) per audit pick, in order: split into up
+    to ``points`` stretches of equally many picks (at least 10 each)."""
+    if not events:
+        return []
+    size = max(10, math.ceil(len(events) / points))
+    out = []
+    for start in range(0, len(events), size):
+        part = events[start:start + size]
+        out.append(CurvePoint(part[-1][0], len(part), sum(r for _, r in part)))
+    return out
+
+
+def plateau(events: list[tuple[int, bool]], total: int, window: int = PLATEAU_WINDOW
+            ) -> tuple[str, str]:
+    """Whether the model still improves: its accuracy on the audit picks among the last
+    ``window`` answers against the ``window`` before. ``(state, sentence)``: state is
+    ``improving``, ``plateau`` or ``unknown`` (too few picks to tell)."""
+    last = [r for n, r in events if n > total - window]
+    before = [r for n, r in events if total - 2 * window < n <= total - window]
+    if len(last) < PLATEAU_MIN_PICKS or len(before) < PLATEAU_MIN_PICKS:
+        return "unknown", (f"too few audit picks to tell whether the model still improves (it "
+                           f"takes {PLATEAU_MIN_PICKS} in each of the last two stretches of "
+                           f"{window} answers; there are {len(before)} and {len(last)})")
+    a, b = sum(before) / len(before), sum(last) / len(last)
+    if b > a:
+        return "improving", (f"still improving: {b:.0%} right on the audit picks of the last "
+                             f"{window} answers, {a:.0%} on the {window} before")
+    return "plateau", (f"plateau: {b:.0%} right on the audit picks of the last {window} "
+                       f"answers, {a:.0%} on the {window} before; more labels of the same kind "
+                       "may not help (check the stop signal, or altool train-curve)")
+
+
 @dataclass
 class DatasetProgress:
     dataset: str
@@ -117,12 +172,24 @@ class DatasetProgress:
     coverage: dict[str, int] = field(default_factory=dict)  # accepted answers per label
     audit: Audit = field(default_factory=Audit)
     model_versions: int | None = None  # the highest pick_model_version seen
+    audit_events: list[tuple[int, bool]] = field(default_factory=list)
+
+    @property
+    def curve(self) -> list[CurvePoint]:
+        return audit_curve(self.audit_events)
+
+    @property
+    def plateau(self) -> tuple[str, str]:
+        return plateau(self.audit_events, self.total.answers)
 
     def to_json(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "answers": self.answers, "pace": self.total.to_json(),
                 "sessions": [{"session_id": sid, **p.to_json()}
                              for sid, p in self.sessions.items()],
                 "coverage": self.coverage, "audit": self.audit.to_json(),
+                "audit_curve": [{"answers": c.answers, "picks": c.picks, "right": c.right}
+                                for c in self.curve],
+                "plateau": dict(zip(("state", "detail"), self.plateau, strict=True)),
                 "model_versions": self.model_versions}
 
 
@@ -147,6 +214,7 @@ def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
             if right is not None:
                 out.audit.guessed += 1
                 out.audit.right += right
+                out.audit_events.append((out.total.answers, right))
     out.coverage = dict(sorted(out.coverage.items()))
     return out
 

@@ -122,6 +122,8 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
     else:
         table.add_row("model vs labels", "no random audit picks with the model's guess yet: "
                       "run textcat.teach with --mix random=0.1 for an unbiased check")
+    state, detail = p.plateau
+    table.add_row("still learning?", Text(detail, style="yellow" if state == "plateau" else ""))
     if p.model_versions is not None:
         table.add_row("model updates", f"{p.model_versions:,} so far")
     table.add_row("labels per label", safe_text(", ".join(
@@ -139,7 +141,23 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
                          f"{s.per_hour:,.0f}" if s.per_hour else "-",
                          f"{s.median_seconds:.1f}" if s.median_seconds is not None else "-",
                          _when(s.first)[:10])
-    return [table, sessions]
+    return [table, *audit_curve_table(p.curve), sessions]
+
+
+def audit_curve_table(curve: list[Any], width: int = 30) -> list[Table]:
+    """The model's accuracy on the audit picks as the answers grew: a bar per stretch of
+    picks, from 0 to 100% (a terminal chart; none without audit picks)."""
+    if not curve:
+        return []
+    table = Table(title="The model on the audit picks, as the answers grew (bars 0-100%)",
+                  title_justify="left")
+    for col in ("answers", "picks", "right", ""):
+        table.add_column(col, justify="left" if col == "" else "right", no_wrap=True)
+    for c in curve:
+        bar = "█" * round(c.accuracy * width)
+        table.add_row(f"{c.answers:,}", f"{c.picks:,}", f"{c.accuracy:.0%}",
+                      Text(bar or "▏", style="green"))
+    return [table]
 
 
 def _short(seconds: float) -> str:

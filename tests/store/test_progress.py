@@ -85,3 +85,19 @@ def test_command_tables_json_and_a_dataset_with_nothing_to_measure(home, monkeyp
     assert "not known: no answer was timed" in bare and "--mix" in bare
     missing = run_cli("progress", "nope")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_audit_curve_and_plateau():
+    from altool.store.progress import audit_curve, plateau
+
+    # 100 audit picks over 1,000 answers: wrong early, right later
+    events = [(10 * (i + 1), i >= 40) for i in range(100)]
+    curve = audit_curve(events, points=5)
+    assert [c.picks for c in curve] == [20] * 5 and curve[-1].answers == 1000
+    assert [c.accuracy for c in curve] == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert audit_curve([]) == []
+    state, detail = plateau(events, 1000, window=300)  # 30 picks each: 1.0 and 1.0
+    assert state == "plateau" and "100% right" in detail
+    assert plateau(events, 1000, window=400)[0] == "improving"  # 0.5 -> 1.0
+    state, detail = plateau(events[:50], 500, window=200)
+    assert state == "unknown" and "there are 20 and 20" in detail
