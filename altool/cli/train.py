@@ -251,12 +251,14 @@ def suspects_command(
     """Rank stored answers a model trained without them strongly disagrees with (likely label
     errors), most doubtful first."""
     from ..models.registry import resolve_model
-    from ..store.export import write_file
+    from ..store.export import check_output, write_file
     from ..store.merge import split_list
     from ..train.report import suspects_table
     from ..train.suspects import find_suspects
 
     use_db(db)
+    if output and output != "-":
+        check_output(output)  # before the cross-validation, not after
     model, note = resolve_model(model)
     with open_store(create=False) as store, stage_bar(err_console) as progress:
         suspects, _merged, checked = find_suspects(

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..io.hashing import task_hash
 from ..models.base import TextModel, stack_rows, targets_from_answers
+from ..store import QUESTION_META
 from ..strategies.base import QueryContext, Strategy, call_strategy, spec_of
 from ..strategies.diversity import cold_start
 from ..strategies.mixing import compose, like_first
@@ -66,7 +67,9 @@ def make_task(
     else:
         task.pop("label", None)
         task["options"] = options_for(labels)
-    meta = dict(task.get("meta") or {})
+    # the loop's own keys describe this question only: never carried over from the source
+    # (a db-out export loaded as a source has them from another session)
+    meta = {k: v for k, v in (task.get("meta") or {}).items() if k not in QUESTION_META}
     if pick.score is not None:
         meta["score"] = round(float(pick.score), 4)
     if pick.kind is not None:

@@ -10,7 +10,8 @@ rules of ``altool train``; exclusive labels: one label or none). Then:
   labelled (missing values allowed);
 - both per label as well: does the label apply, yes or no, for each annotator.
 
-Each figure says how many texts it rests on.
+Each figure says how many texts it rests on: those every annotator involved settled (a
+binary reject of one label leaves the others open). Labels must be exclusive.
 """
 
 from __future__ import annotations
@@ -83,52 +84,76 @@ class Figure:
                 "texts": self.texts}
 
 
+Verdict = tuple[str | None, dict[str, int]]  # (the accepted label or None, label -> 1/0)
+
+
 def annotator_labels(store: Store, datasets: Sequence[str]
-                     ) -> tuple[dict[str, dict[int, str]], list[str], dict[int, str]]:
-    """Per annotator, each text's final label (``NONE`` if none applies); the labels; each
-    text by input hash."""
+                     ) -> tuple[dict[str, dict[int, Verdict]], list[str]]:
+    """Per annotator, what their answers settled about each text: the accepted label (or
+    None) and every label they said applies or not; and the labels."""
     by_annotator: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for name in datasets:
         store.require_dataset(name)
+        if store.dataset_meta(name).get("multilabel"):
+            raise AltoolError(f"{name!r} is multi-label; agreement needs exclusive labels "
+                              "(one label per text)")
         for eg in store.iter_answers(name):
             who = eg.get("_annotator_id")
             key = str(who) if who not in (None, "") else name
             by_annotator.setdefault(key, []).append((name, eg))
     labels: list[str] = []
-    texts: dict[int, str] = {}
-    out: dict[str, dict[int, str]] = {}
+    out: dict[str, dict[int, Verdict]] = {}
     for who, pairs in by_annotator.items():
         merged = merge_answers(pairs, exclusive=True)
+        if any(isinstance(eg.get("accept"), list) and len(eg["accept"]) > 1
+               for _, eg in pairs):
+            raise AltoolError(f"{who!r} accepted several labels for one text; agreement "
+                              "needs exclusive labels (one label per text)")
         labels += [x for x in merged.labels if x not in labels]
         mine = out.setdefault(who, {})
         for eg in merged.examples:
             accepted = eg.accepted(merged.labels)
             if accepted or eg.status:
-                mine[eg.input_hash] = accepted[0] if accepted else NONE
-                texts[eg.input_hash] = eg.text
-    return out, labels, texts
+                mine[eg.input_hash] = (accepted[0] if accepted else None, dict(eg.status))
+    return out, labels
+
+
+def value_of(verdict: Verdict, labels: Sequence[str], label: str | None) -> str | None:
+    """What a verdict says over all labels (the label, ``NONE``, or None when a binary
+    reject left the rest open), or about one label (yes, no, or None: not known)."""
+    accepted, status = verdict
+    if label is None:
+        if accepted is not None:
+            return accepted
+        return NONE if all(status.get(x) == 0 for x in labels) else None
+    if accepted is not None:  # exclusive: an accepted label rules out every other one
+        return "yes" if accepted == label else "no"
+    if label in status:
+        return "yes" if status[label] == 1 else "no"
+    return None
 
 
 def agreement(store: Store, datasets: Sequence[str]) -> tuple[list[Figure], list[str]]:
-    """Every figure (all labels at once, then per label) and the annotators."""
-    by, labels, _texts = annotator_labels(store, datasets)
+    """Every figure (all labels at once, then per label) and the annotators. A text counts
+    for a pair or in alpha only where each annotator involved settled what the figure asks
+    (a binary reject of one label says nothing about the others)."""
+    by, labels = annotator_labels(store, datasets)
     annotators = sorted(by)
     if len(annotators) < 2:
         raise AltoolError(f"agreement needs two or more annotators; found {len(annotators)} "
                           "(an annotator is an answer's _annotator_id, or else its dataset: "
                           "name two datasets, or answers with _annotator_id)")
+    texts = sorted(set().union(*(set(by[w]) for w in annotators)))
     figures: list[Figure] = []
     for label in [None, *labels]:
-        def value(who: str, text: int, label: str | None = label) -> str:
-            v = by[who][text]
-            return v if label is None else ("yes" if v == label else "no")
-
+        values = {w: {t: v for t, verdict in by[w].items()
+                      if (v := value_of(verdict, labels, label)) is not None}
+                  for w in annotators}
         for a, b in combinations(annotators, 2):
-            both = sorted(set(by[a]) & set(by[b]))
+            both = sorted(set(values[a]) & set(values[b]))
             figures.append(Figure(f"kappa {a} ~ {b}", label, cohen_kappa(
-                [value(a, t) for t in both], [value(b, t) for t in both]), len(both)))
-        shared = [t for t in set().union(*(set(by[w]) for w in annotators))
-                  if sum(t in by[w] for w in annotators) >= 2]
-        units = [[value(w, t) for w in annotators if t in by[w]] for t in sorted(shared)]
-        figures.append(Figure("alpha", label, krippendorff_alpha(units), len(shared)))
+                [values[a][t] for t in both], [values[b][t] for t in both]), len(both)))
+        units = [[values[w][t] for w in annotators if t in values[w]] for t in texts]
+        units = [u for u in units if len(u) >= 2]
+        figures.append(Figure("alpha", label, krippendorff_alpha(units), len(units)))
     return figures, annotators

@@ -129,13 +129,9 @@ def export(store: Store, dataset: str, path: str, fmt: str = "jsonl",
     return write_file(export_rows(store, dataset, fmt, answer, session_id), path, fmt)
 
 
-def write_file(rows: Iterable[dict[str, Any]], path: str, fmt: str = "jsonl") -> int:
-    """Write ``rows`` to ``path`` (``-``: stdout) as ``fmt``, all or nothing (see
-    :func:`export`); return how many were written."""
-    if path == "-":
-        n = write_rows(rows, sys.stdout, fmt)
-        sys.stdout.flush()
-        return n
+def check_output(path: str) -> Path:
+    """The folder a file ``path`` goes in, or a clear error (a folder given, or a folder
+    that does not exist): call it before a long computation whose result goes there."""
     out = Path(path)
     if out.is_dir():
         raise AltoolError(f"{path}: is a folder; give a file name, e.g. "
@@ -144,6 +140,18 @@ def write_file(rows: Iterable[dict[str, Any]], path: str, fmt: str = "jsonl") ->
     if not folder.is_dir():
         raise AltoolError(f"{path}: the folder {folder} does not exist; create it first "
                           f"(mkdir -p {folder})")
+    return folder
+
+
+def write_file(rows: Iterable[dict[str, Any]], path: str, fmt: str = "jsonl") -> int:
+    """Write ``rows`` to ``path`` (``-``: stdout) as ``fmt``, all or nothing (see
+    :func:`export`); return how many were written."""
+    if path == "-":
+        n = write_rows(rows, sys.stdout, fmt)
+        sys.stdout.flush()
+        return n
+    out = Path(path)
+    folder = check_output(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
     except OSError as err:

@@ -116,8 +116,9 @@ def evidence(eg: dict[str, Any]) -> list[tuple[str, int]] | None:
     accept = eg.get("accept")
     if isinstance(accept, list):
         chosen = {str(label) for label in accept} if answer == "accept" else set()
-        offered = [str(o["id"]) for o in eg.get("options") or [] if isinstance(o, dict)
-                   and "id" in o]
+        options = eg.get("options")
+        offered = [str(o["id"]) for o in (options if isinstance(options, list) else [])
+                   if isinstance(o, dict) and "id" in o]
         labels = offered or sorted(chosen)
         return [(label, int(label in chosen)) for label in labels] or None
     label = eg.get("label")

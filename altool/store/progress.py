@@ -49,6 +49,21 @@ def guessed_right(eg: dict[str, Any]) -> bool | None:
     return (eg.get("label") in guess) == (eg["answer"] == "accept")
 
 
+IDLE_CUTOFF_S = 120.0  # as the session stores _seconds (altool.loop.session.IDLE_CUTOFF_S)
+MAX_TIMESTAMP = 253402300800  # 10000-01-01: beyond it a _timestamp is not a date
+
+
+def _number(value: Any) -> float | None:
+    """A finite number stored by anyone (an import can hold strings, huge ints, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 @dataclass
 class Pace:
     """Answers and the time they took, for one session or all of them."""
@@ -62,13 +77,14 @@ class Pace:
 
     def add(self, eg: dict[str, Any]) -> None:
         self.answers += 1
-        took = eg.get("_seconds")
-        if isinstance(took, int | float) and not isinstance(took, bool) and took >= 0:
+        took = _number(eg.get("_seconds"))
+        if took is not None and took >= 0:
+            took = min(took, IDLE_CUTOFF_S)  # as altool stores it; an import may say more
             self.timed += 1
-            self.seconds += float(took)
-            self.durations.append(float(took))
-        stamp = eg.get("_timestamp")
-        if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            self.seconds += took
+            self.durations.append(took)
+        stamp = _number(eg.get("_timestamp"))
+        if stamp is not None and 0 <= stamp < MAX_TIMESTAMP:
             self.first = stamp if self.first is None else min(self.first, stamp)
             self.last = stamp if self.last is None else max(self.last, stamp)
 
@@ -95,6 +111,14 @@ class Audit:
     picks: int = 0  # audit picks answered (accept or reject)
     guessed: int = 0  # ... that carry the model's guess
     right: int = 0
+    answers: dict[str, int] = field(default_factory=dict)  # the guessed picks' answers
+
+    @property
+    def baseline(self) -> float | None:
+        """What always giving the most common answer would score on the same picks (in the
+        binary view with several labels most picks are a no: a model that says no to
+        everything would look good)."""
+        return max(self.answers.values()) / self.guessed if self.guessed else None
 
     @property
     def accuracy(self) -> float | None:
@@ -106,7 +130,7 @@ class Audit:
 
     def to_json(self) -> dict[str, Any]:
         return {"picks": self.picks, "guessed": self.guessed, "right": self.right,
-                "accuracy": self.accuracy,
+                "accuracy": self.accuracy, "baseline": self.baseline,
                 "interval95": None if self.interval is None else list(self.interval)}
 
 
@@ -214,9 +238,18 @@ def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
             if right is not None:
                 out.audit.guessed += 1
                 out.audit.right += right
+                key = decision(eg)
+                out.audit.answers[key] = out.audit.answers.get(key, 0) + 1
                 out.audit_events.append((out.total.answers, right))
     out.coverage = dict(sorted(out.coverage.items()))
     return out
+
+
+def decision(eg: dict[str, Any]) -> str:
+    """An answer as one comparable value: the accepted options, or accept/reject."""
+    if isinstance(eg.get("accept"), list):
+        return "accept " + ",".join(sorted(map(str, eg["accept"])))
+    return str(eg.get("answer"))
 
 
 def accepted_labels(eg: dict[str, Any]) -> list[str]:

@@ -45,7 +45,10 @@ def stats_tables(data: dict[str, Any], width: int = 80) -> list[Table]:
 
 
 def _when(timestamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp)) if timestamp else "-"
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp)) if timestamp else "-"
+    except (OverflowError, OSError, ValueError):  # stored by someone else: not a date
+        return "-"
 
 
 def sessions_table(dataset: str, sessions: list[dict[str, Any]], width: int = 80) -> Table:
@@ -53,16 +56,9 @@ def sessions_table(dataset: str, sessions: list[dict[str, Any]], width: int = 80
     ``db-out --session`` take it). Columns after the id and the answers go in while they fit
     in ``width``: accept/reject/ignore, the day it started, the annotators (when any answer
     names one)."""
-    def cell_id(s: dict[str, Any]) -> Text:
-        if s["session_id"] is None:
-            return safe_text("(none: imported)", "dim")
-        return safe_text(s["session_id"], one_line=True)
-
-    columns: list[tuple[str, dict[str, Any], list[Any]]] = [
-        ("session", {"no_wrap": True}, [cell_id(s) for s in sessions]),
-        ("answers", {"justify": "right", "no_wrap": True}, [f"{s['answers']:,}" for s in sessions]),
-    ]
-    optional = [
+    ids = [safe_text(s["session_id"], one_line=True) if s["session_id"] is not None else
+           safe_text("(none: imported)", "dim") for s in sessions]
+    optional: list[Column] = [
         ("a/r/i", {"justify": "right", "no_wrap": True},  # accept/reject/ignore
          [f"{s['accept']}/{s['reject']}/{s['ignore']}" for s in sessions]),
         ("started", {"no_wrap": True}, [_when(s["first"])[:10] for s in sessions]),
@@ -70,22 +66,11 @@ def sessions_table(dataset: str, sessions: list[dict[str, Any]], width: int = 80
     if any(s["annotators"] for s in sessions):
         optional.append(("annotator", {"no_wrap": True}, [
             safe_text(", ".join(s["annotators"]) or "-", one_line=True) for s in sessions]))
-
-    def span(column: tuple[str, dict[str, Any], list[Any]]) -> int:  # cells and borders
-        return max([len(column[0]), *(cell_len(str(c)) for c in column[2])]) + 3
-
-    used = 1 + sum(span(c) for c in columns)
-    for column in optional:
-        if used + span(column) <= width:
-            columns.append(column)
-            used += span(column)
-    table = Table(title=Text.assemble("Sessions of ", safe_text(dataset, one_line=True)),
-                  title_justify="left")
-    for header, options, _cells in columns:
-        table.add_column(header, **options)
-    for row in zip(*(cells for _h, _o, cells in columns), strict=True):
-        table.add_row(*row)
-    return table
+    columns = fitted_columns([
+        ("session", {"no_wrap": True}, ids),
+        ("answers", {"justify": "right", "no_wrap": True},
+         [f"{s['answers']:,}" for s in sessions])], optional, width)
+    return table_of(Text.assemble("Sessions of ", safe_text(dataset, one_line=True)), columns)
 
 
 def _duration(seconds: float) -> str:
@@ -118,7 +103,8 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
         lo, hi = audit.interval
         table.add_row("model vs labels", f"{audit.accuracy:.0%} right on {audit.guessed:,} "
                       f"random audit picks (95% interval {lo:.0%}-{hi:.0%}), each guessed "
-                      "before the model learned from it")
+                      "before the model learned from it; always giving the most common "
+                      f"answer would score {audit.baseline:.0%}")
     else:
         table.add_row("model vs labels", "no random audit picks with the model's guess yet: "
                       "run textcat.teach with --mix random=0.1 for an unbiased check")
@@ -127,21 +113,53 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
     if p.model_versions is not None:
         table.add_row("model updates", f"{p.model_versions:,} so far")
     table.add_row("labels per label", safe_text(", ".join(
-        f"{k} {v:,}" for k, v in p.coverage.items()) or "no accepted answers yet"))
-    sessions = Table(title="Sessions (n answers, time spent, answers per hour, median "
-                     "seconds per answer)", title_justify="left")
+        f"{k} {v:,}" for k, v in p.coverage.items()) or "no accepted answers yet",
+        one_line=True))
+    paces = list(p.sessions.values())
     ids = [safe_text(sid, one_line=True) if sid is not None else
            safe_text("(none: imported)", "dim") for sid in p.sessions]
-    sessions.add_column("session", no_wrap=True,
-                        min_width=max([7, *(cell_len(t.plain) for t in ids)]))
-    for col in ("n", "time", "/hour", "s", "started"):
-        sessions.add_column(col, no_wrap=True, justify="left" if col == "started" else "right")
-    for sid, s in zip(ids, p.sessions.values(), strict=True):
-        sessions.add_row(sid, f"{s.answers:,}", _short(s.seconds) if s.timed else "-",
-                         f"{s.per_hour:,.0f}" if s.per_hour else "-",
-                         f"{s.median_seconds:.1f}" if s.median_seconds is not None else "-",
-                         _when(s.first)[:10])
+    columns = fitted_columns([
+        ("session", {"no_wrap": True}, ids),
+        ("n", {"justify": "right", "no_wrap": True}, [f"{s.answers:,}" for s in paces])],
+        [("time", {"justify": "right", "no_wrap": True},
+          [_short(s.seconds) if s.timed else "-" for s in paces]),
+         ("/hour", {"justify": "right", "no_wrap": True},
+          [f"{s.per_hour:,.0f}" if s.per_hour else "-" for s in paces]),
+         ("s", {"justify": "right", "no_wrap": True},
+          [f"{s.median_seconds:.1f}" if s.median_seconds is not None else "-"
+           for s in paces]),
+         ("started", {"no_wrap": True}, [_when(s.first)[:10] for s in paces])], width)
+    sessions = table_of(Text("Sessions (n answers, time spent, answers per hour, median "
+                             "seconds per answer)"), columns)
     return [table, *audit_curve_table(p.curve), sessions]
+
+
+Column = tuple[str, dict[str, Any], list[Any]]  # header, add_column options, cells
+
+
+def fitted_columns(required: list[Column], optional: list[Column], width: int
+                   ) -> list[Column]:
+    """``required`` and then each ``optional`` column that still fits in ``width`` (cells
+    and borders counted), so no cell has to be cut."""
+    def span(column: Column) -> int:
+        return max([len(column[0]), *(cell_len(str(c)) for c in column[2])]) + 3
+
+    used = 1 + sum(span(c) for c in required)
+    out = list(required)
+    for column in optional:
+        if used + span(column) <= width:
+            out.append(column)
+            used += span(column)
+    return out
+
+
+def table_of(title: Text, columns: list[Column]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for header, options, _cells in columns:
+        table.add_column(header, **options)
+    for row in zip(*(cells for _h, _o, cells in columns), strict=True):
+        table.add_row(*row)
+    return table
 
 
 def audit_curve_table(curve: list[Any], width: int = 30) -> list[Table]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..io.hashing import set_hashes
-from .database import Store
+from .database import QUESTION_META, Store
 from .merge import evidence
 
 DECISION_KEYS = ("label", "options", "accept", "spans")
@@ -85,6 +85,8 @@ def review_task(example: dict[str, Any], versions: list[dict[str, Any]]) -> dict
     """The question for one conflicting input: its text and meta, the versions, and the
     label / options when every version shares them (so a / x can answer directly)."""
     task = {k: v for k, v in example.items() if k not in _PRIVATE}
+    if isinstance(task.get("meta"), dict):  # how the original question was picked is not this
+        task["meta"] = {k: v for k, v in task["meta"].items() if k not in QUESTION_META}
     for key in ("label", "options"):
         values = {repr(v.get(key)) for v in versions}
         if len(values) == 1 and key in versions[0]:

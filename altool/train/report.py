@@ -70,7 +70,8 @@ def suspects_table(suspects: Sequence[Suspect], checked: int, total: int, model:
     table = Table(title=Text(f"{total:,} of {checked:,} inputs look mislabelled{share} to a "
                              f"cross-validated {model} model; the {len(suspects):,} most "
                              "doubtful:"), title_justify="left")
-    labels = [safe_text(x, one_line=True) for s in suspects for x in (s.given, s.suggested)]
+    labels = [_cut(safe_text(x, one_line=True), LABEL_WIDTH)
+              for s in suspects for x in (s.given, s.suggested)]
     label_width = max([0, *(cell_len(t.plain) for t in labels)])
     # borders and padding of 6 columns (19), then #, the label columns and the probabilities
     fixed = (max(1, len(str(len(suspects)))) + max(5, label_width) + max(10, label_width)
@@ -81,9 +82,17 @@ def suspects_table(suspects: Sequence[Suspect], checked: int, total: int, model:
                          justify="left" if column in ("text", "label", "model says")
                          else "right")
     for i, s in enumerate(suspects):
-        text = safe_text(s.text, one_line=True)
-        if cell_len(text.plain) > room:
-            text = Text(set_cell_size(text.plain, room - 1) + "…")
+        text = _cut(safe_text(s.text, one_line=True), room)
         table.add_row(str(i + 1), text, labels[2 * i], labels[2 * i + 1], f"{s.p_given:.2f}",
                       f"{s.p_suggested:.2f}")
     return table
+
+
+LABEL_WIDTH = 16  # a longer label is cut in the suspects table (the JSONL has it whole)
+
+
+def _cut(text: Text, width: int) -> Text:
+    """``text`` in at most ``width`` cells, ending in "…" when cut."""
+    if cell_len(text.plain) <= width:
+        return text
+    return Text(set_cell_size(text.plain, max(width - 1, 0)) + "…", style=text.style)

@@ -60,9 +60,9 @@ def out_of_fold(X: Any, y: np.ndarray, labels: Sequence[str], model: str, folds:
     counts = np.bincount(y, minlength=len(labels))
     k = int(min(folds, counts[counts > 0].min()))
     if k < 2:
+        rarest = int(np.argmin(np.where(counts > 0, counts, 1 << 30)))
         raise AltoolError("every label needs at least 2 inputs for cross-validation; "
-                          f"{labels[int(np.argmin(np.where(counts > 0, counts, 1 << 30)))]!r} "
-                          "has 1")
+                          f"{labels[rarest]!r} has {int(counts[rarest])}")
     P = np.zeros((len(y), len(labels)))
     splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
         np.zeros(len(y)), y)
@@ -83,11 +83,13 @@ def confident_suspects(P: np.ndarray, y: np.ndarray) -> list[tuple[int, int]]:
     """(row, suggested label) of each suspect: the rows the confident joint counts under
     another label than their own, lowest probability of the given label first."""
     n_labels = P.shape[1]
-    thresholds = np.array([P[y == j, j].mean() if (y == j).any() else np.inf
-                           for j in range(n_labels)])
+    thresholds = np.array([max(P[y == j, j].mean(), 2e-6) if (y == j).any() else np.inf
+                           for j in range(n_labels)])  # cleanlab floors them at 2e-6
     confident = P >= thresholds[None, :] - 1e-6
     n_confident = confident.sum(axis=1)
-    likeliest = P.argmax(axis=1)
+    tilted = P.copy()
+    tilted[np.arange(len(y)), y] += 1e-6  # a tie goes to the given label, as in cleanlab
+    likeliest = tilted.argmax(axis=1)
     # one label confident: it; several: the likeliest of all (cleanlab's confident joint)
     counted = np.where(n_confident > 1, likeliest, confident.argmax(axis=1))
     issue = (n_confident > 0) & (counted != y) & (likeliest != y)

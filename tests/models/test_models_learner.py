@@ -524,3 +524,14 @@ def test_a_task_says_why_it_was_asked():
     session.advance()
     screen = render_screen(session, ViewState(), 100, 24)
     assert "source: x · pick: tcm" in screen and "pick_model" not in screen
+
+
+def test_a_sources_old_question_meta_is_not_carried_over():
+    """A db-out export loaded as a source holds another session's pick fields: a question
+    made from it says only how it was asked now; the user's own meta stays."""
+    eg = {"text": "x", "_input_hash": hash_text("x"),
+          "meta": {"id": 7, "pick": "tcm", "pick_guess": ["spam"], "pick_model": "embed",
+                   "pick_model_version": 99, "score": 0.9}}
+    task = make_task(eg, ["spam", "ham"], "choice", Pick(0, None, None, None, "random"),
+                     strategy="random")
+    assert task["meta"] == {"id": 7, "pick": "random", "pick_strategy": "random"}

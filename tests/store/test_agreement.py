@@ -107,3 +107,31 @@ def test_command_prints_tables_and_json(home):
     assert data["annotators"] == ["[b]alex", "sam"] and data["figures"][0]["texts"] == 4
     bad = run_cli("agreement", "sam")
     assert bad.returncode == 1 and "two or more annotators" in bad.stderr
+
+
+def test_a_binary_reject_says_nothing_about_the_other_labels(tmp_path):
+    """alex rejects A on t0-t4, sam accepts B there: no contradiction, so those texts count
+    nowhere but in the figures for A (alex: no, sam: no) and B (alex: unknown)."""
+    def binary(text, label, answer, who):
+        return {"text": text, "label": label, "answer": answer, "_annotator_id": who}
+
+    rows = [binary(f"t{i}", "A", "reject", "alex") for i in range(5)]
+    rows += [binary(f"t{i}", "B", "accept", "sam") for i in range(5)]
+    rows += [binary(f"u{i}", "A", "accept", w) for i in range(5) for w in ("alex", "sam")]
+    with Store(tmp_path / "b.db") as store:
+        store.add_answers("ds", rows)
+        figures, _ = agreement(store, ["ds"])
+    got = {(f.what, f.label): (f.value, f.texts) for f in figures}
+    assert got[("kappa alex ~ sam", None)] == (1.0, 5)  # only u0-u4: both said A
+    assert got[("kappa alex ~ sam", "A")] == (1.0, 10)  # t: both no (B excludes A), u: yes
+    assert got[("kappa alex ~ sam", "B")][1] == 5  # t0-t4: alex left B open
+
+
+def test_multi_label_datasets_are_refused(tmp_path):
+    both = {"text": "t", "options": [{"id": "A"}, {"id": "B"}], "accept": ["A", "B"],
+            "answer": "accept"}
+    with Store(tmp_path / "c.db") as store:
+        store.add_answers("m1", [both])
+        store.add_answers("m2", [both])
+        with pytest.raises(AltoolError, match="exclusive labels"):
+            agreement(store, ["m1", "m2"])

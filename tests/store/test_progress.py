@@ -101,3 +101,24 @@ def test_audit_curve_and_plateau():
     assert plateau(events, 1000, window=400)[0] == "improving"  # 0.5 -> 1.0
     state, detail = plateau(events[:50], 500, window=200)
     assert state == "unknown" and "there are 20 and 20" in detail
+
+
+def test_odd_stored_numbers_never_crash_it(tmp_path):
+    rows = [choice("a", "spam", seconds=10**400, stamp=10**30),
+            choice("b", "spam", seconds=1e308, stamp="yesterday"),
+            choice("c", "spam", seconds="3")]
+    with Store(tmp_path / "odd.db") as store:
+        store.add_answers("ds", rows)
+        p = dataset_progress(store, "ds")
+    assert p.total.timed == 1 and p.total.seconds == 120.0  # 1e308: cut off like any break
+    assert p.total.first == p.total.last == 1000  # only c's timestamp is a date
+    json.dumps(p.to_json(), allow_nan=False)  # valid JSON
+
+
+def test_audit_accuracy_comes_with_the_majority_baseline(tmp_path):
+    rows = [choice(f"t{i}", "ham", pick="random", guess=["ham"]) for i in range(9)]
+    rows.append(choice("s", "spam", pick="random", guess=["ham"]))
+    with Store(tmp_path / "base.db") as store:
+        store.add_answers("ds", rows)
+        audit = dataset_progress(store, "ds").audit
+    assert audit.accuracy == 0.9 and audit.baseline == 0.9  # no better than "always ham"

@@ -101,3 +101,20 @@ def test_command_prints_the_table_and_writes_every_suspect(home, tmp_path, monke
     assert "wrote" in res.stderr
     bad = run_cli("suspects", "missing")
     assert bad.returncode == 1 and "missing" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ties_go_to_the_given_label_as_in_cleanlab():
+    # row 2: labelled 1 at 0.5/0.5; a plain argmax would call it a 0
+    P = np.array([[0.4, 0.6], [0.6, 0.4], [0.5, 0.5], [0.1, 0.9], [0.2, 0.8]])
+    assert confident_suspects(P, np.array([0, 0, 1, 1, 1])) == []
+    cleanlab = pytest.importorskip("cleanlab.filter")
+    rng = np.random.default_rng(5)
+    for _ in range(300):  # probabilities on a coarse grid: ties and zeros everywhere
+        n, k = int(rng.integers(10, 80)), int(rng.integers(2, 5))
+        P = rng.integers(0, 4, (n, k)).astype(float) + 1e-12
+        P /= P.sum(axis=1, keepdims=True)
+        y = rng.integers(0, k, n)
+        y[:k] = np.arange(k)
+        theirs = set(np.flatnonzero(cleanlab.find_label_issues(
+            y, P, filter_by="confident_learning")).tolist())
+        assert {i for i, _ in confident_suspects(P, y)} == theirs
