@@ -361,3 +361,27 @@ def test_invalid_names_are_rejected(store, name):
     with pytest.raises(AltoolError):
         store.ensure_dataset(name)
     assert store.source_names() == [] and store.dataset_names() == []
+
+
+def test_the_vector_cache_has_a_file_of_its_own(tmp_path):
+    """The background encoder's writes go to altool.vectors.db, never to the database an
+    answer's commit waits on; vectors an older altool cached in the database are still
+    found; reading creates no file."""
+    import sqlite3
+
+    import numpy as np
+
+    path = tmp_path / "altool.db"
+    with Store(path) as store:
+        assert store.get_embeddings("m", [1, 2]) == {}
+        assert not store.vectors_path.exists()  # a read creates nothing
+        store.add_embeddings("m", [1], np.ones((1, 3), dtype=np.float32))
+        assert store.vectors_path == tmp_path / "altool.vectors.db"
+        assert store.vectors_path.exists()
+        old = np.full(3, 2.0, dtype=np.float32).tobytes()  # as an older altool stored it
+        store.conn.execute("INSERT INTO embeddings VALUES ('m', 2, ?)", (old,))
+        got = store.get_embeddings("m", [1, 2, 3])
+    assert sorted(got) == [1, 2] and got[2].tolist() == [2.0, 2.0, 2.0]
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 1  # only the old one
+    con.close()
