@@ -913,9 +913,14 @@ class Store:
             return 0
         conn = self._vectors(create=True)
         try:
-            with conn:  # one transaction
+            conn.execute("BEGIN IMMEDIATE")  # one transaction (the connection autocommits)
+            try:
                 conn.executemany("INSERT OR REPLACE INTO embeddings (model, input_hash, "
                                  "vector) VALUES (?, ?, ?)", rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         except sqlite3.DatabaseError as err:
             raise AltoolError(explain_db_error(self.vectors_path, err)) from None
         return len(rows)
