@@ -131,6 +131,7 @@ class Store:
             raise AltoolError(f"{self.path}: is a folder, not a database file")
         self.conn: sqlite3.Connection | None = None
         self._vector_conn: sqlite3.Connection | None = None
+        self._vectors_off = False  # the vector cache could not be used: work without it
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder: private
             self.conn = sqlite3.connect(
@@ -856,27 +857,53 @@ class Store:
     @property
     def vectors_path(self) -> Path:
         """The vector cache's own file, beside the database (``altool.db`` ->
-        ``altool.vectors.db``): the background encoder's writes there never touch the file
-        whose transactions an answer waits for (in the same file they put the keypress p99 at
-        55 ms while a pool was encoded, 24 ms in a file of its own: benchmarks/RESULTS.md)."""
-        return self.path.with_name(self.path.stem + ".vectors" + (self.path.suffix or ".db"))
+        ``altool.db-vectors``, as SQLite names its ``-wal``): the background encoder's writes
+        there never touch the file whose transactions an answer waits for (in the same file
+        they put the keypress p99 at 55 ms while a pool was encoded, 18 ms in a file of its
+        own: benchmarks/RESULTS.md). A cache: deleting it only costs encoding again."""
+        return self.path.with_name(self.path.name + "-vectors")
 
     def _vectors(self, create: bool) -> sqlite3.Connection | None:
-        """The vector cache's connection (opened on first use; None while the file does not
-        exist and ``create`` is false)."""
+        """The vector cache's connection (opened on first use); None while the file does not
+        exist and ``create`` is false, or when it can't be used (damaged, not writable): the
+        cache is then off for this store, and the work goes on without it."""
+        if self._vectors_off:
+            if self._vector_conn is not None:
+                self._vector_conn.close()
+                self._vector_conn = None
+            return None
         if self._vector_conn is None:
             if not create and not self.vectors_path.exists():
                 return None
+            self._vector_conn = self._open_vectors()
+        return self._vector_conn
+
+    def _open_vectors(self) -> sqlite3.Connection | None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            conn = None
             try:
                 conn = sqlite3.connect(str(self.vectors_path), timeout=BUSY_TIMEOUT_S,
                                        isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute(VECTORS_TABLE)
-            except sqlite3.DatabaseError as err:
-                raise AltoolError(explain_db_error(self.vectors_path, err)) from None
-            self._vector_conn = conn
-        return self._vector_conn
+                return conn
+            except sqlite3.OperationalError as err:
+                if conn is not None:
+                    conn.close()
+                # another connection is creating the file right now: WAL's switch doesn't
+                # wait on the busy timeout, so wait here
+                if "locked" in str(err) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                self._vectors_off = True
+                return None
+            except sqlite3.DatabaseError:
+                if conn is not None:
+                    conn.close()
+                self._vectors_off = True
+                return None
 
     def get_embeddings(self, model: str, hashes: Sequence[int]) -> dict[int, np.ndarray]:
         """Cached vectors of ``model`` for the given text hashes (missing ones are left out).
@@ -889,15 +916,20 @@ class Store:
             if conn is None:
                 continue
             todo = [h for h in unique if h not in out]
-            for start in range(0, len(todo), 500):
-                part = todo[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for h, blob in conn.execute(
-                    f"SELECT input_hash, vector FROM embeddings WHERE model = ? "
-                    f"AND input_hash IN ({marks})",
-                    (model, *part),
-                ):
-                    out[h] = np.frombuffer(blob, dtype=np.float32)
+            try:
+                for start in range(0, len(todo), 500):
+                    part = todo[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    for h, blob in conn.execute(
+                        f"SELECT input_hash, vector FROM embeddings WHERE model = ? "
+                        f"AND input_hash IN ({marks})",
+                        (model, *part),
+                    ):
+                        out[h] = np.frombuffer(blob, dtype=np.float32)
+            except sqlite3.DatabaseError as err:
+                if conn is self.conn:
+                    raise AltoolError(explain_db_error(self.path, err)) from None
+                self._vectors_off = True  # a damaged cache: go on without it
         return out
 
     def add_embeddings(self, model: str, hashes: Sequence[int], vectors: Any) -> int:
@@ -912,6 +944,8 @@ class Store:
         if not rows:
             return 0
         conn = self._vectors(create=True)
+        if conn is None:  # the cache is off: the vectors are simply not kept
+            return 0
         try:
             conn.execute("BEGIN IMMEDIATE")  # one transaction (the connection autocommits)
             try:
@@ -919,10 +953,17 @@ class Store:
                                  "vector) VALUES (?, ?, ?)", rows)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    conn.execute("ROLLBACK")
                 raise
-        except sqlite3.DatabaseError as err:
-            raise AltoolError(explain_db_error(self.vectors_path, err)) from None
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err):  # busy for 30 s: the database is in use elsewhere
+                raise AltoolError(explain_db_error(self.vectors_path, err)) from None
+            self._vectors_off = True  # full disk, damaged, read-only: go on without a cache
+            return 0
+        except sqlite3.DatabaseError:
+            self._vectors_off = True
+            return 0
         return len(rows)
 
     def stats(self, dataset: str | None = None) -> dict[str, Any]:

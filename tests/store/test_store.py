@@ -364,7 +364,7 @@ def test_invalid_names_are_rejected(store, name):
 
 
 def test_the_vector_cache_has_a_file_of_its_own(tmp_path):
-    """The background encoder's writes go to altool.vectors.db, never to the database an
+    """The background encoder's writes go to altool.db-vectors, never to the database an
     answer's commit waits on; vectors an older altool cached in the database are still
     found; reading creates no file."""
     import sqlite3
@@ -376,7 +376,7 @@ def test_the_vector_cache_has_a_file_of_its_own(tmp_path):
         assert store.get_embeddings("m", [1, 2]) == {}
         assert not store.vectors_path.exists()  # a read creates nothing
         store.add_embeddings("m", [1], np.ones((1, 3), dtype=np.float32))
-        assert store.vectors_path == tmp_path / "altool.vectors.db"
+        assert store.vectors_path == tmp_path / "altool.db-vectors"
         assert store.vectors_path.exists()
         old = np.full(3, 2.0, dtype=np.float32).tobytes()  # as an older altool stored it
         store.conn.execute("INSERT INTO embeddings VALUES ('m', 2, ?)", (old,))
@@ -385,3 +385,54 @@ def test_the_vector_cache_has_a_file_of_its_own(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 1  # only the old one
     con.close()
+
+
+def test_a_vector_cache_that_cannot_be_used_is_left_aside(tmp_path):
+    """Damaged, or the disk full: the vectors are not kept and the work goes on (it is a
+    cache); vectors in the database itself are still read."""
+    import numpy as np
+
+    path = tmp_path / "a.db"
+    (tmp_path / "a.db-vectors").write_bytes(b"not a database at all" * 100)
+    with Store(path) as store:
+        store.conn.execute("INSERT INTO embeddings VALUES ('m', 7, ?)",
+                           (np.ones(2, dtype=np.float32).tobytes(),))
+        assert sorted(store.get_embeddings("m", [7, 8])) == [7]
+        assert store.add_embeddings("m", [8], np.ones((1, 2), dtype=np.float32)) == 0
+    full = tmp_path / "b.db"
+    with Store(full) as store:
+        store.add_embeddings("m", [1], np.ones((1, 384), dtype=np.float32))
+        conn = store._vectors(create=True)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count={pages}")  # the disk is full
+        many = np.ones((2000, 384), dtype=np.float32)
+        assert store.add_embeddings("m", list(range(2, 2002)), many) == 0
+        assert sorted(store.get_embeddings("m", [1, 2])) == []  # the cache is off now
+
+
+def test_stores_opening_a_new_vector_cache_at_once_all_get_it(tmp_path):
+    """The worker and its background encoder create the cache file at the same moment (a
+    new database): none of them fails or turns its cache off."""
+    import threading
+
+    import numpy as np
+
+    for round_ in range(60):
+        path = tmp_path / f"r{round_}.db"
+        Store(path).close()
+        stores = [Store(path) for _ in range(3)]
+        written: list[int] = []
+
+        def write(store, k, out):
+            out.append(store.add_embeddings("m", [k], np.ones((1, 4), dtype=np.float32)))
+
+        threads = [threading.Thread(target=write, args=(s, k, written))
+                   for k, s in enumerate(stores)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert written == [1, 1, 1], round_
+        assert sorted(stores[0].get_embeddings("m", [0, 1, 2])) == [0, 1, 2]
+        for s in stores:
+            s.close()
