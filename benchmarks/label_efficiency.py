@@ -53,6 +53,7 @@ from benchmarks.common import (
     DATASETS,
     HERE,
     RESULTS,
+    crossing,
     fmt_l95,
     l95,
     last_labels,
@@ -202,20 +203,6 @@ def merge_timing(saved: dict, other: dict) -> None:
 def best_peer(d: dict, lib: str) -> tuple[str, dict] | None:
     cands = [(k, v) for k, v in d.get("peers", {}).items() if k.startswith(lib + ":")]
     return max(cands, key=lambda kv: kv[1]["aulc"]) if cands else None
-
-
-def crossing(points: list, mark: float) -> float | None:
-    """Labels where the mean curve crosses ``mark``, interpolated linearly back from the
-    checkpoint that reaches it (simulate's ``labels_to_reach``) to the one before."""
-    curve = sorted((p[0], p[1]) for p in points)
-    n = labels_to_reach(curve, mark)
-    if n is None:
-        return None
-    i = [x for x, _ in curve].index(n)
-    if i == 0:
-        return float(n)
-    (n0, m0), (_, m1) = curve[i - 1], curve[i]
-    return n0 + (n - n0) * (mark - m0) / (m1 - m0)
 
 
 Target = tuple[str, bool | None, str]  # (name, met? (None: not evaluated), detail)

@@ -29,28 +29,24 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from altool.models import SklearnModel
+from altool.models.base import one_hot
 
 SEED_SIZE = 20
 BATCH = 10
 
 
-class AltoolLogReg(ClassifierMixin, BaseEstimator):
-    """altool's SklearnModel as a scikit-learn classifier over label indices ``0..n_classes-1``.
+class _AltoolClassifier(ClassifierMixin, BaseEstimator):
+    """An altool model as a scikit-learn classifier over label indices ``0..n_classes-1``,
+    fitted on precomputed features; subclasses say which model (``_build``)."""
 
-    Labels never seen in training get the model's prior, exactly as in altool."""
+    n_classes: int
 
-    def __init__(self, n_classes: int = 2, C: float = 10.0, class_weight: str | None = "balanced"):
-        self.n_classes = n_classes
-        self.C = C
-        self.class_weight = class_weight
+    def _build(self, labels: list[str]) -> Any:
+        raise NotImplementedError
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> AltoolLogReg:
-        y = np.asarray(y, dtype=int)
-        labels = [str(j) for j in range(self.n_classes)]
-        model = SklearnModel(labels, exclusive=True, C=self.C, class_weight=self.class_weight)
-        Y = np.zeros((len(y), self.n_classes))
-        Y[np.arange(len(y)), y] = 1.0
-        model.fit(X, Y)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _AltoolClassifier:
+        model = self._build([str(j) for j in range(self.n_classes)])
+        model.fit(X, one_hot(y, self.n_classes))
         self.model_ = model
         self.classes_ = np.arange(self.n_classes)
         return self
@@ -62,7 +58,21 @@ class AltoolLogReg(ClassifierMixin, BaseEstimator):
         return self.predict_proba(X).argmax(axis=1)
 
 
-class AltoolModel(ClassifierMixin, BaseEstimator):
+class AltoolLogReg(_AltoolClassifier):
+    """altool's SklearnModel as a scikit-learn classifier over label indices ``0..n_classes-1``.
+
+    Labels never seen in training get the model's prior, exactly as in altool."""
+
+    def __init__(self, n_classes: int = 2, C: float = 10.0, class_weight: str | None = "balanced"):
+        self.n_classes = n_classes
+        self.C = C
+        self.class_weight = class_weight
+
+    def _build(self, labels: list[str]) -> Any:
+        return SklearnModel(labels, exclusive=True, C=self.C, class_weight=self.class_weight)
+
+
+class AltoolModel(_AltoolClassifier):
     """Any registered altool model (``make_model(model, labels)``, its own settings: for
     ``embed`` one logistic regression per label with EmbedModel's C) as a scikit-learn
     classifier over label indices ``0..n_classes-1``, fitted on precomputed features."""
@@ -71,23 +81,10 @@ class AltoolModel(ClassifierMixin, BaseEstimator):
         self.n_classes = n_classes
         self.model = model
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> AltoolModel:
+    def _build(self, labels: list[str]) -> Any:
         from altool.models import make_model
 
-        y = np.asarray(y, dtype=int)
-        fitted = make_model(self.model, [str(j) for j in range(self.n_classes)], exclusive=True)
-        Y = np.zeros((len(y), self.n_classes))
-        Y[np.arange(len(y)), y] = 1.0
-        fitted.fit(X, Y)
-        self.model_ = fitted
-        self.classes_ = np.arange(self.n_classes)
-        return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        return self.model_.predict_proba(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        return self.predict_proba(X).argmax(axis=1)
+        return make_model(self.model, labels, exclusive=True)
 
 
 def available() -> dict[str, str | None]:

@@ -17,13 +17,11 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..store import DatasetGone, Store, check_name
+from ..store.progress import IDLE_CUTOFF_S, guess_was_right
 from .queue import END, WAIT, Question, TaskQueue
 from .streams import IterableStream, as_stream
 
 UNDO_LIMIT = 1000  # answers of a session that can be taken back, newest first
-# an answer's time (question shown to key pressed) is cut off here: longer is a break taken,
-# not time spent on the question
-IDLE_CUTOFF_S = 120.0
 
 
 def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
@@ -183,7 +181,7 @@ class Session:
         except DatasetGone:
             self.gone = self.finished = True
             raise
-        correct = self._was_right(question, eg)
+        correct = guess_was_right(eg, question.predicted)
         if correct is not None:
             self._recent.append(correct)
         self._skip.add(self._key(question))
@@ -245,15 +243,6 @@ class Session:
         self._pending = []
 
     # -- model feedback ----------------------------------------------------------------------
-    @staticmethod
-    def _was_right(question: Question, eg: dict[str, Any]) -> bool | None:
-        if question.predicted is None or eg["answer"] == "ignore":
-            return None
-        if "accept" in eg:
-            return sorted(eg["accept"]) == sorted(question.predicted)
-        predicted_yes = eg.get("label") in question.predicted
-        return predicted_yes == (eg["answer"] == "accept")
-
     @property
     def recent_accuracy(self) -> tuple[float | None, int]:
         """Share of the model's last (up to 50) guesses that matched the answer."""

@@ -60,6 +60,15 @@ class TextModel(Protocol):
     def save(self, path: Path) -> None: ...
 
 
+def one_hot(y: Any, n_labels: int) -> np.ndarray:
+    """The target matrix of exclusive label indices ``y``: 1 for each row's label, 0 for the
+    rest (what :meth:`TextModel.fit` takes)."""
+    y = np.asarray(y, dtype=int)
+    Y = np.zeros((len(y), n_labels))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
 def capabilities_of(model: Any) -> frozenset[str]:
     """The model's declared capabilities (none for a model that declares nothing)."""
     return frozenset(getattr(model, "capabilities", ()))

@@ -28,7 +28,7 @@ from ..loop.stopping import (
     StabilizingPredictions,
     predictions_from_probs,
 )
-from ..models.base import TextModel
+from ..models.base import TextModel, one_hot
 from ..models.cache import feature_cache
 from ..models.registry import make_model
 from ..strategies import STRATEGIES, StrategyOptions, get_strategy, resolve_name
@@ -400,9 +400,7 @@ def simulate(
             X_like = featurize(list(like)) if like else None
 
         full = make_model(model, labels, exclusive=True)
-        Y = np.zeros((len(pool), len(labels)))
-        Y[np.arange(len(pool)), pool.y] = 1.0
-        full.fit(pool.X, Y)
+        full.fit(pool.X, one_hot(pool.y, len(labels)))
         full_score = score(metric, y_test, _predict(full, X_test), len(labels))
         confusable = (most_confusable(full.predict_proba(pool.X), pool.y)
                       if noise and noise_towards == "confusable" else None)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .database import Store
+from .review import decision
 
 Z95 = 1.959963984540054
 
@@ -41,7 +42,13 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float] | None:
 def guessed_right(eg: dict[str, Any]) -> bool | None:
     """Whether the model's stored guess (``meta.pick_guess``) matched the answer; None when
     there is no guess or the answer was ``ignore``."""
-    guess = (eg.get("meta") or {}).get("pick_guess")
+    return guess_was_right(eg, (eg.get("meta") or {}).get("pick_guess"))
+
+
+def guess_was_right(eg: dict[str, Any], guess: Any) -> bool | None:
+    """Whether the model's ``guess`` (the labels it predicted) matches the answer ``eg``:
+    a choice answer's accept list, or a binary answer about its label; None without a guess
+    or for ``ignore`` (the session's hit rate and ``progress`` use this one rule)."""
     if not isinstance(guess, list) or eg.get("answer") not in ("accept", "reject"):
         return None
     if isinstance(eg.get("accept"), list):  # a choice answer
@@ -49,7 +56,9 @@ def guessed_right(eg: dict[str, Any]) -> bool | None:
     return (eg.get("label") in guess) == (eg["answer"] == "accept")
 
 
-IDLE_CUTOFF_S = 120.0  # as the session stores _seconds (altool.loop.session.IDLE_CUTOFF_S)
+# an answer's time (question shown to key pressed) is cut off here: longer is a break taken,
+# not time spent on the question (the session stores _seconds so; an import may hold more)
+IDLE_CUTOFF_S = 120.0
 MAX_TIMESTAMP = 253402300800  # 10000-01-01: beyond it a _timestamp is not a date
 
 
@@ -79,7 +88,7 @@ class Pace:
         self.answers += 1
         took = _number(eg.get("_seconds"))
         if took is not None and took >= 0:
-            took = min(took, IDLE_CUTOFF_S)  # as altool stores it; an import may say more
+            took = min(took, IDLE_CUTOFF_S)
             self.timed += 1
             self.seconds += took
             self.durations.append(took)
@@ -111,7 +120,7 @@ class Audit:
     picks: int = 0  # audit picks answered (accept or reject)
     guessed: int = 0  # ... that carry the model's guess
     right: int = 0
-    answers: dict[str, int] = field(default_factory=dict)  # the guessed picks' answers
+    answers: dict[tuple, int] = field(default_factory=dict)  # the guessed picks' answers
 
     @property
     def baseline(self) -> float | None:
@@ -243,13 +252,6 @@ def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
                 out.audit_events.append((out.total.answers, right))
     out.coverage = dict(sorted(out.coverage.items()))
     return out
-
-
-def decision(eg: dict[str, Any]) -> str:
-    """An answer as one comparable value: the accepted options, or accept/reject."""
-    if isinstance(eg.get("accept"), list):
-        return "accept " + ",".join(sorted(map(str, eg["accept"])))
-    return str(eg.get("answer"))
 
 
 def accepted_labels(eg: dict[str, Any]) -> list[str]:

@@ -73,9 +73,12 @@ def sessions_table(dataset: str, sessions: list[dict[str, Any]], width: int = 80
     return table_of(Text.assemble("Sessions of ", safe_text(dataset, one_line=True)), columns)
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, short: bool = False) -> str:
+    """``1h 05m`` / ``4.9 min``, or with ``short`` ``1h05`` / ``4.9m`` (table cells)."""
     minutes = int(round(seconds / 60))
-    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{seconds / 60:.1f} min"
+    if minutes >= 60:
+        return f"{minutes // 60}h{'' if short else ' '}{minutes % 60:02d}{'' if short else 'm'}"
+    return f"{seconds / 60:.1f}{'m' if short else ' min'}"
 
 
 def progress_tables(p: Any, width: int = 80) -> list[Table]:
@@ -122,7 +125,7 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
         ("session", {"no_wrap": True}, ids),
         ("n", {"justify": "right", "no_wrap": True}, [f"{s.answers:,}" for s in paces])],
         [("time", {"justify": "right", "no_wrap": True},
-          [_short(s.seconds) if s.timed else "-" for s in paces]),
+          [_duration(s.seconds, short=True) if s.timed else "-" for s in paces]),
          ("/hour", {"justify": "right", "no_wrap": True},
           [f"{s.per_hour:,.0f}" if s.per_hour else "-" for s in paces]),
          ("s", {"justify": "right", "no_wrap": True},
@@ -176,11 +179,6 @@ def audit_curve_table(curve: list[Any], width: int = 30) -> list[Table]:
         table.add_row(f"{c.answers:,}", f"{c.picks:,}", f"{c.accuracy:.0%}",
                       Text(bar or "▏", style="green"))
     return [table]
-
-
-def _short(seconds: float) -> str:
-    minutes = int(round(seconds / 60))
-    return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{seconds / 60:.1f}m"
 
 
 def agreement_tables(figures: list[Any], annotators: list[str]) -> list[Table]:

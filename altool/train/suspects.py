@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import AltoolError
 from ..models import make_model
+from ..models.base import one_hot
 from ..models.cache import featurizer_for
 from ..store import Store
 from ..store.merge import MergedExample, MergeResult, merge_datasets
@@ -70,9 +71,7 @@ def out_of_fold(X: Any, y: np.ndarray, labels: Sequence[str], model: str, folds:
         if progress is not None:
             progress("cross-validating", i, k)
         fold = make_model(model, list(labels), exclusive=True)
-        Y = np.zeros((len(train), len(labels)))
-        Y[np.arange(len(train)), y[train]] = 1.0
-        fold.fit(X[train], Y)
+        fold.fit(X[train], one_hot(y[train], len(labels)))
         P[held] = fold.predict_proba(X[held])
     if progress is not None:
         progress("cross-validating", k, k)
