@@ -46,6 +46,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "batch_size": ("batch_size", _positive_int),
     "budget": ("budget", _positive_int),
     "labels": ("label", _labels),
+    "annotator": ("annotator", _text),  # checked as a name when a session starts
 }
 
 

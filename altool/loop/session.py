@@ -101,6 +101,8 @@ class Session:
         self.notes: list[str] = []  # said after the session (e.g. an answer not stored)
         answered = store.input_hashes if exclude_by == "input" else store.task_hashes
         self._skip = answered([dataset, *(exclude or [])])
+        self.notes.extend(f"--exclude {name!r}: no dataset or session of that name, so it "
+                          "excluded nothing" for name in store.unknown_names(exclude or []))
         self._history: deque[Answered] = deque(maxlen=UNDO_LIMIT)  # memory stays bounded
         self._pending: list[dict[str, Any]] = []
         self._recent: deque[bool] = deque(maxlen=50)

@@ -778,27 +778,34 @@ class Store:
         ).fetchone()[0]
 
     def task_hashes(self, datasets: Sequence[str]) -> set[int]:
-        """Task hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        """Task hashes answered in any of ``datasets``: dataset names, or session ids
+        (``DATASET-NAME``: what one annotator answered); unknown names are ignored."""
         return self._answered_hashes("task_hash", datasets)
 
     def input_hashes(self, datasets: Sequence[str]) -> set[int]:
-        """Input hashes answered in any of ``datasets`` (unknown names are ignored)."""
+        """Input hashes answered in any of ``datasets`` (as :meth:`task_hashes`)."""
         return self._answered_hashes("input_hash", datasets)
 
-    def _answered_hashes(self, column: str, datasets: Sequence[str]) -> set[int]:
+    def _answered_hashes(self, column: str, names: Sequence[str]) -> set[int]:
+        """A name is a dataset if one has it, else a session id (Prodigy's ``--exclude``
+        takes a named session's dataset, ``DATASET-NAME``, the same way)."""
         assert column in ("task_hash", "input_hash")  # a column name, never user input
         out: set[int] = set()
-        for name in datasets:
+        for name in names:
             dataset_id = self._dataset_id(name)
-            if dataset_id is None:
-                continue
-            out.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT {column} FROM answers WHERE dataset_id = ?", (dataset_id,)
-                )
-            )
+            if dataset_id is not None:
+                rows = self.conn.execute(
+                    f"SELECT {column} FROM answers WHERE dataset_id = ?", (dataset_id,))
+            else:
+                rows = self.conn.execute(
+                    f"SELECT {column} FROM answers WHERE session_id = ?", (name,))
+            out.update(r[0] for r in rows)
         return out
+
+    def unknown_names(self, names: Sequence[str]) -> list[str]:
+        """The ``names`` that are neither a dataset nor a session id with answers."""
+        return [n for n in names if self._dataset_id(n) is None and self.conn.execute(
+            "SELECT 1 FROM answers WHERE session_id = ? LIMIT 1", (n,)).fetchone() is None]
 
     def last_answered_row(self, source: str, dataset: str, pick: str) -> int:
         """The highest row id of ``source`` among its inputs answered in ``dataset`` through

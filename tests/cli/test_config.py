@@ -32,7 +32,7 @@ def test_values_are_checked_and_converted(tmp_path):
     ('{"batch_size": 4,\n "labels": ["A"]\n "db": "x"}', ":3: invalid JSON: Expecting ',' "
      "delimiter (column 2)"),
     ('{"batch_size": 4,\n "batchsize": 5}', ":2: unknown key 'batchsize'; allowed: db, "
-     "batch_size, budget, labels"),
+     "batch_size, budget, labels, annotator"),
     ('{"budget": 0}', ":1: 'budget' must be a positive integer"),
     ('{\n"batch_size": "4"}', ":2: 'batch_size' must be a positive integer"),
     ('{"labels": []}', ":1: 'labels' must be a list of labels"),
@@ -114,3 +114,17 @@ def test_budget_sets_the_teach_recipes_not_simulate(cli, home):
     assert teach.returncode == 0 and "default: 7" in " ".join(teach.stdout.split())
     sim = cli("simulate", "--help")
     assert sim.returncode == 0 and "default: 7" not in " ".join(sim.stdout.split())
+
+
+def test_annotator_from_the_config_reaches_every_recipe():
+    from altool.cli import build_app
+    from altool.recipes import load_builtin_recipes
+
+    load_builtin_recipes()
+    import typer
+
+    command = typer.main.get_command(build_app())
+    defaults = default_map(command, {"annotator": "sam", "budget": 50})
+    assert defaults["textcat.teach"] == {"annotator": "sam", "budget": 50}
+    assert defaults["ner.manual"] == {"annotator": "sam"}
+    assert "stats" not in defaults and "simulate" not in defaults

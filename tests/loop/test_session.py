@@ -382,3 +382,18 @@ def test_a_named_annotator_s_answers_say_who(store):
     assert "_annotator_id" not in make(store, tasks(3)).answer("accept")
     with pytest.raises(AltoolError, match="annotator name"):
         make(store, tasks(1), annotator="al\x1bex")
+
+
+def test_exclude_takes_a_named_annotator_s_session(store):
+    """--exclude DATASET-NAME skips what that annotator answered (in any dataset), as
+    Prodigy's named-session datasets do; a name that is neither says so after the session."""
+    alex = Session(store, "shared", IterableStream(tasks(4)), annotator="alex")
+    alex.advance()
+    alex.answer("accept")
+    alex.answer("reject")
+    sam = make(store, tasks(4), exclude=["shared-alex", "nobody"])
+    assert text_of(sam) == "text 2"
+    assert sam.notes == ["--exclude 'nobody': no dataset or session of that name, so it "
+                         "excluded nothing"]
+    assert make(store, tasks(4), exclude=["shared"]).notes == []
+    assert store.unknown_names(["shared", "shared-alex", "shared-sam"]) == ["shared-sam"]
