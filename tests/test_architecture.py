@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "altool"
 # strategies < loop < ui < recipes; simulate and train beside recipes; cli over everything.
 # ``base`` is the package's own shared modules (errors, paths, version, config file, lazy
 # exports), which any stage may use.
-BASE = {"errors", "paths", "version", "configfile", "safe", "_lazy"}
+BASE = {"errors", "paths", "version", "configfile", "safe", "_lazy", "charts"}
 ALLOWED = {
     "io": set(),
     "store": {"io"},

@@ -21,7 +21,9 @@ from ..store.merge import split_list
 from ..store.progress import dataset_progress
 from ..store.report import agreement_tables, progress_tables, stats_tables
 from ..store.sessions import drop_session, list_sessions, require_session, require_stopped
-from ..ui.progress import bytes_bar
+from ..train.report import savings_table, write_progress_plot
+from ..train.savings import estimate_savings
+from ..ui.progress import bytes_bar, stage_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
 
 SessionOption = Annotated[
@@ -197,19 +199,42 @@ def drop_one_session(dataset: str, session: str, yes: bool) -> None:
 def progress(
     dataset: Annotated[str, typer.Argument(help="Dataset to report on.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    eval_dataset: Annotated[str | None, typer.Option(
+        "--eval", help="A labelled dataset to score the labels-saved estimate on (its texts "
+        "are left out of training); default: the audit picks, a part at a time.")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Model the estimate fits (default: the one the loop used).")] = None,
+    estimate: Annotated[bool, typer.Option(
+        help="Estimate the labels saved against random order (fits small models).")] = True,
+    plot: Annotated[str | None, typer.Option(help="Also draw the charts as a PNG here.")] = None,
     db: DbOption = None,
 ) -> None:
     """What labelling a dataset has cost and bought: answers, time, pace, the model's accuracy
-    on random audit picks, labels per label, per session."""
+    on random audit picks, the labels saved against random order, labels per label, the stop
+    signal, per session."""
     use_db(db)
     with open_store(create=False) as store:
         report = dataset_progress(store, dataset)
+        savings = None
+        if estimate:
+            with stage_bar(err_console) as bar:
+                savings = estimate_savings(
+                    store, dataset, model_name=model, eval_dataset=eval_dataset,
+                    progress=lambda done, total: bar("estimating labels saved", done, total))
+    if plot is not None:
+        write_progress_plot(report, savings, plot)
     if as_json:
-        print(json_safe(json.dumps(report.to_json(), indent=2, ensure_ascii=False)))
+        out = {**report.to_json(), "savings": None if savings is None else savings.to_json()}
+        print(json_safe(json.dumps(out, indent=2, ensure_ascii=False)))
         return
     console = out_console()
-    for table in progress_tables(report, console.width):
+    tables = progress_tables(report, console.width)
+    if savings is not None:
+        tables.insert(1, savings_table(savings, report.total.per_hour))
+    for table in tables:
         console.print(table)
+    if plot is not None:
+        err_console.print(f"[green]✔[/] charts written to {safe(plot)}")
 
 
 def agreement(

@@ -428,6 +428,9 @@ class Worker(threading.Thread):
             predicted = _predicted(p, labels, self.learner)
             if predicted is not None:  # the guess of a model that has not seen it (progress)
                 task["meta"]["pick_guess"] = predicted
+            if self.status.stop_agreement is not None:  # the stop signal then (progress)
+                task["meta"]["pick_stop"] = {"fired": self.status.can_stop,
+                                             "agreement": round(self.status.stop_agreement, 4)}
             questions.append(Question(task, predicted, self.learner.model.version))
         self.queue.replace(questions)
 

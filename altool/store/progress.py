@@ -205,6 +205,7 @@ class DatasetProgress:
     coverage: dict[str, int] = field(default_factory=dict)  # accepted answers per label
     audit: Audit = field(default_factory=Audit)
     model_versions: int | None = None  # the highest pick_model_version seen
+    stop: dict[str, Any] | None = None  # the stop signal when the last question was picked
     audit_events: list[tuple[int, bool]] = field(default_factory=list)
 
     @property
@@ -223,7 +224,7 @@ class DatasetProgress:
                 "audit_curve": [{"answers": c.answers, "picks": c.picks, "right": c.right}
                                 for c in self.curve],
                 "plateau": dict(zip(("state", "detail"), self.plateau, strict=True)),
-                "model_versions": self.model_versions}
+                "model_versions": self.model_versions, "stop_signal": self.stop}
 
 
 def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
@@ -241,6 +242,13 @@ def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
         version = meta.get("pick_model_version")
         if isinstance(version, int) and not isinstance(version, bool):
             out.model_versions = max(out.model_versions or 0, version)
+        stop = meta.get("pick_stop")
+        if isinstance(stop, dict) and isinstance(stop.get("fired"), bool):
+            fired_at = (out.stop or {}).get("fired_at")
+            if stop["fired"] and fired_at is None:
+                fired_at = out.total.answers
+            out.stop = {"fired": stop["fired"], "agreement": _number(stop.get("agreement")),
+                        "answers": out.total.answers, "fired_at": fired_at}
         if meta.get("pick") == "random" and answer in ("accept", "reject"):
             out.audit.picks += 1
             right = guessed_right(eg)

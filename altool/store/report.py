@@ -73,7 +73,7 @@ def sessions_table(dataset: str, sessions: list[dict[str, Any]], width: int = 80
     return table_of(Text.assemble("Sessions of ", safe_text(dataset, one_line=True)), columns)
 
 
-def _duration(seconds: float, short: bool = False) -> str:
+def duration(seconds: float, short: bool = False) -> str:
     """``1h 05m`` / ``4.9 min``, or with ``short`` ``1h05`` / ``4.9m`` (table cells)."""
     minutes = int(round(seconds / 60))
     if minutes >= 60:
@@ -94,7 +94,7 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
     table.add_row("sessions", f"{len(p.sessions):,}")
     pace = p.total
     if pace.timed:
-        table.add_row("time spent", f"{_duration(pace.seconds)} over {pace.timed:,} timed "
+        table.add_row("time spent", f"{duration(pace.seconds)} over {pace.timed:,} timed "
                       "answers (breaks over 2 min cut off)")
         table.add_row("pace", f"{pace.per_hour:,.0f} answers/hour · median "
                       f"{pace.median_seconds:.1f} s per answer")
@@ -113,8 +113,10 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
                       "run textcat.teach with --mix random=0.1 for an unbiased check")
     state, detail = p.plateau
     table.add_row("still learning?", Text(detail, style="yellow" if state == "plateau" else ""))
-    if p.model_versions is not None:
-        table.add_row("model updates", f"{p.model_versions:,} so far")
+    if p.model_versions:
+        table.add_row("model updates", f"{p.model_versions:,} so far (one per "
+                      f"{p.total.answers / p.model_versions:,.0f} answers)")
+    table.add_row("stop signal", _stop_signal(p.stop))
     table.add_row("labels per label", safe_text(", ".join(
         f"{k} {v:,}" for k, v in p.coverage.items()) or "no accepted answers yet",
         one_line=True))
@@ -125,7 +127,7 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
         ("session", {"no_wrap": True}, ids),
         ("n", {"justify": "right", "no_wrap": True}, [f"{s.answers:,}" for s in paces])],
         [("time", {"justify": "right", "no_wrap": True},
-          [_duration(s.seconds, short=True) if s.timed else "-" for s in paces]),
+          [duration(s.seconds, short=True) if s.timed else "-" for s in paces]),
          ("/hour", {"justify": "right", "no_wrap": True},
           [f"{s.per_hour:,.0f}" if s.per_hour else "-" for s in paces]),
          ("s", {"justify": "right", "no_wrap": True},
@@ -135,6 +137,20 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
     sessions = table_of(Text("Sessions (n answers, time spent, answers per hour, median "
                              "seconds per answer)"), columns)
     return [table, *audit_curve_table(p.curve), sessions]
+
+
+def _stop_signal(stop: dict[str, Any] | None) -> Text:
+    """The stop signal as of the last question the loop picked (``meta.pick_stop``)."""
+    if stop is None:
+        return Text("not known: no answer records it (it needs a model in the loop, "
+                    "textcat.teach)", style="dim")
+    agreement = stop.get("agreement")
+    kappa = f"; successive models agree at kappa {agreement:.3f}" if agreement is not None \
+        else ""
+    if stop["fired"]:
+        return Text(f"fired (first seen by answer {stop['fired_at']:,}){kappa}: more labels "
+                    "of this kind change the model little", style="green")
+    return Text(f"not yet (at answer {stop['answers']:,}{kappa})")
 
 
 Column = tuple[str, dict[str, Any], list[Any]]  # header, add_column options, cells

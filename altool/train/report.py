@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 
+from ..charts import require_matplotlib, save_figure
 from ..safe import safe_text
+from ..store.progress import wilson
+from .savings import Curve, SavingsEstimate, describe
 from .textcat import score_cells
 
 if TYPE_CHECKING:
+    from ..store.progress import DatasetProgress
     from .suspects import Suspect
     from .textcat import CurvePoint, Scores
 
@@ -96,3 +100,75 @@ def _cut(text: Text, width: int) -> Text:
     if cell_len(text.plain) <= width:
         return text
     return Text(set_cell_size(text.plain, max(width - 1, 0)) + "…", style=text.style)
+
+
+def savings_table(est: SavingsEstimate, per_hour: float | None) -> Table:
+    """``altool progress``: the labels-saved estimate, how it was made and how sure it is."""
+    table = Table(title="Labels saved against random order", title_justify="left",
+                  show_header=False)
+    table.add_column("what", style="bold", no_wrap=True)
+    table.add_column("value")
+    for what, line in describe(est, per_hour):
+        table.add_row(what, safe_text(line))
+    if est.state == "estimated" and est.random_curve is not None and est.loop_curve is not None:
+        table.add_row("curves", safe_text(
+            f"random order: {_curve_text(est.random_curve)}\n"
+            f"loop's order: {_curve_text(est.loop_curve)}"))
+    return table
+
+
+def _curve_text(curve: Curve) -> str:
+    """``10: 41% · 20: 52% · ...`` (the smoothed curve at up to six of its sizes)."""
+    values = curve.smoothed()
+    step = max(1, math.ceil(len(curve.sizes) / 6))
+    keep = sorted({*range(0, len(values), step), len(values) - 1})
+    return " · ".join(f"{curve.sizes[i]:,}: {values[i]:.0%}" for i in keep
+                      if math.isfinite(values[i]))
+
+
+def write_progress_plot(progress: DatasetProgress, est: SavingsEstimate | None,
+                        path: str) -> None:
+    """``progress --plot FILE``: :func:`progress_figure` as a PNG (needs matplotlib)."""
+    plt = require_matplotlib()
+    save_figure(progress_figure(progress, est, plt), path, plt)
+
+
+def progress_figure(progress: DatasetProgress, est: SavingsEstimate | None, plt: Any) -> Any:
+    """``progress --plot``: the model's accuracy on the audit picks as the answers grew (95%
+    intervals) and, with an estimate, the two learning curves it compares."""
+    panels = 2 if est is not None and est.state == "estimated" else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.5), dpi=120, squeeze=False)
+    ax = axes[0][0]
+    curve = progress.curve
+    if curve:
+        x = [c.answers for c in curve]
+        y = [c.accuracy for c in curve]
+        lo_hi = [wilson(c.right, c.picks) for c in curve]
+        ax.plot(x, y, marker="o", label="right on the audit picks")
+        ax.fill_between(x, [b[0] for b in lo_hi], [b[1] for b in lo_hi], alpha=0.2,
+                        label="95% interval")
+        ax.legend()
+    else:
+        ax.text(0.5, 0.5, "no audit picks with the model's guess yet\n(--mix random=0.1)",
+                ha="center",
+                va="center", transform=ax.transAxes)
+    ax.set_xlabel("answers")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"{progress.dataset}: the model against the labels", fontsize=10)
+    ax.grid(alpha=0.3)
+    if panels == 2:
+        ax = axes[0][1]
+        for name, c, style in (("random order (audit picks)", est.random_curve, "--"),
+                               ("the loop's order", est.loop_curve, "-")):
+            ax.plot(c.sizes, c.smoothed(), linestyle=style, label=name)
+            ax.scatter(c.sizes, c.mean(), s=8, alpha=0.5)
+        ax.axhline(est.level, color="grey", linestyle=":", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_xlabel("labels (log scale)")
+        ax.set_ylabel(est.metric)
+        ax.set_title(f"random order needed {est.ratio:.1f}x as many labels to "
+                     f"{est.level:.0%}", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig

@@ -122,3 +122,26 @@ def test_audit_accuracy_comes_with_the_majority_baseline(tmp_path):
         store.add_answers("ds", rows)
         audit = dataset_progress(store, "ds").audit
     assert audit.accuracy == 0.9 and audit.baseline == 0.9  # no better than "always ham"
+
+
+def test_stop_signal_state_from_the_questions_meta(tmp_path, monkeypatch):
+    rows = [choice(f"t{i}", "spam") for i in range(5)]
+    rows[1]["meta"]["pick_stop"] = {"fired": False, "agreement": 0.91}
+    rows[3]["meta"]["pick_stop"] = {"fired": True, "agreement": 0.995}
+    rows[4]["meta"]["pick_stop"] = {"fired": True, "agreement": 0.999}
+    with Store(tmp_path / "s.db") as store:
+        store.add_answers("ds", rows)
+        assert dataset_progress(store, "ds").stop == {"fired": True, "agreement": 0.999,
+                                                      "answers": 5, "fired_at": 4}
+        store.add_answers("none", rows[:1])
+        assert dataset_progress(store, "none").stop is None
+    from rich.console import Console
+
+    from altool.store.report import progress_tables
+
+    console = Console(width=250, record=True)
+    with Store(tmp_path / "s.db") as store:
+        for table in progress_tables(dataset_progress(store, "ds")):
+            console.print(table)
+    text = " ".join(console.export_text().split())
+    assert "fired (first seen by answer 4); successive models agree at kappa 0.999" in text
