@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..models.registry import model_capabilities, require_capabilities
+from ..store.checks import check_recheck
 from ..strategies.options import StrategyOptions, StrategySettings, check_share
 from ..strategies.registry import resolve_name
 
@@ -69,6 +70,7 @@ class TeachConfig:
     lang: str = "en"  # ner: the blank pipeline's language
     patterns: str | None = None  # ner: a patterns file
     budget: int | None = None  # answers the dataset may hold (the session stops asking)
+    recheck: float = 0.0  # share of questions that re-ask an earlier answer, blind
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -88,6 +90,7 @@ class TeachConfig:
         if self.queue_size is None:
             set_(self, "queue_size", default_queue_size(self.batch_size))
         check_share(self.settings.random_share)
+        check_recheck(self.recheck, self.view)
         if self.task == "textcat":
             capabilities = model_capabilities(self.model)
             if self.strategy != "default" or capabilities is not None:
@@ -119,4 +122,5 @@ class TeachConfig:
         """The ``config`` component of the recipe's session (the same batch size and labels
         the worker uses)."""
         return {"labels": list(self.labels), "batch_size": self.batch_size,
-                "multilabel": self.multilabel, "title": title, "budget": self.budget}
+                "multilabel": self.multilabel, "title": title, "budget": self.budget,
+                "recheck": self.recheck, "seed": self.seed}

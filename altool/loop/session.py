@@ -8,6 +8,7 @@ terminal UI only maps keys to these methods; tests call them directly.
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections import deque
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..store import DatasetGone, Store, check_name
+from ..store.checks import add_check, pick_recheck, remove_check
 from ..store.progress import IDLE_CUTOFF_S, guess_was_right
 from .queue import END, WAIT, Question, TaskQueue
 from .streams import IterableStream, as_stream
@@ -38,10 +40,11 @@ def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
 
 @dataclass
 class Answered:
-    answer_id: int
+    answer_id: int  # the check's id for a recheck
     question: Question
     correct: bool | None
     pending: bool
+    check_of: int | None = None  # a recheck: the id of the answer it repeats
 
 
 def new_session_id(dataset: str) -> str:
@@ -72,6 +75,8 @@ class Session:
         dataset_meta: dict[str, Any] | None = None,
         budget: int | None = None,
         annotator: str | None = None,
+        recheck: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self.store = store
         self.dataset = dataset
@@ -114,6 +119,13 @@ class Session:
         # answers the dataset may hold: no question is asked once it holds that many (undo
         # brings the last one back); a later session can go on with a larger budget
         self.budget = budget
+        # --recheck: after each answer, with this chance, the next question is an earlier
+        # answer asked again, blind; its answer is stored as a check, not a vote
+        self.recheck = recheck
+        self._rng = random.Random(seed)
+        self._recheck_due = False
+        self._check_of: int | None = None  # the current question rechecks this answer
+        self.checks = 0
 
     # -- questions ---------------------------------------------------------------------------
     def advance(self) -> Question | None:
@@ -124,6 +136,15 @@ class Session:
             self.dataset_total = self.store.count_answers(self.dataset)
             if self.budget_reached:
                 return None
+        if self.current is None and self._recheck_due:
+            self._recheck_due = False
+            found = pick_recheck(self.store, self.dataset_id, self.view, self._rng,
+                                 self.annotator_id)
+            if found is not None:
+                self._check_of, task = found
+                self.current = Question(task)
+                self._shown_at = time.monotonic()
+                return self.current
         while self.current is None and not self.finished:
             item = self.stream.poll()
             if item is WAIT:
@@ -176,6 +197,8 @@ class Session:
         if self.validate_answer is not None and answer != "ignore":
             self.validate_answer(eg)
         eg = apply_before_db(self.before_db, eg)
+        if self._check_of is not None:
+            return self._store_check(eg, wait)
         try:
             answer_id, self.dataset_id = self.store.answer_into(
                 self.dataset, eg, self.session_id, dataset_id=self.dataset_id,
@@ -194,6 +217,26 @@ class Session:
         if len(self._pending) >= self.batch_size:
             self._send()
         self.current = None
+        self._recheck_due = self.recheck > 0 and self._rng.random() < self.recheck
+        self.advance()
+        return eg
+
+    def _store_check(self, eg: dict[str, Any], wait: Callable[[], bool] | None
+                     ) -> dict[str, Any]:
+        """Store the answer to a recheck as a check of the answer it repeats (not a vote: the
+        model, the budget and the dataset's counts never see it)."""
+        assert self._check_of is not None and self.dataset_id is not None
+        try:
+            check_id = add_check(self.store, self.dataset, self.dataset_id, self._check_of, eg,
+                                 self.session_id, wait)
+        except DatasetGone:
+            self.gone = self.finished = True
+            raise
+        assert self.current is not None
+        self._history.append(Answered(check_id, self.current, None, False, self._check_of))
+        self.count += 1
+        self.checks += 1
+        self.current, self._check_of = None, None
         self.advance()
         return eg
 
@@ -202,6 +245,10 @@ class Session:
         if not self._history:
             return False
         last = self._history.pop()
+        if self._check_of is not None:  # a recheck on screen is not asked after all
+            self.current, self._check_of = None, None
+        if last.check_of is not None:
+            return self._undo_check(last)
         self.store.remove_answer(last.answer_id)
         if last.correct is not None and self._recent:
             self._recent.pop()
@@ -217,6 +264,18 @@ class Session:
         self._claim(last.question)
         self.count -= 1
         self.dataset_total -= 1
+        return True
+
+    def _undo_check(self, last: Answered) -> bool:
+        """Take back a recheck's answer: the check goes, the recheck is asked again."""
+        remove_check(self.store, last.answer_id)
+        if self.current is not None:
+            self.stream.push_front(self.current)
+            self.finished = False
+        self.current, self._check_of = last.question, last.check_of
+        self._shown_at = time.monotonic()
+        self.count -= 1
+        self.checks -= 1
         return True
 
     @property

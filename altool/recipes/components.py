@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import AltoolError
+from ..store.checks import check_recheck
 
 REQUIRED = ("dataset", "stream", "view")
 CALLABLES = ("update", "on_exit", "progress", "before_db", "validate_answer", "status")
 OPTIONAL = (*CALLABLES, "exclude", "config", "notes")
-CONFIG_KEYS = ("labels", "batch_size", "multilabel", "exclude_by", "title", "budget")
+CONFIG_KEYS = ("labels", "batch_size", "multilabel", "exclude_by", "title", "budget",
+               "recheck", "seed")
 VIEWS = ("binary", "choice", "text", "ner", "ner_manual", "review")
 EXCLUDE_BY = ("task", "input")
 
@@ -54,7 +56,8 @@ def check_components(components: Any) -> dict[str, Any]:
     if notes is not None and (isinstance(notes, str) or not isinstance(notes, list | tuple)
                               or not all(isinstance(n, str) for n in notes)):
         raise AltoolError("recipe component 'notes' must be a list of strings")
-    check_config(components.get("config") or {})
+    config = check_config(components.get("config") or {})
+    check_recheck(config.get("recheck") or 0.0, components["view"])
     return components
 
 
@@ -78,6 +81,9 @@ def check_config(config: Any) -> dict[str, Any]:
     if config.get("exclude_by", "task") not in EXCLUDE_BY:
         raise AltoolError(f"recipe config 'exclude_by' must be one of {_allowed(EXCLUDE_BY)}, "
                           f"got {config['exclude_by']!r}")
+    seed = config.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise AltoolError(f"recipe config 'seed' must be an integer or None, got {seed!r}")
     labels = config.get("labels")
     if labels is not None and (
         not isinstance(labels, list | tuple) or not all(isinstance(x, str) for x in labels)

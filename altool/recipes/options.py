@@ -69,6 +69,11 @@ LikeOption = Annotated[
                              "batch goes to the examples most similar to these texts, so a "
                              "weak spot gets patched first. Works with any strategy.")
 ]
+RecheckOption = Annotated[
+    float, typer.Option("--recheck", help="SHARE (e.g. 0.03): that share of questions asks an "
+                        "earlier answer again, blind; the repeat is stored as a check, not a "
+                        "vote (altool progress reports self-agreement).")
+]
 MixOption = Annotated[
     str | None, typer.Option("--mix", help="random=SHARE: that share of every batch is picked "
                              "at random (meta.pick = \"random\"), an unbiased audit sample. "

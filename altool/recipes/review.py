@@ -22,6 +22,10 @@ def review(
         str, typer.Option("--from", help="Datasets to compare, comma-separated: DS1,DS2 (one "
                           "dataset compares its sessions).")
     ],
+    checks: Annotated[
+        bool, typer.Option("--checks", help="Also compare each recheck (--recheck) with the "
+                           "answer it repeated.")
+    ] = False,
 ) -> dict[str, Any]:
     """Resolve inputs answered differently across datasets or sessions, side by side."""
     datasets = [d.strip() for d in from_.split(",") if d.strip()]
@@ -31,7 +35,7 @@ def review(
         raise AltoolError(f"store the resolved answers in a new dataset, not in {dataset!r} "
                           "which is being reviewed")
     with open_store(create=False) as store:
-        tasks = find_conflicts(store, datasets)
+        tasks = find_conflicts(store, datasets, checks=checks)
         resolved = store.input_hashes([dataset])
     check_name(dataset, "dataset")
     todo = sum(task["_input_hash"] not in resolved for task in tasks)

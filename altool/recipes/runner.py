@@ -48,6 +48,8 @@ def session_from_components(components: dict[str, Any], store, recipe: str | Non
         dataset_meta={k: v for k, v in meta.items() if v is not None},
         budget=config.get("budget"),
         annotator=annotator,
+        recheck=config.get("recheck") or 0.0,
+        seed=config.get("seed"),
     )
 
 

@@ -25,6 +25,7 @@ from .options import (
     LoaderOption,
     MixOption,
     QbcMeasureOption,
+    RecheckOption,
     SourceArgument,
     StrategyOption,
     split_labels,
@@ -69,6 +70,7 @@ def textcat_teach(
     mix: MixOption = None,
     batch_size: BatchSizeOption = 10,
     budget: BudgetOption = None,
+    recheck: RecheckOption = 0.0,
     exclude: ExcludeOption = "",
     multilabel: Annotated[
         bool, typer.Option("--multilabel", help="Labels are not exclusive (toggle with digits).")
@@ -106,7 +108,7 @@ def textcat_teach(
         model=model, strategy=strategy,
         settings=strategy_settings(committee_size, qbc_measure, like, mix),
         batch_size=batch_size, exclude=tuple(split_names(exclude)), pool_size=pool_size,
-        seed=seed, save_model=True, budget=budget,
+        seed=seed, save_model=True, budget=budget, recheck=recheck,
     )
     source_name = open_source(dataset, source, loader, labels, add_labels)
     config = replace(config, source=source_name)

@@ -510,7 +510,8 @@ class Store:
         return model_dir() / key / f"{name}.joblib"
 
     def drop_dataset(self, name: str) -> int:
-        """Delete a dataset, its answers and its saved model; return how many answers went."""
+        """Delete a dataset, its answers (and rechecks) and its saved model; return how many
+        answers went."""
         dataset_id = self.require_dataset(name)
         model = self.model_state_path(name)
 
@@ -518,6 +519,7 @@ class Store:
             sql = "DELETE FROM answers WHERE dataset_id = ?"
             n = self.conn.execute(sql, (dataset_id,)).rowcount
             self.conn.execute("DELETE FROM claims WHERE dataset = ?", (name,))
+            self._drop_checks(dataset_id)
             self.conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
             return n
 
@@ -525,6 +527,24 @@ class Store:
         self._dataset_ids.pop(name, None)
         model.unlink(missing_ok=True)
         return n
+
+    def has_checks(self) -> bool:
+        """Whether the ``checks`` table exists (made by the first recheck: store.checks)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'checks'").fetchone() is not None
+
+    def _drop_checks(self, dataset_id: int, session_id: str | None = None) -> None:
+        """Inside the caller's transaction: delete the dataset's rechecks (when a session is
+        dropped: those made in it, and those of answers no longer stored)."""
+        if not self.has_checks():
+            return
+        if session_id is None:
+            self.conn.execute("DELETE FROM checks WHERE dataset_id = ?", (dataset_id,))
+            return
+        self.conn.execute(
+            "DELETE FROM checks WHERE dataset_id = ? AND (session_id = ? OR answer_id NOT IN "
+            "(SELECT id FROM answers WHERE dataset_id = ?))",
+            (dataset_id, session_id, dataset_id))
 
     def session_rows(self, dataset: str) -> list[tuple]:
         """Per session of ``dataset`` (None: answers stored without one), oldest first:
@@ -542,7 +562,8 @@ class Store:
 
     def drop_session(self, dataset: str, session_id: str) -> int:
         """Delete one session's answers from ``dataset`` and the dataset's saved model (the
-        next session trains on what remains); return how many answers went."""
+        next session trains on what remains); return how many answers went. The session's
+        rechecks go too, and rechecks of its answers."""
         dataset_id = self.require_dataset(dataset)
         model = self.model_state_path(dataset)
 
@@ -551,6 +572,7 @@ class Store:
                                   (dataset_id, session_id)).rowcount
             self.conn.execute("DELETE FROM claims WHERE dataset = ? AND session_id = ?",
                               (dataset, session_id))
+            self._drop_checks(dataset_id, session_id)
             return n
 
         n = self._write(run)

@@ -11,6 +11,8 @@ the stored answers alone (never from a session's memory).
   the text), with a 95% Wilson interval. Only random picks count: the strategy's picks are
   its hardest cases.
 - **Coverage**: accepted answers per label.
+- **Self-agreement**: each recheck (``--recheck``) against the answer it repeated: Cohen's
+  kappa with a 95% bootstrap interval, and the texts answered differently.
 - **Curve and plateau**: that accuracy over the answers, in stretches of audit picks, and
   whether it rose from the ``PLATEAU_WINDOW`` answers before the last ones to the last ones
   (said only when each stretch holds ``PLATEAU_MIN_PICKS`` audit picks).
@@ -19,10 +21,13 @@ the stored answers alone (never from a session's memory).
 from __future__ import annotations
 
 import math
+import random
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+from .agreement import cohen_kappa
+from .checks import iter_checks
 from .database import Store
 from .review import decision
 
@@ -195,6 +200,64 @@ def plateau(events: list[tuple[int, bool]], total: int, window: int = PLATEAU_WI
                        "may not help (check the stop signal, or altool train-curve)")
 
 
+BOOTSTRAP = 1000  # resamples for the interval of the self-agreement kappa
+MIN_CHECKS_FOR_INTERVAL = 10
+
+
+def said(eg: dict[str, Any]) -> str:
+    """What an answer says, in words: ``accept: A, B``, ``reject``, ``accept spam``."""
+    if isinstance(eg.get("accept"), list):
+        accepted = ", ".join(map(str, eg["accept"]))
+        return f"accept: {accepted}" if eg.get("answer") == "accept" and accepted else \
+            str(eg.get("answer"))
+    return f"{eg.get('answer')} {eg.get('label')}"
+
+
+def kappa_interval(pairs: list[tuple[str, str]], seed: int = 0
+                   ) -> tuple[float, float] | None:
+    """A 95% percentile bootstrap interval of Cohen's kappa over ``pairs`` (None with fewer
+    than ``MIN_CHECKS_FOR_INTERVAL``); resamples that leave nothing to disagree on count as
+    the kappa they get (1.0 when they agree)."""
+    if len(pairs) < MIN_CHECKS_FOR_INTERVAL:
+        return None
+    rng = random.Random(seed)
+    values = []
+    for _ in range(BOOTSTRAP):
+        sample = [pairs[rng.randrange(len(pairs))] for _ in pairs]
+        values.append(cohen_kappa([a for a, _ in sample], [b for _, b in sample]))
+    values.sort()
+    return values[int(0.025 * BOOTSTRAP)], values[int(0.975 * BOOTSTRAP) - 1]
+
+
+@dataclass
+class SelfAgreement:
+    """Rechecks against the answers they repeated."""
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (first, again) in words
+    differ: list[dict[str, Any]] = field(default_factory=list)  # text, first, again
+
+    @property
+    def kappa(self) -> float | None:
+        return cohen_kappa([a for a, _ in self.pairs], [b for _, b in self.pairs])
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return kappa_interval(self.pairs)
+
+    def add(self, first: dict[str, Any], again: dict[str, Any]) -> None:
+        pair = (said(first), said(again))
+        self.pairs.append(pair)
+        if pair[0] != pair[1]:
+            self.differ.append({"text": first.get("text"), "first": pair[0],
+                                "again": pair[1], "_input_hash": first.get("_input_hash")})
+
+    def to_json(self) -> dict[str, Any]:
+        interval = self.interval
+        return {"checks": len(self.pairs), "same": len(self.pairs) - len(self.differ),
+                "kappa": self.kappa, "interval95": None if interval is None else list(interval),
+                "differ": self.differ}
+
+
 @dataclass
 class DatasetProgress:
     dataset: str
@@ -206,6 +269,7 @@ class DatasetProgress:
     audit: Audit = field(default_factory=Audit)
     model_versions: int | None = None  # the highest pick_model_version seen
     stop: dict[str, Any] | None = None  # the stop signal when the last question was picked
+    self_agreement: SelfAgreement = field(default_factory=SelfAgreement)
     audit_events: list[tuple[int, bool]] = field(default_factory=list)
 
     @property
@@ -224,7 +288,8 @@ class DatasetProgress:
                 "audit_curve": [{"answers": c.answers, "picks": c.picks, "right": c.right}
                                 for c in self.curve],
                 "plateau": dict(zip(("state", "detail"), self.plateau, strict=True)),
-                "model_versions": self.model_versions, "stop_signal": self.stop}
+                "model_versions": self.model_versions, "stop_signal": self.stop,
+                "self_agreement": self.self_agreement.to_json()}
 
 
 def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
@@ -259,6 +324,8 @@ def dataset_progress(store: Store, dataset: str) -> DatasetProgress:
                 out.audit.answers[key] = out.audit.answers.get(key, 0) + 1
                 out.audit_events.append((out.total.answers, right))
     out.coverage = dict(sorted(out.coverage.items()))
+    for first, again in iter_checks(store, dataset):
+        out.self_agreement.add(first, again)
     return out
 
 

@@ -117,6 +117,7 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
         table.add_row("model updates", f"{p.model_versions:,} so far (one per "
                       f"{p.total.answers / p.model_versions:,.0f} answers)")
     table.add_row("stop signal", _stop_signal(p.stop))
+    table.add_row("self-agreement", _self_agreement(p.self_agreement, p.dataset))
     table.add_row("labels per label", safe_text(", ".join(
         f"{k} {v:,}" for k, v in p.coverage.items()) or "no accepted answers yet",
         one_line=True))
@@ -136,7 +137,41 @@ def progress_tables(p: Any, width: int = 80) -> list[Table]:
          ("started", {"no_wrap": True}, [_when(s.first)[:10] for s in paces])], width)
     sessions = table_of(Text("Sessions (n answers, time spent, answers per hour, median "
                              "seconds per answer)"), columns)
-    return [table, *audit_curve_table(p.curve), sessions]
+    return [table, *audit_curve_table(p.curve), *differ_table(p.self_agreement, width),
+            sessions]
+
+
+def _self_agreement(s: Any, dataset: str) -> Text:
+    """Rechecks against the answers they repeated (a :class:`~.progress.SelfAgreement`)."""
+    n = len(s.pairs)
+    if not n:
+        return Text("no rechecks yet: textcat.teach --recheck 0.03 asks a few earlier answers "
+                    "again, blind", style="dim")
+    interval = s.interval
+    sure = f" (95% interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else \
+        " (too few rechecks for an interval)"
+    line = Text(f"kappa {s.kappa:.2f}{sure} on {n:,} rechecks: {n - len(s.differ):,} answered "
+                f"the same, {len(s.differ):,} differently")
+    if s.differ:
+        line.append(" (resolve them: altool review NEW_DATASET --from ")
+        line.append_text(safe_text(dataset, one_line=True))
+        line.append(" --checks)")
+    return line
+
+
+def differ_table(s: Any, width: int = 80, limit: int = 10) -> list[Table]:
+    """The rechecks answered differently from the first time (up to ``limit``)."""
+    if not s.differ:
+        return []
+    table = Table(title=f"Rechecks answered differently ({len(s.differ):,})",
+                  title_justify="left")
+    table.add_column("text", ratio=1, overflow="ellipsis", no_wrap=True, min_width=10)
+    table.add_column("first")
+    table.add_column("again")
+    for row in s.differ[:limit]:
+        table.add_row(safe_text(str(row["text"]), one_line=True), safe_text(row["first"]),
+                      safe_text(row["again"]))
+    return [table]
 
 
 def _stop_signal(stop: dict[str, Any] | None) -> Text:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..io.hashing import set_hashes
+from .checks import iter_checks
 from .database import QUESTION_META, Store
 from .merge import evidence
 
@@ -31,16 +32,22 @@ def decision(eg: dict[str, Any]) -> tuple:
     return (eg.get("answer"), eg.get("label"), accept, spans)
 
 
-def find_conflicts(store: Store, datasets: Sequence[str]) -> list[dict[str, Any]]:
-    """Review tasks for every input answered differently in ``datasets`` (first-seen order)."""
+def find_conflicts(store: Store, datasets: Sequence[str], checks: bool = False
+                   ) -> list[dict[str, Any]]:
+    """Review tasks for every input answered differently in ``datasets`` (first-seen order).
+    With ``checks``, each dataset's rechecks count as answers too (from ``NAME (recheck)``),
+    so a recheck that differs from the first answer comes up for review."""
     by_input: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     multilabel = False
     for name in datasets:
         store.require_dataset(name)
         multilabel |= bool(store.dataset_meta(name).get("multilabel"))
-        for eg in store.iter_answers(name):
+        answers = [(name, eg) for eg in store.iter_answers(name)]
+        if checks:
+            answers += [(f"{name} (recheck)", again) for _, again in iter_checks(store, name)]
+        for source, eg in answers:
             if eg.get("answer") != "ignore":
-                by_input.setdefault(eg["_input_hash"], []).append((name, eg))
+                by_input.setdefault(eg["_input_hash"], []).append((source, eg))
                 accepted = eg.get("accept")
                 multilabel |= isinstance(accepted, list) and len(accepted) > 1
     exclusive = not multilabel  # as train infers it

@@ -1,0 +1,115 @@
+"""Rechecks (``--recheck SHARE``): earlier answers asked again, blind, to measure how
+consistent the annotator is. A recheck's answer is stored as a *check* of the answer it
+repeats, in a table of its own, never as a second vote: exports, ``train``, ``stats``, the
+budget and the in-loop model see only ``answers``; ``progress`` compares each check with the
+answer it repeats (self-agreement), and ``review --checks`` resolves the ones that differ.
+
+The ``checks`` table is created by the first check (an additive table: a database without it
+still opens in older altool versions, and reads here treat its absence as no checks).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import AltoolError
+from .database import DatasetGone, Store
+
+RECHECK_MIN_AGE = 20  # answers after an answer before it may be rechecked (memory fades)
+RECHECK_VIEWS = ("binary", "choice")  # answers whose decision is one key press
+
+_TABLE = ("CREATE TABLE IF NOT EXISTS checks (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+          "dataset_id INTEGER NOT NULL, answer_id INTEGER NOT NULL, session_id TEXT, "
+          "timestamp REAL NOT NULL, content TEXT NOT NULL)")
+_INDEX = "CREATE INDEX IF NOT EXISTS checks_by_dataset ON checks (dataset_id, answer_id)"
+# what the recheck question must not carry over from the answer it repeats
+_ANSWER_FIELDS = ("answer", "accept", "_session_id", "_annotator_id", "_timestamp",
+                  "_seconds")
+
+
+def check_recheck(share: Any, view: str) -> float:
+    """``--recheck SHARE``: a share in [0, 0.5], for views whose answers a recheck can repeat."""
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 0.5:
+        raise AltoolError(f"--recheck must be a share between 0 and 0.5 (e.g. 0.03), got "
+                          f"{share!r}")
+    if share and view not in RECHECK_VIEWS:
+        raise AltoolError(f"--recheck works with the {' and '.join(RECHECK_VIEWS)} views, "
+                          f"not {view}")
+    return float(share)
+
+
+def pick_recheck(store: Store, dataset_id: int | None, view: str, rng: random.Random,
+                 annotator_id: str | None = None) -> tuple[int, dict[str, Any]] | None:
+    """An earlier answer of the dataset to ask again, at random, as ``(answer id, question
+    task)``: accepted or rejected (not ignored), in ``view``'s shape, at least
+    ``RECHECK_MIN_AGE`` answers old, never rechecked before, and given by ``annotator_id``
+    when the session has one (self-consistency is one person's). None if there is none."""
+    if dataset_id is None or view not in RECHECK_VIEWS:
+        return None
+    shape = "IS NOT NULL" if view == "choice" else "IS NULL"
+    newest = store.conn.execute(
+        "SELECT id FROM answers WHERE dataset_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (dataset_id, RECHECK_MIN_AGE - 1)).fetchone()
+    if newest is None:
+        return None
+    sql = ("SELECT id FROM answers WHERE dataset_id = ? AND id < ? AND answer IN "
+           f"('accept', 'reject') AND json_type(content, '$.accept') {shape}")
+    params: list[Any] = [dataset_id, newest[0]]
+    if annotator_id is not None:
+        sql += " AND json_extract(content, '$._annotator_id') = ?"
+        params.append(annotator_id)
+    if store.has_checks():
+        sql += " AND id NOT IN (SELECT answer_id FROM checks WHERE dataset_id = ?)"
+        params.append(dataset_id)
+    ids = [row[0] for row in store.conn.execute(sql, params)]
+    if not ids:
+        return None
+    answer_id = rng.choice(ids)
+    (content,) = store.conn.execute("SELECT content FROM answers WHERE id = ?",
+                                    (answer_id,)).fetchone()
+    task = {k: v for k, v in json.loads(content).items() if k not in _ANSWER_FIELDS}
+    return answer_id, task
+
+
+def add_check(store: Store, dataset: str, dataset_id: int, answer_id: int,
+              eg: dict[str, Any], session_id: str | None,
+              wait: Callable[[], bool] | None = None) -> int:
+    """Store ``eg`` as a check of answer ``answer_id`` (committed on return); return its id.
+    Nothing is written if the dataset was dropped meanwhile (:class:`DatasetGone`)."""
+    def run() -> int:
+        row = store.conn.execute("SELECT name FROM datasets WHERE id = ?",
+                                 (dataset_id,)).fetchone()
+        if row is None or row[0] != dataset:
+            raise DatasetGone(dataset)
+        store.conn.execute(_TABLE)
+        store.conn.execute(_INDEX)
+        cur = store.conn.execute(
+            "INSERT INTO checks (dataset_id, answer_id, session_id, timestamp, content) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (dataset_id, answer_id, session_id, time.time(),
+             json.dumps(eg, ensure_ascii=False, allow_nan=False)))
+        return int(cur.lastrowid)
+
+    return store._write(run, wait=wait)
+
+
+def remove_check(store: Store, check_id: int) -> None:
+    """Take a check back (undo)."""
+    store._write(lambda: store.conn.execute("DELETE FROM checks WHERE id = ?", (check_id,)))
+
+
+def iter_checks(store: Store, dataset: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """``(answer, check)`` pairs of ``dataset``, oldest check first (checks whose answer was
+    taken back or dropped since are left out)."""
+    dataset_id = store.require_dataset(dataset)
+    if not store.has_checks():
+        return
+    rows = store.conn.execute(
+        "SELECT a.content, c.content FROM checks c JOIN answers a ON a.id = c.answer_id "
+        "WHERE c.dataset_id = ? AND a.dataset_id = ? ORDER BY c.id", (dataset_id, dataset_id))
+    for answer, check in rows:
+        yield json.loads(answer), json.loads(check)

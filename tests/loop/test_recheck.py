@@ -1,0 +1,155 @@
+"""--recheck: earlier answers asked again, blind, stored as checks (never as votes)."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from altool.errors import AltoolError
+from altool.loop.session import Session
+from altool.loop.streams import IterableStream
+from altool.recipes.components import check_components
+from altool.store import Store
+from altool.store.checks import RECHECK_MIN_AGE, check_recheck, iter_checks, pick_recheck
+from altool.store.progress import dataset_progress, kappa_interval
+from altool.store.review import find_conflicts
+
+OPTIONS = [{"id": "A", "text": "A"}, {"id": "B", "text": "B"}]
+
+
+def tasks(n: int, start: int = 0) -> list[dict]:
+    return [{"text": f"text {i}", "options": OPTIONS} for i in range(start, start + n)]
+
+
+def session(store: Store, items, **kwargs) -> Session:
+    s = Session(store, "ds", IterableStream(items), view="choice", labels=["A", "B"],
+                **kwargs)
+    s.advance()
+    return s
+
+
+def label_all(s: Session, answer_of=lambda text: "A") -> list[str]:
+    """Answer until the stream ends; return the texts asked, in order."""
+    asked = []
+    while s.current is not None:
+        text = s.current.task["text"]
+        asked.append(text)
+        s.answer("accept", [answer_of(text)])
+    return asked
+
+
+def test_rechecks_are_asked_blind_and_stored_as_checks(store):
+    updates = []
+    first = session(store, tasks(40), batch_size=1, update=updates.extend)
+    label_all(first)
+    second = session(store, tasks(200, start=40), recheck=0.5, seed=3, batch_size=1,
+                     update=updates.extend)
+    asked = label_all(second, answer_of=lambda text: "B")
+    seen = {f"text {i}" for i in range(40)}
+    repeats = []
+    for text in asked:
+        if text in seen:
+            repeats.append(text)
+        seen.add(text)
+    assert 60 <= len(repeats) <= 140 and second.checks == len(repeats)
+    assert len(set(repeats)) == len(repeats)  # no answer is rechecked twice
+    assert store.count_answers("ds") == 240  # checks are not answers
+    assert len(updates) == 240  # nor does the model see them
+    assert second.count == 200 + len(repeats)
+    pairs = list(iter_checks(store, "ds"))
+    assert len(pairs) == len(repeats)
+    for answer, check in pairs:
+        assert answer["text"] == check["text"] and check["accept"] == ["B"]
+        assert answer["accept"] == ["A" if int(answer["text"][5:]) < 40 else "B"]
+        assert check["_session_id"] == second.session_id
+        assert "_seconds" in check
+
+
+def test_only_answers_old_enough_and_of_the_same_view_and_annotator(store):
+    import random
+
+    Session(store, "ds", IterableStream([]))  # nothing answered: nothing to recheck
+    assert pick_recheck(store, store.dataset_id("ds"), "choice", random.Random(0)) is None
+    s = session(store, tasks(RECHECK_MIN_AGE), annotator="alex")
+    label_all(s)
+    ds = store.dataset_id("ds")
+    assert pick_recheck(store, ds, "choice", random.Random(0)) is None  # all too recent
+    s = session(store, tasks(1, start=100))
+    label_all(s)
+    answer_id, task = pick_recheck(store, ds, "choice", random.Random(0))
+    assert task["text"] == "text 0" and "accept" not in task and "answer" not in task
+    assert pick_recheck(store, ds, "binary", random.Random(0)) is None  # choice answers only
+    assert pick_recheck(store, ds, "choice", random.Random(0), "ds-sam") is None
+    assert pick_recheck(store, ds, "choice", random.Random(0), "ds-alex") is not None
+    assert pick_recheck(store, ds, "ner", random.Random(0)) is None
+
+
+def test_undo_takes_a_check_back_and_asks_it_again(store):
+    label_all(session(store, tasks(30)))
+    s = session(store, tasks(50, start=30), recheck=0.5, seed=1)
+    while True:
+        text = s.current.task["text"]
+        s.answer("accept", ["B"])
+        if int(text.split()[1]) < 30:
+            break  # a recheck was just answered
+    assert len(list(iter_checks(store, "ds"))) == 1
+    assert s.undo() and s.current.task["text"] == text
+    assert list(iter_checks(store, "ds")) == [] and s.checks == 0
+    s.answer("accept", ["A"])
+    [(_, check)] = iter_checks(store, "ds")
+    assert check["accept"] == ["A"]
+
+
+def test_self_agreement_kappa_matches_scikit_learn_and_differences_are_listed(store):
+    label_all(session(store, tasks(60)), answer_of=lambda t: "A" if int(t[5:]) % 3 else "B")
+    s = session(store, tasks(300, start=60), recheck=0.5, seed=7)
+    # the repeat differs on every 4th text it rechecks
+    label_all(s, answer_of=lambda t: ("A" if int(t[5:]) % 3 else "B")
+                      if int(t[5:]) % 4 or int(t[5:]) >= 60 else "B")
+    p = dataset_progress(store, "ds").self_agreement
+    first = [a for a, _ in p.pairs]
+    again = [b for _, b in p.pairs]
+    assert len(p.pairs) == s.checks > 10
+    assert p.kappa == pytest.approx(cohen_kappa_score(first, again))
+    lo, hi = p.interval
+    assert lo <= p.kappa <= hi < 1.0
+    rechecked = [int(check["text"][5:]) for _, check in iter_checks(store, "ds")]
+    expected = {f"text {i}" for i in rechecked if i < 60 and i % 4 == 0 and i % 3}
+    assert expected and {d["text"] for d in p.differ} == expected
+    assert all(d["first"] == "accept: A" and d["again"] == "accept: B" for d in p.differ)
+    tasks_ = find_conflicts(store, ["ds"], checks=True)
+    assert {t["text"] for t in tasks_} == {d["text"] for d in p.differ}
+    assert find_conflicts(store, ["ds"]) == []  # without --checks they are not votes
+
+
+def test_kappa_interval_needs_enough_checks():
+    assert kappa_interval([("a", "a")] * 9) is None
+    assert kappa_interval([("a", "a")] * 20) == (1.0, 1.0)
+
+
+def test_dropping_a_session_or_the_dataset_drops_its_checks(store):
+    label_all(session(store, tasks(30)))
+    s = session(store, tasks(40, start=30), recheck=0.5, seed=2)
+    label_all(s)
+    assert list(iter_checks(store, "ds"))
+    store.drop_session("ds", s.session_id)
+    assert list(iter_checks(store, "ds")) == []
+    n = store.conn.execute("SELECT COUNT(*) FROM checks").fetchone()[0]
+    assert n == 0
+    s = session(store, tasks(40, start=30), recheck=0.5, seed=2)
+    label_all(s)
+    store.drop_dataset("ds")
+    assert store.conn.execute("SELECT COUNT(*) FROM checks").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("share, view, message", [
+    (0.6, "choice", "between 0 and 0.5"), (-0.1, "choice", "between 0 and 0.5"),
+    ("0.1", "choice", "between 0 and 0.5"), (0.1, "ner_manual", "binary and choice views"),
+])
+def test_bad_recheck_settings_are_refused(share, view, message):
+    with pytest.raises(AltoolError, match=message):
+        check_recheck(share, view)
+    with pytest.raises(AltoolError, match=message):
+        check_components({"dataset": "d", "stream": [], "view": view,
+                          "config": {"recheck": share}})
+    assert check_recheck(0.0, "ner_manual") == 0.0
