@@ -223,6 +223,7 @@ def progress(
                     progress=lambda done, total: bar("estimating labels saved", done, total))
     if plot is not None:
         write_progress_plot(report, savings, plot)
+        err_console.print(f"[green]✔[/] charts written to {safe(plot)}")
     if as_json:
         out = {**report.to_json(), "savings": None if savings is None else savings.to_json()}
         print(json_safe(json.dumps(out, indent=2, ensure_ascii=False)))
@@ -233,8 +234,6 @@ def progress(
         tables.insert(1, savings_table(savings, report.total.per_hour))
     for table in tables:
         console.print(table)
-    if plot is not None:
-        err_console.print(f"[green]✔[/] charts written to {safe(plot)}")
 
 
 def agreement(

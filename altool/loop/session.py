@@ -142,7 +142,9 @@ class Session:
                                  self.annotator_id)
             if found is not None:
                 self._check_of, task = found
-                self.current = Question(task)
+                # shown as it was the first time, the model's guess then included (blind)
+                guess = (task.get("meta") or {}).get("pick_guess")
+                self.current = Question(task, guess if isinstance(guess, list) else None)
                 self._shown_at = time.monotonic()
                 return self.current
         while self.current is None and not self.finished:

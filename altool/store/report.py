@@ -165,12 +165,18 @@ def differ_table(s: Any, width: int = 80, limit: int = 10) -> list[Table]:
         return []
     table = Table(title=f"Rechecks answered differently ({len(s.differ):,})",
                   title_justify="left")
-    table.add_column("text", ratio=1, overflow="ellipsis", no_wrap=True, min_width=10)
-    table.add_column("first")
-    table.add_column("again")
-    for row in s.differ[:limit]:
-        table.add_row(safe_text(str(row["text"]), one_line=True), safe_text(row["first"]),
-                      safe_text(row["again"]))
+    rows = s.differ[:limit]
+    said = [safe_text(r[k], one_line=True) for r in rows for k in ("first", "again")]
+    side = min(max(cell_len(t.plain) for t in said), max(width // 4, 12))
+    table.add_column("text", overflow="ellipsis", no_wrap=True,
+                     max_width=max(width - 2 * side - 10, 10))
+    for header in ("first", "again"):
+        table.add_column(header, min_width=min(side, 12), max_width=side)
+    for r in rows:
+        table.add_row(safe_text(str(r["text"]), one_line=True),
+                      safe_text(r["first"], one_line=True), safe_text(r["again"], one_line=True))
+    if len(s.differ) > limit:
+        table.caption = f"and {len(s.differ) - limit:,} more (--json lists them all)"
     return [table]
 
 
