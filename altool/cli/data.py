@@ -16,7 +16,7 @@ from ..store import ANSWERS, damaged
 from ..store.agreement import agreement as measure_agreement
 from ..store.context import open_store
 from ..store.export import export
-from ..store.ingest import import_answers, load_file
+from ..store.ingest import foreign_hash_warning, import_answers, load_file
 from ..store.merge import split_list
 from ..store.progress import dataset_progress
 from ..store.report import agreement_tables, progress_tables, stats_tables
@@ -61,6 +61,11 @@ def db_in(
     answer: Annotated[
         str, typer.Option(help="Answer for examples that have none: accept, reject or ignore.")
     ] = "accept",
+    rehash: Annotated[
+        bool, typer.Option("--rehash", help="Replace the file's _input_hash and _task_hash with "
+                           "altool's (a Prodigy export's never match altool's own answers on "
+                           "the same text).")
+    ] = False,
     skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
@@ -68,13 +73,17 @@ def db_in(
     use_db(db)
     with open_store() as store:
         result, report = import_answers(store, dataset, file, answer,
-                                        skip_invalid=skip_invalid)
+                                        skip_invalid=skip_invalid, rehash=rehash)
     err_console.print(
         f"[green]✔[/] imported {result.added:,} examples into dataset {safe(dataset)}"
         + (f", {result.duplicates:,} already there skipped" if result.duplicates else "")
-        + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
+        + (f", {report.skipped:,} invalid lines skipped" if report.skipped else "")
+        + (f", {result.rehashed:,} given altool's hashes" if result.rehashed else ""))
     for line in report.errors:
         err_console.print(f"  [yellow]skipped[/] {safe(line)}")
+    warning = foreign_hash_warning(result, dataset, file)
+    if warning:
+        err_console.print(f"[yellow]Warning:[/] {safe(warning)}")
 
 
 def db_out(
