@@ -29,6 +29,8 @@ _WHERE = {
     "SklearnModel": "models.ngram",
     "make_model": "models.registry",
     "load_model": "models.saving",
+    "load_classifier": "models.classifier",
+    "TextClassifier": "models.classifier",
     "register_model": "models.registry",
     "EmbedModel": "models.encoder",
 }

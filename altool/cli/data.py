@@ -16,7 +16,8 @@ from ..store import ANSWERS, damaged
 from ..store.agreement import agreement as measure_agreement
 from ..store.context import open_store
 from ..store.export import export
-from ..store.ingest import import_answers, load_file
+from ..store.hf import TABLE_FORMATS, export_table
+from ..store.ingest import foreign_hash_warning, import_answers, load_file
 from ..store.merge import split_list
 from ..store.progress import dataset_progress
 from ..store.report import agreement_tables, progress_tables, stats_tables
@@ -63,6 +64,11 @@ def db_in(
     answer: Annotated[
         str, typer.Option(help="Answer for examples that have none: accept, reject or ignore.")
     ] = "accept",
+    rehash: Annotated[
+        bool, typer.Option("--rehash", help="Replace the file's _input_hash and _task_hash with "
+                           "altool's (a Prodigy export's never match altool's own answers on "
+                           "the same text).")
+    ] = False,
     skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
 ) -> None:
@@ -70,13 +76,17 @@ def db_in(
     use_db(db)
     with open_store() as store:
         result, report = import_answers(store, dataset, file, answer,
-                                        skip_invalid=skip_invalid)
+                                        skip_invalid=skip_invalid, rehash=rehash)
     err_console.print(
         f"[green]✔[/] imported {result.added:,} examples into dataset {safe(dataset)}"
         + (f", {result.duplicates:,} already there skipped" if result.duplicates else "")
-        + (f", {report.skipped:,} invalid lines skipped" if report.skipped else ""))
+        + (f", {report.skipped:,} invalid lines skipped" if report.skipped else "")
+        + (f", {result.rehashed:,} given altool's hashes" if result.rehashed else ""))
     for line in report.errors:
         err_console.print(f"  [yellow]skipped[/] {safe(line)}")
+    warning = foreign_hash_warning(result, dataset, file)
+    if warning:
+        err_console.print(f"[yellow]Warning:[/] {safe(warning)}")
 
 
 def db_out(
@@ -89,21 +99,39 @@ def db_out(
     ] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="jsonl (the stored answers, Prodigy's format), csv "
-                          "(flat columns, lists and meta as JSON) or merged (JSONL, one row per "
-                          "input with its final label(s)).")
+                          "(flat columns, lists and meta as JSON), merged (JSONL, one row per "
+                          "input with its final label(s)), hf (a Hugging Face dataset folder) "
+                          "or parquet (one file); hf and parquet need: pip install "
+                          "'altool[hf]'.")
     ] = "jsonl",
     session: SessionOption = None,
     db: DbOption = None,
 ) -> None:
-    """Export a dataset as JSONL (Prodigy's format), CSV, or merged per input."""
+    """Export a dataset as JSONL (Prodigy's format), CSV, merged per input, a Hugging Face
+    dataset or Parquet."""
     use_db(db)
     if answer is not None and answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
+    if fmt in TABLE_FORMATS:
+        db_out_table(dataset, file, fmt, filtered=answer is not None or session is not None)
+        return
     with open_store(create=False) as store:
         n = export(store, dataset, file, fmt, answer, session)
     if file != "-":
         what = "inputs" if fmt == "merged" else "examples"
         err_console.print(f"[green]✔[/] wrote {n:,} {what} to {safe(file)}")
+
+
+def db_out_table(dataset: str, path: str, fmt: str, filtered: bool) -> None:
+    """``db-out --format hf|parquet``: write, then say what went where."""
+    with open_store(create=False) as store:
+        table = export_table(store, dataset, path, fmt, filtered=filtered)
+    n = len(table.rows)
+    split = (f"train {n - table.n_test:,}, test {table.n_test:,} (random picks)"
+             if table.n_test else "all train: no random picks for a test split")
+    err_console.print(f"[green]✔[/] wrote {n:,} inputs ({split}) to {safe(path)}"
+                      + (f"; {table.left_out:,} inputs known only from ner.teach answers left "
+                         "out (their other tokens are unknown)" if table.left_out else ""))
 
 
 def stats(

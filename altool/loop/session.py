@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AltoolError
+from ..io.prodigy import view_id
 from ..store import DatasetGone, Store, check_name
 from ..store.checks import add_check, pick_recheck, remove_check
 from ..store.progress import IDLE_CUTOFF_S, guess_was_right
@@ -189,6 +190,7 @@ class Session:
             raise AltoolError("there is no question to answer")
         eg = {**question.task, **(fields or {})}
         eg["answer"] = answer
+        eg["_view_id"] = view_id(self.view, eg)
         if self.view == "choice":
             eg["accept"] = list(accept or []) if answer == "accept" else []
         eg["_session_id"] = self.session_id

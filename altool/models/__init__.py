@@ -6,7 +6,8 @@
 - :mod:`.encoder`: sentence embeddings + logistic regressions (``embed``)
 - :mod:`.spacy_textcat`, :mod:`.spacy_pipeline`: a spaCy text classifier (``spacy``)
 - :mod:`.ner`, :mod:`.patterns`, :mod:`.calibration`: the NER model of ``ner.teach``
-- :mod:`.cache`: features cached by text hash; :mod:`.saving`: model files
+- :mod:`.cache`: features cached by text hash; :mod:`.saving`: model files;
+  :mod:`.classifier`: ``altool train``'s model with scikit-learn's API, and its skops file
 - :mod:`.registry`: names, capabilities, building and resuming
 
 Names are imported on first use (this package imports nothing heavy by itself).
@@ -27,6 +28,8 @@ _WHERE = {
                      "resume_model", "split_model_name", "model_capabilities", "models_with"),
                     "models.registry"),
     "EmbedModel": "models.encoder",
+    **dict.fromkeys(("TextClassifier", "load_classifier", "save_safe", "SAFE_FILE"),
+                    "models.classifier"),
     **dict.fromkeys(("featurizer_for", "feature_cache", "CachedFeaturizer"), "models.cache"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)

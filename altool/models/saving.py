@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,21 @@ MODEL_FILE = "model.joblib"  # the model inside a folder written by ``altool tra
 MODE = 0o600
 
 
-def save_model(model: Any, path: Path) -> None:
-    """Write a model atomically with joblib: to a temporary file of its own beside ``path``
-    (two processes saving at once never share one), renamed into place when complete (a crash
-    mid-save leaves the old file). The file is private to its owner (0600)."""
-    import joblib
+def save_model(model: Any, path: Path, dump: Callable[[Any, Any], Any] | None = None) -> None:
+    """Write a model atomically with joblib (or ``dump(model, file)``): to a temporary file of
+    its own beside ``path`` (two processes saving at once never share one), renamed into place
+    when complete (a crash mid-save leaves the old file). The file is private to its owner
+    (0600)."""
+    if dump is None:
+        import joblib
 
+        dump = joblib.dump
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            joblib.dump(model, fh)
+            dump(model, fh)
         os.chmod(tmp, MODE)
         os.replace(tmp, path)
     except BaseException:
@@ -55,8 +59,9 @@ def check_trusted(path: Path) -> None:
 
 
 def load_model(path: Path) -> Any:
-    """Load a model saved by altool (a file, or a folder written by ``altool train``). Only
-    load files you trust: joblib runs pickled code (see :func:`check_trusted`)."""
+    """Load a model saved by altool (a file, or a folder written by ``altool train``) as the
+    loop uses it (``altool train``'s scikit-learn-style wrapper is unwrapped). Only load files
+    you trust: joblib runs pickled code (see :func:`check_trusted`)."""
     import joblib
 
     path = Path(path)
@@ -70,6 +75,8 @@ def load_model(path: Path) -> Any:
         model = joblib.load(path)
     except Exception as err:  # joblib/pickle raise many types for a damaged file
         raise AltoolError(f"{path}: can't load the saved model ({err})") from None
+    if getattr(model, "is_altool_classifier", False):  # altool.models.classifier
+        model = model.model
     if not hasattr(model, "predict_proba") or not hasattr(model, "labels"):
         raise AltoolError(f"{path}: not an altool model")
     return model

@@ -102,11 +102,15 @@ _ANSWER_LABELS = (
 
 @dataclass
 class ImportResult:
-    """What an import did: rows added, duplicates skipped, invalid lines skipped."""
+    """What an import did: rows added, duplicates skipped, invalid lines skipped; for
+    ``db-in``, answers whose ``_input_hash`` was not altool's for their text (``foreign``), and
+    answers whose hashes ``--rehash`` changed (``rehashed``)."""
 
     added: int = 0
     duplicates: int = 0
     skipped: int = 0
+    foreign: int = 0
+    rehashed: int = 0
 
 
 @dataclass(frozen=True)

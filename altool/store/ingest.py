@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from shlex import quote
 from typing import Any
 
 from ..errors import AltoolError, InputError
 from ..io.hashing import set_hashes
 from ..io.loaders import LoadReport, file_size, iter_records
+from ..io.prodigy import hashes_differ, set_altool_hashes
 from ..io.spans import SpanError, check_tokens, normalize_spans
 from .context import open_store
 from .database import ANSWERS, ImportResult, Store
@@ -63,15 +65,22 @@ def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
 
 def read_annotated(
     path: str, default_answer: str = "accept", *, skip_invalid: bool = False,
-    report: LoadReport | None = None,
+    report: LoadReport | None = None, rehash_all: bool = False,
+    hashes: ImportResult | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The answers of an annotated JSONL file (e.g. a Prodigy export) for ``db-in``, read
     lazily and checked line by line: examples without an ``answer`` get ``default_answer``,
     spans must lie inside the text and not overlap, missing hashes are computed. A bad line
     raises :class:`InputError` (inside the import's transaction: nothing is stored), or with
-    ``skip_invalid`` is counted in ``report`` and left out."""
+    ``skip_invalid`` is counted in ``report`` and left out.
+
+    Hashes given in the file are kept, and those that are not altool's for the text are
+    counted in ``hashes.foreign``; with ``rehash_all`` every answer gets altool's hashes
+    instead (:func:`altool.io.prodigy.set_altool_hashes`), counted in ``hashes.rehashed``
+    where they changed."""
     name = "<stdin>" if path == "-" else path
     report = report if report is not None else LoadReport()
+    hashes = hashes if hashes is not None else ImportResult()
     for record in iter_records(path, "jsonl", report=report, skip_invalid=skip_invalid):
         eg, line = record.example, record.line
         try:
@@ -87,25 +96,49 @@ def read_annotated(
             report.skip(err)
             continue
         eg["answer"] = answer
+        if rehash_all:
+            before = (eg.get("_input_hash"), eg.get("_task_hash"))
+            set_altool_hashes(eg)
+            hashes.rehashed += before != (eg["_input_hash"], eg["_task_hash"])
+        elif hashes_differ(eg):
+            hashes.foreign += 1
         yield set_hashes(eg)
     if report.read == 0:
         raise AltoolError(f"{name}: no examples found (the input is empty)")
 
 
 def import_answers(store: Store, dataset: str, path: str, default_answer: str = "accept", *,
-                   skip_invalid: bool = False) -> tuple[ImportResult, LoadReport]:
+                   skip_invalid: bool = False, rehash: bool = False,
+                   ) -> tuple[ImportResult, LoadReport]:
     """``altool db-in``: stream ``path`` into ``dataset`` in one transaction (a bad line
     stores nothing). An answer already in the dataset with the same task hash, answer and
     content is skipped and counted (``ImportResult.duplicates``), so importing a file again
-    changes nothing."""
+    changes nothing. ``rehash``: altool's hashes replace the file's (see
+    :func:`read_annotated`, which also counts the answers whose hashes are not altool's)."""
     if default_answer not in ANSWERS:
         raise AltoolError(f"--answer must be one of {', '.join(ANSWERS)}")
     store.require_intact()
     report = LoadReport()
-    examples = read_annotated(path, default_answer, skip_invalid=skip_invalid, report=report)
+    hashes = ImportResult()
+    examples = read_annotated(path, default_answer, skip_invalid=skip_invalid, report=report,
+                              rehash_all=rehash, hashes=hashes)
     result = store.import_answers(dataset, examples)
     result.skipped = report.skipped
+    result.foreign, result.rehashed = hashes.foreign, hashes.rehashed
     return result, report
+
+
+def foreign_hash_warning(result: ImportResult, dataset: str, path: str) -> str | None:
+    """What to tell after ``db-in`` stored answers whose input hashes are not altool's (a
+    Prodigy export's): altool would take their texts for other texts. None if all matched."""
+    if not result.foreign:
+        return None
+    return (f"{result.foreign:,} imported answers carry an _input_hash that is not altool's "
+            "for their text (e.g. a Prodigy export): --exclude, review, merging and train "
+            "take them for other texts than altool's own answers on the same text. To store "
+            f"altool's hashes, import with --rehash: altool drop {quote(dataset)} && altool "
+            f"db-in {quote(dataset)} {quote(path)} --rehash (drop only if the dataset holds "
+            "nothing else)")
 
 
 def check_spans(eg: dict[str, Any], path: str, line: int) -> None:

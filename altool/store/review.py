@@ -84,6 +84,8 @@ def _version(eg: dict[str, Any]) -> dict[str, Any]:
     version = {k: eg[k] for k in DECISION_KEYS if k in eg}
     version["answer"] = eg["answer"]
     version["_task_hash"] = eg["_task_hash"]
+    if "_view_id" in eg:  # a resolved answer is of the chosen answer's kind
+        version["_view_id"] = eg["_view_id"]
     version["sources"] = []
     return version
 
@@ -111,7 +113,8 @@ def resolution(task: dict[str, Any], key: str) -> tuple[str, dict[str, Any]]:
         if not 1 <= number <= len(versions):
             raise AltoolError(f"No version {number} here: pick 1-{len(versions)}.")
         chosen = versions[number - 1]
-        fields = {k: chosen[k] for k in (*DECISION_KEYS, "_task_hash") if k in chosen}
+        fields = {k: chosen[k] for k in (*DECISION_KEYS, "_task_hash", "_view_id")
+                  if k in chosen}
         return chosen["answer"], fields
     if key == "x":
         return "reject", ({"accept": []} if "options" in task else {})

@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import AltoolError
 from ..models.base import TextModel
 from ..models.cache import featurizer_for
+from ..models.classifier import SAFE_FILE, SAFE_INSTALL, TextClassifier, save_safe, skops_missing
 from ..models.registry import make_model
 from ..models.saving import MODEL_FILE, save_model
 from ..store import Store
@@ -296,13 +297,21 @@ def prepare_output(output_dir: Path) -> None:
 
 
 def save_trained(result: TrainResult, output_dir: Path) -> None:
-    """Write ``model.joblib`` (a spaCy model also as a ``spacy.load``-able pipeline in the
-    same folder), ``scores.json`` and ``README.md``."""
+    """Write ``model.joblib`` (a :class:`~altool.models.classifier.TextClassifier`: scikit-
+    learn's API on texts), ``model.skops`` (the same, safe to share; with skops installed, and
+    not for spaCy models, which are written as a ``spacy.load``-able pipeline in the same
+    folder instead), ``scores.json`` and ``README.md``. An old ``model.skops`` is removed
+    when none is written (it would be another model's)."""
     prepare_output(output_dir)
-    save_model(result.model, output_dir / MODEL_FILE)
+    classifier = TextClassifier(result.model)
+    save_model(classifier, output_dir / MODEL_FILE)
     nlp = getattr(result.model, "nlp", None)
     if nlp is not None:  # spaCy models: spacy.load(OUTPUT_DIR) works too
         nlp.to_disk(output_dir)
+    if nlp is None and not skops_missing():
+        save_safe(classifier, output_dir / SAFE_FILE)
+    else:
+        (output_dir / SAFE_FILE).unlink(missing_ok=True)
     (output_dir / "scores.json").write_text(
         json.dumps(summary(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (output_dir / "README.md").write_text(readme_text(result, output_dir), encoding="utf-8")
@@ -361,8 +370,16 @@ def scores_markdown(scores: Scores) -> str:
 def readme_text(result: TrainResult, output_dir: Path) -> str:
     merged, scores, evalset = result.merged, result.scores, result.evalset
     kind = "exclusive: one label per text" if merged.exclusive else "multi-label"
+    spacy = getattr(result.model, "nlp", None) is not None
     spacy_line = (f"- spaCy: `spacy.load(\"{output_dir}\")` (the pipeline's `textcat` sets "
-                  "`doc.cats`)\n" if getattr(result.model, "nlp", None) is not None else "")
+                  "`doc.cats`)\n" if spacy else "")
+    if spacy:
+        share = "- To share it, share the spaCy pipeline (the folder without model.joblib)\n"
+    elif (output_dir / SAFE_FILE).is_file():
+        share = (f"- Safe to share: `{SAFE_FILE}` loads no code: "
+                 f"`altool.load_classifier(\"{output_dir / SAFE_FILE}\")`\n")
+    else:
+        share = f"- A copy safe to share (`{SAFE_FILE}`) needs skops: {SAFE_INSTALL}\n"
     warnings = warnings_markdown(evalset)
     return f"""# Text classifier trained with altool {__version__}
 
@@ -381,9 +398,10 @@ with the `{result.model_name}` model (seed {result.seed}).
 {f"{chr(10)}Accuracy: {scores.accuracy:.3f}{chr(10)}" if scores.accuracy is not None else ""}
 ## Use it
 
-- Python: `joblib.load("{output_dir / MODEL_FILE}")` gives the altool model
-  (`model.predict_proba(model.featurize(texts))`, one column per label in the order above)
-{spacy_line}- Keep annotating with it in the loop:
+- Python: `model = joblib.load("{output_dir / MODEL_FILE}")` (a pickle: only files you
+  trust), then `model.predict(texts)`, `model.predict_proba(texts)` (one column per label in
+  the order of `model.classes_`), as a scikit-learn classifier
+{share}{spacy_line}- Keep annotating with it in the loop:
   `altool textcat.teach DATASET SOURCE --label {','.join(merged.labels)} --model {output_dir}`
 - Check its predictions: `altool textcat.correct DATASET SOURCE --model {output_dir}`
 """
