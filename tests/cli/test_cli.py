@@ -469,3 +469,28 @@ def test_strategy_help_comes_from_the_registry_without_numpy():
     from altool.strategies import get_strategy
 
     assert all(callable(get_strategy(name)) for name in names.split(","))
+
+
+# -- Prodigy's positional spaCy model --------------------------------------------------------
+@pytest.mark.parametrize(("args", "equivalent"), [
+    (["textcat.teach", "ds", "blank:en", "file.jsonl", "--label", "A,B"],
+     "altool textcat.teach ds file.jsonl --label A,B --model spacy --lang en"),
+    (["--db", "x.db", "textcat.teach", "ds", "en_core_web_sm", "f.jsonl", "-l", "A"],
+     "altool --db x.db textcat.teach ds f.jsonl -l A --model spacy:en_core_web_sm"),
+    (["ner.manual", "ds", "blank:de", "news.jsonl", "--label", "PER"],
+     "altool ner.manual ds news.jsonl --label PER --lang de"),
+    (["ner.correct", "ds", "en_core_web_sm", "news.jsonl", "--label", "PER"],
+     "altool ner.correct ds news.jsonl --label PER --model en_core_web_sm"),
+])
+def test_prodigys_positional_model_gets_the_equivalent_command(cli, args, equivalent):
+    res = cli(*args)
+    fails(res, 2)
+    assert "unexpected extra argument" not in res.stderr
+    assert "not as Prodigy's positional SPACY_MODEL" in res.stderr
+    assert f"\n  {equivalent}\n" in res.stderr
+
+
+def test_an_extra_argument_without_a_model_option_stays_clicks_error(cli):
+    res = cli("textcat.manual", "ds", "blank:en", "f.jsonl", "--label", "A")
+    fails(res, 2)
+    assert "unexpected extra argument" in res.stderr and "Prodigy" not in res.stderr
