@@ -24,7 +24,7 @@ from ..safe import safe, visible
 from ..store import explain_db_error
 from ..store.context import db_path
 from ..version import __version__
-from .common import DbOption, RecipeFileOption, err_console, use_db
+from .common import AltoolGroup, DbOption, RecipeFileOption, err_console, use_db
 from .config import default_map
 from .data import agreement, check, db_in, db_out, drop, load, progress, stats
 from .recipes import check_positional_model, list_recipes, recipe_command
@@ -41,6 +41,7 @@ def _version(ctx: typer.Context, value: bool) -> None:
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="altool",
+        cls=AltoolGroup,
         help="Annotate text in the terminal with a model in the loop (active learning).",
         no_args_is_help=True,
         add_completion=False,

@@ -494,3 +494,19 @@ def test_an_extra_argument_without_a_model_option_stays_clicks_error(cli):
     res = cli("textcat.manual", "ds", "blank:en", "f.jsonl", "--label", "A")
     fails(res, 2)
     assert "unexpected extra argument" in res.stderr and "Prodigy" not in res.stderr
+
+
+def test_help_at_80_columns_keeps_every_command_summary_whole(cli, monkeypatch):
+    """Click cut each summary to one line with "..."; now the first sentence is wrapped."""
+    monkeypatch.setenv("COLUMNS", "80")
+    res = cli("--help")
+    ok(res)
+    lines = res.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    commands = " ".join(" ".join(lines[lines.index("Commands:"):]).split())
+    assert "..." not in commands
+    assert ("agreement How far annotators agree: Cohen's kappa per pair and Krippendorff's "
+            "alpha, over all labels and per label, on the texts more than one of them "
+            "labelled.") in commands
+    assert "load Store unlabeled examples under a source name (deduplicated, " \
+        "all-or-nothing)." in commands
