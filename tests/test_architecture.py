@@ -19,8 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "altool"
 # Which subpackage may import which. Read as layers, lowest first: io < store < models <
 # strategies < loop < ui < recipes; simulate and train beside recipes; cli over everything.
 # ``base`` is the package's own shared modules (errors, paths, version, config file, lazy
-# exports), which any stage may use.
-BASE = {"errors", "paths", "version", "configfile", "safe", "_lazy", "charts"}
+# exports, the terminal line chart), which any stage may use.
+BASE = {"errors", "paths", "version", "configfile", "safe", "_lazy", "chart"}
 ALLOWED = {
     "io": set(),
     "store": {"io"},

@@ -24,10 +24,10 @@ from ..safe import safe, visible
 from ..store import explain_db_error
 from ..store.context import db_path
 from ..version import __version__
-from .common import DbOption, RecipeFileOption, err_console, use_db
+from .common import AltoolGroup, DbOption, RecipeFileOption, err_console, use_db
 from .config import default_map
 from .data import agreement, check, db_in, db_out, drop, load, progress, stats
-from .recipes import list_recipes, recipe_command
+from .recipes import check_positional_model, list_recipes, recipe_command
 from .simulate import simulate_command
 from .train import data_to_spacy_command, suspects_command, train_command, train_curve_command
 
@@ -41,6 +41,7 @@ def _version(ctx: typer.Context, value: bool) -> None:
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="altool",
+        cls=AltoolGroup,
         help="Annotate text in the terminal with a model in the loop (active learning).",
         no_args_is_help=True,
         add_completion=False,
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
         for path in recipe_files(args):
             load_recipe_file(path)
         command = typer.main.get_command(build_app())
+        check_positional_model(command, args)
         defaults = default_map(command, load_config())  # altool.json: defaults; flags win
         # Not standalone: usage errors come back here, to be printed safely (Click would echo
         # the user's arguments raw); --help and Exit return their exit code.

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from ..store.context import set_db_path
 
@@ -45,3 +46,18 @@ def use_db(db: Path | None) -> None:
 def out_console() -> Console:
     """A console on stdout, for a command's result (tables people read or pipe)."""
     return Console(highlight=False)
+
+
+class AltoolGroup(TyperGroup):
+    """``altool --help`` lists each command with its whole first sentence, wrapped at the
+    terminal's width (Click cuts it to one line with "...")."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)

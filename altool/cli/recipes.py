@@ -8,7 +8,9 @@ from typing import Any
 
 from rich.table import Table
 
+from ..errors import AltoolError
 from ..recipes import RECIPES, Recipe
+from ..recipes.prodigy import positional_model_hint
 from ..recipes.runner import run_components
 from ..safe import safe, safe_text
 from .common import (
@@ -70,3 +72,31 @@ def list_recipes(recipe_files: RecipeFileOption = None) -> None:
         table.add_row(safe_text(recipe.name), "built-in" if recipe.builtin else "-F",
                       safe_text(recipe.summary))
     out_console().print(table)
+
+
+class UsageHint(AltoolError):
+    """A usage error altool can explain better than Click (exit code 2, as Click's)."""
+
+    exit_code = 2
+
+
+def check_positional_model(group: Any, args: list[str]) -> None:
+    """Prodigy's ``RECIPE DATASET SPACY_MODEL SOURCE``: say that altool takes the model as an
+    option, with the equivalent command (before Click's "unexpected extra argument")."""
+    if "--help" in args or "-h" in args:
+        return
+    ctx = group.make_context("altool", list(args), resilient_parsing=True)
+    rest = list(ctx.args)  # after the command's name (Click keeps the name apart)
+    if len(rest) >= len(args):
+        return
+    name = args[len(args) - len(rest) - 1]
+    command = group.get_command(ctx, name) if name in RECIPES else None
+    if command is None:
+        return
+    sub = command.make_context(name, rest, parent=ctx, resilient_parsing=True)
+    positional = [sub.params.get(p.name) for p in command.params
+                  if p.param_type_name == "argument"]
+    options = {p.name for p in command.params if p.param_type_name == "option" and p.name}
+    hint = positional_model_hint(name, options, args, positional, sub.args)
+    if hint is not None:
+        raise UsageHint(hint)

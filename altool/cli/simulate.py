@@ -46,7 +46,10 @@ def simulate_command(
     output: Annotated[str | None, typer.Option(help="Write the curves as JSON here (- for "
                                                "stdout).")] = None,
     plot: Annotated[str | None, typer.Option(help="Write a PNG learning curve here "
-                                             "(needs matplotlib).")] = None,
+                                             "(needs matplotlib); the terminal gets a chart "
+                                             "either way.")] = None,
+    chart: Annotated[bool, typer.Option(help="Draw the learning curves in the terminal, "
+                                        "after the tables.")] = True,
     committee_size: CommitteeSizeOption = 5,
     qbc_measure: QbcMeasureOption = "vote",
     like: LikeOption = None,
@@ -93,7 +96,7 @@ def simulate_command(
         )
     # with --output - the JSON is the data on stdout, so the tables go to stderr
     console = err_console if output == "-" else out_console()
-    for part in sim.report_tables(result, metric, test, repeats):
+    for part in sim.report_parts(result, metric, test, repeats, console.width, chart):
         console.print(part)
     for note in sim.skipped_notes(result):
         err_console.print(note)

@@ -31,7 +31,8 @@ def predicted_tasks(
     batch: int = BATCH,
 ) -> Iterator[Question]:
     """Choice questions whose ``predicted`` labels (the model's) the UI preselects, with the
-    top probability in ``meta.score``; scored lazily, ``batch`` texts at a time."""
+    top probability in ``meta.score`` (and ``meta.pick = "in-order"``: no model chose them);
+    scored lazily, ``batch`` texts at a time."""
     chunk: list[dict[str, Any]] = []
     for eg in examples:
         chunk.append(eg)
@@ -45,6 +46,7 @@ def predicted_tasks(
 def _score(model: TextModel, chunk: list[dict[str, Any]],
            labels: Sequence[str]) -> Iterator[Question]:
     from ..loop.learner import options_for
+    from ..store.merge import IN_ORDER_PICK
     from ..train.textcat import predictions
 
     P = model.predict_proba(model.featurize([eg["text"] for eg in chunk]))
@@ -53,7 +55,8 @@ def _score(model: TextModel, chunk: list[dict[str, Any]],
         task = {k: v for k, v in eg.items()
                 if k not in ("_task_hash", "label", "answer", "accept")}
         task["options"] = options_for(labels)
-        task["meta"] = {**(eg.get("meta") or {}), "score": round(float(probs.max()), 4)}
+        task["meta"] = {**(eg.get("meta") or {}), "score": round(float(probs.max()), 4),
+                        "pick": IN_ORDER_PICK}  # asked in source order: no model chose it
         guess = [label for label in labels if picked[model.labels.index(label)]]
         yield Question(set_hashes(task), predicted=guess)
 

@@ -26,10 +26,12 @@ from .curves import (
 )
 from .data import read_labelled, subsample, unseen_test_labels
 from .report import (
+    curve_charts,
     format_saving,
     format_stop,
     learning_curve_figure,
     plot,
+    report_parts,
     report_tables,
     require_matplotlib,
     skipped_notes,
@@ -56,10 +58,12 @@ __all__ = [
     "BASELINE", "COLD_SAMPLE", "EXTEND_FACTOR", "EXTENSION_STEPS", "METRICS", "NOISE_TOWARDS",
     "PAST_BUDGET",
     "SAVING_THRESHOLD", "TABLE_CHECKPOINTS", "THRESHOLDS", "SimulationResult", "StopResult",
-    "StrategyResult", "aulc", "check_noise", "checkpoint_grid", "extension_grid", "format_saving",
+    "StrategyResult", "aulc", "check_noise", "checkpoint_grid", "curve_charts",
+    "extension_grid", "format_saving",
     "format_stop", "labels_to_reach", "learning_curve_figure", "noisy_labels", "plot",
     "read_labelled",
-    "report_tables", "require_matplotlib", "resolve_extend", "resolve_strategies", "score",
+    "report_parts", "report_tables", "require_matplotlib", "resolve_extend",
+    "resolve_strategies", "score",
     "simulate", "simulate_files", "skipped_notes", "subsample", "table_checkpoints",
     "unseen_test_labels", "write_json",
 ]

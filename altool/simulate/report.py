@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..chart import require_matplotlib, save_figure
 from ..errors import AltoolError
 from ..safe import safe_text
 from .curves import TABLE_CHECKPOINTS, THRESHOLDS
@@ -73,6 +74,54 @@ def report_tables(result: SimulationResult, metric: str, test: str, repeats: int
                  style="italic"), summary]
 
 
+def report_parts(result: SimulationResult, metric: str, test: str, repeats: int,
+                 width: int = 80, chart: bool = True) -> list[Any]:
+    """What ``simulate`` prints: :func:`report_tables`, then (with ``chart``) the terminal
+    charts of :func:`curve_charts`."""
+    charts = curve_charts(result, width) if chart else []
+    return [*report_tables(result, metric, test, repeats), *charts]
+
+
+CHART_HEIGHT = 12  # rows of the terminal chart within the budget (the extension gets 8)
+
+
+def curve_charts(result: SimulationResult, width: int = 80) -> list[Any]:
+    """The learning curves as terminal line charts (mean per strategy, the full-data score
+    dashed): the budget's range at full width, then, when a strategy ran past the budget
+    (``--extend``), that stretch in a chart of its own on the same y scale."""
+    from ..chart import Series, line_chart
+
+    inside = [Series(name, [(p[0], p[1]) for p in r.points if p[0] <= result.budget])
+              for name, r in result.strategies.items()]
+    past = [Series(name, [(p[0], p[1]) for p in r.points if p[0] >= result.budget])
+            for name, r in result.strategies.items()]
+    extended = [s.name for s in past if len(s.points) > 1]
+    means = [y for s in (*inside, *past) for _, y in s.points]
+    if not means:
+        return []
+    y_range = (min([*means, result.full_score]), max([*means, result.full_score]))
+    reference = (result.full_score, f"all {result.n_gold:,} labels ({result.full_score:.3f})")
+    legend = [f"{name} (AULC {r.aulc:.3f})" for name, r in result.strategies.items()]
+    width = max(min(width, 100), 40)
+    charts = [line_chart(inside, width=width, height=CHART_HEIGHT, y_range=y_range,
+                         x_range=(0, result.budget), reference=reference, legend=legend,
+                         x_label="labels", y_format="{:.3f}",
+                         title=f"{result.metric} by labels, up to the budget "
+                               f"({result.budget:,}); mean of {result.repeats} repeat"
+                               f"{'s' * (result.repeats != 1)}")]
+    if extended:  # the same colours: a strategy that stopped at the budget has no line
+        end = max(x for s in past for x, _ in s.points)
+        late = [y for s in past for _, y in s.points] + [result.full_score]
+        charts.append(line_chart(past, width=width, height=8, y_range=(min(late), max(late)),
+                                 x_range=(result.budget, end), reference=reference,
+                                 x_label="labels", y_format="{:.3f}",
+                                 legend=[s.name if s.name in extended else
+                                         f"{s.name} (stopped at the budget)" for s in past],
+                                 title=f"past the budget (--extend): {', '.join(extended)} "
+                                       f"went on, up to {end:,.0f} labels"))
+    return charts
+
+
 # One dash pattern per strategy, so two strategies that picked the same texts (e.g. `diverse`
 # and `margin` when no near-duplicates turn up) show as two lines, not one
 CURVE_STYLES = ("-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))
@@ -81,47 +130,51 @@ CURVE_STYLES = ("-", "--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))
 def plot(result: SimulationResult, path: str) -> None:
     """Write a PNG learning curve (needs matplotlib: ``pip install altool[plot]``)."""
     plt = require_matplotlib()
-    fig = learning_curve_figure(result, plt)
-    try:
-        fig.savefig(path)
-    except OSError as err:
-        raise AltoolError(f"{path}: can't write the plot ({err.strerror or err})") from None
-    finally:
-        plt.close(fig)
+    save_figure(learning_curve_figure(result, plt), path, plt)
 
 
 def learning_curve_figure(result: SimulationResult, plt: Any) -> Any:
-    """The learning-curve chart: mean ± std per strategy, the full-data score, the budget."""
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    """The learning-curve chart: mean ± std per strategy, the full-data score. The budget's
+    range fills the width; when a strategy ran past the budget (``--extend``, e.g. random
+    order on to 10x) that stretch is a second panel below, on the same y scale."""
+    extended = any(p[0] > result.budget for r in result.strategies.values() for p in r.points)
+    if extended:
+        fig, (ax, ax_past) = plt.subplots(2, 1, figsize=(8, 7.5), dpi=120, sharey=True,
+                                          gridspec_kw={"height_ratios": [3, 2]})
+    else:
+        fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
     for k, (name, r) in enumerate(result.strategies.items()):
-        x = np.array([p[0] for p in r.points])
-        m = np.array([p[1] for p in r.points])
-        s = np.array([p[2] for p in r.points])
-        ax.plot(x, m, label=f"{name} (AULC {r.aulc:.3f})",
-                linestyle=CURVE_STYLES[k % len(CURVE_STYLES)])
-        ax.fill_between(x, m - s, m + s, alpha=0.15)
-    ax.axhline(result.full_score, color="grey", linestyle="--", linewidth=1,
-               label=f"all {result.n_gold:,} labels ({result.full_score:.3f})")
-    if any(p[0] > result.budget for r in result.strategies.values() for p in r.points):
-        ax.axvline(result.budget, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel("labels")
-    ax.set_ylabel(result.metric)
-    ax.set_title(f"Learning curves ({result.repeats} repeats, mean ± std)")
-    ax.grid(alpha=0.3)
-    ax.legend()
+        style = CURVE_STYLES[k % len(CURVE_STYLES)]
+        inside = [p for p in r.points if p[0] <= result.budget]
+        line = _curve(ax, inside, f"{name} (AULC {r.aulc:.3f})", style)
+        past = [p for p in r.points if p[0] >= result.budget]
+        if extended and len(past) > 1:
+            _curve(ax_past, past, name, style, color=line.get_color())
+    axes = [ax, ax_past] if extended else [ax]
+    for a in axes:
+        a.axhline(result.full_score, color="grey", linestyle="--", linewidth=1,
+                  label=f"all {result.n_gold:,} labels ({result.full_score:.3f})")
+        a.set_xlabel("labels")
+        a.set_ylabel(result.metric)
+        a.grid(alpha=0.3)
+        a.legend()
+    ax.set_xlim(0, result.budget)
+    ax.set_title(f"Learning curves up to the budget ({result.repeats} repeats, mean ± std)")
+    if extended:
+        ax_past.set_xlim(left=result.budget)
+        ax_past.set_title("Past the budget (--extend)")
     fig.tight_layout()
     return fig
 
 
-def require_matplotlib():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise AltoolError("--plot needs matplotlib: pip install 'altool[plot]'") from None
-    return plt
+def _curve(ax: Any, points: list[Any], label: str, style: Any, color: Any = None) -> Any:
+    """One strategy's mean line and its ± std band on ``ax``; returns the line."""
+    x = np.array([p[0] for p in points])
+    m = np.array([p[1] for p in points])
+    s = np.array([p[2] for p in points])
+    (line,) = ax.plot(x, m, label=label, linestyle=style, color=color)
+    ax.fill_between(x, m - s, m + s, alpha=0.15, color=line.get_color())
+    return line
 
 
 def skipped_notes(result: SimulationResult) -> list[str]:

@@ -27,6 +27,23 @@ if TYPE_CHECKING:
     import numpy as np
 
 RANDOM_PICK = "random"  # meta["pick"] of a task chosen at random (not by the model)
+IN_ORDER_PICK = "in-order"  # meta["pick"] of a question asked in source order (textcat.correct)
+# meta["pick"] values of questions nobody chose for being hard: random audit picks, the random
+# sample served while no model is up (the loop's FILLER_PICK), and source order
+UNCHOSEN_PICKS = frozenset({RANDOM_PICK, "filler", IN_ORDER_PICK})
+
+
+def model_picked(eg: dict[str, Any]) -> bool:
+    """Whether a model chose to ask this question (active learning). altool's loop says what
+    chose a question in ``meta.pick``; without it, a ``meta.score`` marks a teach recipe's
+    question (Prodigy's ``textcat.teach`` and ``ner.teach`` store one). Answers with neither
+    (``db-in`` of labelled data, the manual recipes) were chosen by nobody."""
+    meta = eg.get("meta") or {}
+    pick = meta.get("pick")
+    if isinstance(pick, str):
+        return pick not in UNCHOSEN_PICKS
+    score = meta.get("score")
+    return isinstance(score, int | float) and not isinstance(score, bool)
 
 
 @dataclass
@@ -47,6 +64,7 @@ class MergedExample:
     votes: list[Vote] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     random_pick: bool = False  # some answer's task was picked at random
+    model_pick: bool = False  # some answer's task was chosen by a strategy (active learning)
     conflict: bool = False
 
     def accepted(self, labels: Sequence[str]) -> list[str]:
@@ -169,6 +187,7 @@ def merge_answers(
             item = merged[h] = MergedExample(h, eg["text"], meta=_clean_meta(eg.get("meta")))
         item.votes.append(Vote(dataset, _summary(eg)))
         item.random_pick |= (eg.get("meta") or {}).get("pick") == RANDOM_PICK
+        item.model_pick |= model_picked(eg)
         for label, value in said:
             _settle(item, label, value, exclusive)
     return MergeResult(

@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 from rich.cells import cell_len
+from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -16,32 +18,71 @@ from ..safe import safe_text
 NUMBER_COLUMNS = ("total", "accept", "reject", "ignore", "sessions")
 
 
-def stats_tables(data: dict[str, Any], width: int = 80) -> list[Table]:
-    """The datasets table, a named dataset's sessions (fitted to ``width``), and the sources
-    table when there are sources."""
-    table = Table(title="Datasets", title_justify="left")
-    for col in ("dataset", "total", "accept", "reject", "ignore", "labels (accepted)",
-                "sessions", "last activity"):
-        table.add_column(col, justify="right" if col in NUMBER_COLUMNS else "left")
-    for name, d in data["datasets"].items():
-        labels = ", ".join(f"{k} {v}" for k, v in d["labels"].items()) or "-"
-        last = time.strftime("%Y-%m-%d %H:%M", time.localtime(d["last_activity"])) \
-            if d["last_activity"] else "-"
-        a = d["answers"]
-        table.add_row(safe_text(name), str(d["total"]), str(a["accept"]), str(a["reject"]),
-                      str(a["ignore"]), safe_text(labels), str(d["sessions"]), last)
-    tables = [table]
+def stats_tables(data: dict[str, Any], width: int = 80) -> list[Any]:
+    """The datasets (a table when it fits in ``width``, else one block per dataset, so no
+    name, label or date is cut), a named dataset's sessions (fitted to ``width``), and the
+    sources when there are any."""
+    rows = [_dataset_row(name, d) for name, d in data["datasets"].items()]
+    wide = _stats_width(rows) <= width
+    out: list[Any] = [datasets_table(rows) if wide else datasets_blocks(rows)]
     for name, d in data["datasets"].items():
         if d.get("session_list"):
-            tables.append(sessions_table(name, d["session_list"], width))
+            out.append(sessions_table(name, d["session_list"], width))
     if data["sources"]:
         sources = Table(title="Sources", title_justify="left")
-        sources.add_column("source")
-        sources.add_column("examples", justify="right")
+        sources.add_column("source", overflow="fold")
+        sources.add_column("examples", justify="right", no_wrap=True)
         for name, s in data["sources"].items():
             sources.add_row(safe_text(name), f"{s['total']:,}")
-        tables.append(sources)
-    return tables
+        out.append(sources)
+    return out
+
+
+STATS_COLUMNS = ("dataset", "total", "accept", "reject", "ignore", "labels (accepted)",
+                 "sessions", "last activity")
+MIN_LABELS_WIDTH = 24  # the labels column wraps; narrower than this it is hard to read
+
+
+def _dataset_row(name: str, d: dict[str, Any]) -> list[str]:
+    labels = ", ".join(f"{k} {v:,}" for k, v in d["labels"].items()) or "-"
+    a = d["answers"]
+    return [name, f"{d['total']:,}", f"{a['accept']:,}", f"{a['reject']:,}",
+            f"{a['ignore']:,}", labels, f"{d['sessions']:,}", _when(d["last_activity"])]
+
+
+def _stats_width(rows: list[list[str]]) -> int:
+    """The width the datasets table needs with every cell but the labels whole on one line."""
+    widths = [max([len(header), *(cell_len(r[k]) for r in rows)])
+              for k, header in enumerate(STATS_COLUMNS)]
+    widths[5] = min(widths[5], MIN_LABELS_WIDTH)
+    return 1 + sum(w + 3 for w in widths)
+
+
+def datasets_table(rows: list[list[str]]) -> Table:
+    table = Table(title="Datasets", title_justify="left")
+    for col in STATS_COLUMNS:
+        table.add_column(col, justify="right" if col in NUMBER_COLUMNS else "left",
+                         no_wrap=col != "labels (accepted)")
+    for row in rows:
+        table.add_row(safe_text(row[0]), *row[1:5], safe_text(row[5]), *row[6:])
+    return table
+
+
+def datasets_blocks(rows: list[list[str]]) -> Group:
+    """The datasets for a narrow terminal: each name on a line of its own (wrapped, never
+    cut), then its answers, labels and sessions, the labels wrapped under each other."""
+    parts: list[Any] = [Text("Datasets", style="italic")]
+    for name, total, accept, reject, ignore, labels, sessions, last in rows:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row("answers", f"{total} (accept {accept} · reject {reject} · ignore "
+                                f"{ignore})")
+        grid.add_row("labels", safe_text(labels))
+        grid.add_row("sessions", f"{sessions} · last activity {last}")
+        parts += [Text.assemble(safe_text(name, style="bold"), overflow="fold"),
+                  Padding(grid, (0, 0, 0, 2), expand=False)]
+    return Group(*parts)
 
 
 def _when(timestamp: float | None) -> str:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from ..errors import AltoolError
 from ..models.saving import MODEL_FILE, save_model
 from ..store import Store
-from ..store.merge import RANDOM_PICK
+from ..store.merge import RANDOM_PICK, model_picked
 from ..version import __version__
 from .textcat import (
     EvalSet,
@@ -49,6 +49,7 @@ class NerItem:
     input_hash: int
     annotation: NerAnnotation
     random_pick: bool
+    model_pick: bool = False  # an answer's task was chosen by a model (ner.teach)
 
 
 @dataclass
@@ -77,8 +78,10 @@ def merge_ner_datasets(store: Store, datasets: Sequence[str]) -> tuple[list[NerI
     answers.sort(key=lambda pair: pair[0])
     random_inputs = {eg["_input_hash"] for _, eg in answers
                      if (eg.get("meta") or {}).get("pick") == RANDOM_PICK}
+    chosen_inputs = {eg["_input_hash"] for _, eg in answers if model_picked(eg)}
     merged = merge_ner_answers(eg for _, eg in answers)
-    items = [NerItem(h, ann, h in random_inputs) for h, ann in merged.items()]
+    items = [NerItem(h, ann, h in random_inputs, h in chosen_inputs)
+             for h, ann in merged.items()]
     return items, len(answers)
 
 

@@ -12,7 +12,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 
-from ..charts import require_matplotlib, save_figure
+from ..chart import require_matplotlib, save_figure
 from ..safe import safe_text
 from ..store.progress import wilson
 from .savings import Curve, SavingsEstimate, describe

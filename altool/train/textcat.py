@@ -8,8 +8,9 @@ scored on the evaluation part, and the model is saved with a README saying how i
 Evaluation set. Answers collected by active learning are a biased sample: the model chose
 them because they were hard. ``--eval-split`` therefore draws the evaluation set only from
 inputs annotated in random order (a task with ``meta["pick"] == "random"``) when there are
-any, and says so; otherwise it splits all inputs at random and warns that the scores are
-biased. ``--eval DATASET`` uses another dataset (its inputs are left out of training).
+any, and says so; otherwise it splits all inputs at random, and warns that the scores are
+biased when some of them were chosen by a model (imports and manual annotation were not).
+``--eval DATASET`` uses another dataset (its inputs are left out of training).
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ class Splittable(Protocol):
 
     input_hash: int
     random_pick: bool
+    model_pick: bool
 
 
 def split_eval(
@@ -172,7 +174,8 @@ def split_eval(
     eval_items: Sequence[Splittable] | None = None, eval_name: str | None = None,
 ) -> EvalSet:
     """The evaluation set: another dataset's inputs (``eval_items``), or a share of the
-    randomly picked ones (or, if there are none, of all inputs, flagged as biased)."""
+    randomly picked ones (or, if there are none, of all inputs, flagged as biased when a model
+    chose some of them)."""
     if eval_items is not None:
         held = {eg.input_hash for eg in eval_items}
         train = [eg for eg in items if eg.input_hash not in held]
@@ -197,7 +200,13 @@ def split_eval(
         what = (f"{n_inputs(n_eval)} drawn from the {len(randoms):,} annotated in random order "
                 f"(meta.pick = random)")
         return EvalSet(train, evals, what, False)
-    what = (f"{n_inputs(n_eval)} ({eval_split:.0%}) drawn at random from all answers; none was "
+    chosen = sum(eg.model_pick for eg in items)
+    if not chosen:
+        what = (f"{n_inputs(n_eval)} ({eval_split:.0%}) drawn at random from all answers "
+                "(none was chosen by a model)")
+        return EvalSet(train, evals, what, False)
+    what = (f"{n_inputs(n_eval)} ({eval_split:.0%}) drawn at random from all answers; "
+            f"{chosen:,} of the {len(items):,} inputs were chosen by a model and none was "
             "annotated in random order")
     return EvalSet(train, evals, what, True)
 

@@ -2,8 +2,9 @@
 
 Keys (the same in every view): ``a`` accept, ``x`` reject, ``space`` ignore, ``u`` or
 ``backspace`` undo, ``q`` / Ctrl-C quit, ``?`` help, ``1``-``9`` pick a label, ``/`` filter
-labels, up/down scroll a long text. All state lives in :class:`~altool.loop.session.Session`; this
-module only maps keys to it and draws it. Set ``ALTOOL_LATENCY_LOG=FILE`` to log, per key, the
+labels, up/down scroll a long text (PgUp/PgDn a page, Home/End or g/G to its start or end).
+All state lives in :class:`~altool.loop.session.Session`; this module only maps keys to it and
+draws it. Set ``ALTOOL_LATENCY_LOG=FILE`` to log, per key, the
 seconds from the key press to the finished redraw.
 """
 
@@ -40,7 +41,8 @@ u, ⌫       undo the last answer (repeatable; the stored answer is deleted)
 1-9        choice view: pick that label (several labels: toggle it, then a);
            review view: store that version
 /          choice view: type to filter the labels, enter picks the first match, esc clears
-↑ ↓        scroll a long text; PgUp PgDn a page, Home End to its start or end
+↑ ↓        scroll a long text a line; PgUp PgDn a page;
+           Home End (or g G) to its start or end
 q, ctrl-c  quit (every answer is already saved)
 ?          show or hide this help"""
 
@@ -60,6 +62,7 @@ class ViewState:
 
 
 SCROLL_KEYS = ("up", "down", "pageup", "pagedown", "home", "end")
+VI_KEYS = {"g": "home", "G": "end"}  # as in less and vi
 END = 10**12  # scroll to the end: the text box clamps it to the last page
 
 
@@ -464,6 +467,8 @@ class TeachApp:
         bind("c-c", name="c-c", condition=Condition(lambda: True))
         for key in SCROLL_KEYS:
             bind(key, name=key, condition=Condition(lambda: True))
+        for key, name in VI_KEYS.items():  # for keyboards without Home and End
+            bind(key, name=name)
         for key in "123456789":
             bind(key, name=key, condition=filtering)
         for key in self.extra_keys:

@@ -12,13 +12,14 @@ and :class:`NerViewState` (but for the scroll position and token positions it ke
 from __future__ import annotations
 
 import textwrap
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..io.spans import SpanError
 from ..loop.session import Session
 from ..safe import printable
-from .app import TeachApp, ViewState, no_question, status_line, warning_text
+from .app import SCROLL_KEYS, TeachApp, ViewState, no_question, status_line, warning_text
 from .layout import (
     CURSOR_STYLE,
     SELECTION_STYLE,
@@ -36,7 +37,8 @@ NER_VIEWS = ("ner", "ner_manual")
 MANUAL_KEYS = "←→ move · ⇧←→ or v select · 1-9 label · d delete · a x space · u undo · ? help"
 BINARY_KEYS = "a accept · x reject · space ignore · u undo · q quit · ? help"
 MANUAL_HELP = """\
-← →        move over the tokens (↑ ↓ a line up / down; home, end)
+← →        move over the tokens (↑ ↓ a line up / down, over blank lines;
+           PgUp PgDn a page; Home End or g G the first / last token)
 ⇧← ⇧→      select: extend the selection from the cursor
 v          select mode: moving extends the selection until v again
 1-9        label the selection (or the token under the cursor);
@@ -54,7 +56,8 @@ a          accept: the highlighted span is an entity with this label
 x          reject: it is not (a constraint, not "no entity here")
 space      ignore (skip; never asked again)
 u, ⌫       undo the last answer
-↑ ↓        scroll a long text
+↑ ↓        scroll a long text; PgUp PgDn a page, Home End (g G) its start
+           or end (the suggestion shows again on the next question)
 q, ctrl-c  quit (every answer is already saved)
 ?          show or hide this help"""
 
@@ -66,6 +69,7 @@ class NerViewState(ViewState):
     editor: Editor | None = None
     history: list[Editor] = field(default_factory=list)
     positions: list[tuple[int, int]] = field(default_factory=list)  # (line, column) per token
+    follow: bool = True  # keep the cursor / suggestion in view (off once ner's text scrolls)
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -123,9 +127,11 @@ def _text_box(session: Session, state: NerViewState, width: int, room: int) -> l
         target = laid.positions[spans[0][0]][0] if spans else 0
         target_end = laid.positions[spans[0][1]][0] if spans else 0
     state.positions = laid.positions
+    state.page = room
     total = len(laid.lines)
     scroll = min(state.scroll, max(total - room, 0))
-    scroll = min(max(scroll, target_end - room + 1), target)  # keep the target in view
+    if state.follow:
+        scroll = min(max(scroll, target_end - room + 1), target)  # keep the target in view
     state.scroll = max(scroll, 0)
     end = state.scroll + room
     where = f"lines {state.scroll + 1}-{min(end, total)} of {total}" if total > room else ""
@@ -192,7 +198,33 @@ def _binary_prompt(task: dict[str, Any]) -> list[Line]:
 
 # -- the app ---------------------------------------------------------------------------------------
 MOVES = {"left": -1, "right": 1, "s-left": -1, "s-right": 1}
-EDIT_KEYS = (*MOVES, "home", "end", "up", "down", "v", "d", *"123456789")
+LINE_MOVES = ("up", "down", "pageup", "pagedown")
+EDIT_KEYS = (*MOVES, *LINE_MOVES, "home", "end", "v", "d", *"123456789")
+
+
+def line_target(positions: list[tuple[int, int]], stops: tuple[int, ...], cursor: int,
+                lines: int) -> int:
+    """The token ``lines`` display lines below the cursor's (above when negative) nearest its
+    column. A line without a token (a blank line between paragraphs) is passed over to the
+    next line that has one; past the first or last such line, the move stops there."""
+    if not positions or cursor >= len(positions) or not lines:
+        return cursor
+    line, col = positions[cursor]
+    goal = line + lines
+    on = [positions[i][0] for i in stops]  # non-decreasing: tokens are laid out in order
+    if lines > 0:
+        k = bisect_left(on, goal)  # the first token on the goal line or below it
+        if k == len(on):
+            k = len(on) - 1
+    else:
+        k = bisect_right(on, goal) - 1  # the last token on the goal line or above it
+        if k < 0:
+            k = 0
+    target_line = on[k]
+    if (target_line - line) * lines <= 0:  # nothing further that way
+        return cursor
+    lo, hi = bisect_left(on, target_line), bisect_right(on, target_line)
+    return min(stops[lo:hi], key=lambda i: abs(positions[i][1] - col))
 
 
 class NerApp(TeachApp):
@@ -220,6 +252,7 @@ class NerApp(TeachApp):
         if (id(q) if q is not None else None) == self.state.question_id:
             return
         super()._new_question()
+        self.state.follow = True
         self.state.history = []
         self.state.editor = self._editor_for(q.task) if q is not None else None
 
@@ -247,6 +280,8 @@ class NerApp(TeachApp):
             if self.state.editor is not None:
                 self._edit(key, self.state.editor)
             return True
+        if not manual and key in SCROLL_KEYS and self.session.view == "ner":
+            self.state.follow = False  # reading around the suggestion: let the text scroll
         if manual and key in ("u", "backspace") and self.state.history:
             self.state.message = ""
             self.state.editor = self.state.history.pop()
@@ -260,8 +295,12 @@ class NerApp(TeachApp):
             new = ed.move(MOVES[key], extend=key.startswith("s-"))
         elif key in ("home", "end") and ed.stops:
             new = ed.move_to(ed.stops[0] if key == "home" else ed.stops[-1])
-        elif key in ("up", "down"):
-            new = ed.move_to(self._line_target(ed, -1 if key == "up" else 1))
+        elif key in LINE_MOVES:
+            page = max(self.state.page - 1, 1)
+            lines = {"up": -1, "down": 1, "pageup": -page, "pagedown": page}[key]
+            new = ed.move_to(line_target(self.state.positions, ed.stops, ed.cursor, lines))
+            if key.startswith("page"):  # the text moves a page too, as in an editor
+                self.state.scroll = max(self.state.scroll + lines, 0)
         elif key == "v":
             new = ed.toggle_visual()
         elif key == "d":
@@ -276,17 +315,6 @@ class NerApp(TeachApp):
         if new.spans != ed.spans:
             self.state.history.append(ed)
         self.state.editor = new
-
-    def _line_target(self, ed: Editor, step: int) -> int:
-        """The token on the next/previous display line nearest the cursor's column."""
-        positions = self.state.positions
-        if not positions or ed.cursor >= len(positions):
-            return ed.cursor
-        line, col = positions[ed.cursor]
-        candidates = [i for i in ed.stops if positions[i][0] == line + step]
-        if not candidates:
-            return ed.cursor
-        return min(candidates, key=lambda i: abs(positions[i][1] - col))
 
     def _accept(self) -> None:
         self._answer("accept")

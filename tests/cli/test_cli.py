@@ -469,3 +469,44 @@ def test_strategy_help_comes_from_the_registry_without_numpy():
     from altool.strategies import get_strategy
 
     assert all(callable(get_strategy(name)) for name in names.split(","))
+
+
+# -- Prodigy's positional spaCy model --------------------------------------------------------
+@pytest.mark.parametrize(("args", "equivalent"), [
+    (["textcat.teach", "ds", "blank:en", "file.jsonl", "--label", "A,B"],
+     "altool textcat.teach ds file.jsonl --label A,B --model spacy --lang en"),
+    (["--db", "x.db", "textcat.teach", "ds", "en_core_web_sm", "f.jsonl", "-l", "A"],
+     "altool --db x.db textcat.teach ds f.jsonl -l A --model spacy:en_core_web_sm"),
+    (["ner.manual", "ds", "blank:de", "news.jsonl", "--label", "PER"],
+     "altool ner.manual ds news.jsonl --label PER --lang de"),
+    (["ner.correct", "ds", "en_core_web_sm", "news.jsonl", "--label", "PER"],
+     "altool ner.correct ds news.jsonl --label PER --model en_core_web_sm"),
+])
+def test_prodigys_positional_model_gets_the_equivalent_command(cli, args, equivalent):
+    res = cli(*args)
+    fails(res, 2)
+    assert "unexpected extra argument" not in res.stderr
+    assert "not as Prodigy's positional SPACY_MODEL" in res.stderr
+    assert f"\n  {equivalent}\n" in res.stderr
+
+
+def test_an_extra_argument_without_a_model_option_stays_clicks_error(cli):
+    res = cli("textcat.manual", "ds", "blank:en", "f.jsonl", "--label", "A")
+    fails(res, 2)
+    assert "unexpected extra argument" in res.stderr and "Prodigy" not in res.stderr
+
+
+def test_help_at_80_columns_keeps_every_command_summary_whole(cli, monkeypatch):
+    """Click cut each summary to one line with "..."; now the first sentence is wrapped."""
+    monkeypatch.setenv("COLUMNS", "80")
+    res = cli("--help")
+    ok(res)
+    lines = res.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    commands = " ".join(" ".join(lines[lines.index("Commands:"):]).split())
+    assert "..." not in commands
+    assert ("agreement How far annotators agree: Cohen's kappa per pair and Krippendorff's "
+            "alpha, over all labels and per label, on the texts more than one of them "
+            "labelled.") in commands
+    assert "load Store unlabeled examples under a source name (deduplicated, " \
+        "all-or-nothing)." in commands

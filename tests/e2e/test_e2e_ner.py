@@ -279,3 +279,30 @@ def test_ner_manual_resumes_after_the_texts_already_answered(home: Path, tmp_pat
         [eg] = store.iter_answers("ds")
     assert eg["spans"] == [] and eg["tokens"][0] == {"text": "Acme", "start": 0, "end": 4,
                                                      "id": 0}
+
+
+@pytest.mark.e2e
+def test_ner_manual_moves_over_blank_lines_and_pages_a_long_text(tm: Tmux, tmp_path: Path
+                                                                 ) -> None:
+    """↓ passes the blank lines between paragraphs; PgDn, G and g move the cursor a page, to
+    the end and back (as a person presses them, through prompt_toolkit's key bindings)."""
+    home = tmp_path / "home"
+    text = "\n\n".join(f"Para{i} starts here." for i in range(200))
+    texts = write_jsonl(tmp_path / "long.jsonl", [{"text": text}])
+    tm.start([ALTOOL, "ner.manual", "ds", str(texts), "--label", "PER,ORG"],
+             env=env_for(home), size=(80, 24))
+    tm.wait_for("token 1/800: Para0", timeout=START_TIMEOUT)
+    press(tm, "Down")
+    tm.wait_for("token 5/800: Para1")  # past the blank line
+    press(tm, "PageDown")
+    screen = tm.wait_for(re.compile(r"lines \d\d?-\d+ of 399"))
+    assert "lines 1-" not in screen
+    press(tm, "G")
+    screen = tm.wait_for("token 800/800: .")
+    assert "Para199 starts here." in screen and "lines 383-399 of 399" in screen
+    press(tm, "g")
+    tm.wait_for("token 1/800: Para0")
+    lines = tm.lines()
+    assert lines[1].startswith("╭") and any(line.startswith("╰") for line in lines)
+    press(tm, "q")
+    assert tm.wait_exit(timeout=30) == 0

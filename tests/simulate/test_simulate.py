@@ -506,3 +506,51 @@ def test_a_noisy_oracle_teaches_less_and_is_said_so(tmp_path, capsys):
     assert json.loads((tmp_path / "c.json").read_text())["noise"]["rate"] == 0.25
     assert run_cli([*args, "--noise", "1.5"]) == 1
     assert "--noise must be a share in [0, 1)" in capsys.readouterr().err
+
+
+def test_terminal_chart_shows_the_budget_at_full_width_and_the_extension_apart():
+    """Over SSH a PNG is no use: the curves are drawn in the terminal too. The budget's range
+    fills the chart; random's run past the budget (--extend) has a chart of its own."""
+    import io
+
+    from rich.console import Console
+
+    from altool.simulate import curve_charts
+
+    # a noisy oracle keeps random order short of 98% at the budget: it goes on (--extend)
+    result = simulate(synthetic(300, 7), synthetic(60, 8), ["default", "random"], budget=40,
+                      repeats=1, seed_size=10, noise=0.4)
+    assert max(p[0] for p in result.strategies["random"].points) > 40
+    console = Console(file=io.StringIO(), width=80, color_system=None, legacy_windows=False)
+    charts = curve_charts(result, 80)
+    assert len(charts) == 2
+    for chart in charts:
+        console.print(chart)
+    lines = console.file.getvalue().split("\n")
+    assert all(len(line) <= 80 for line in lines)
+    axes = [i for i, line in enumerate(lines) if "└" in line]
+    assert len(axes) == 2
+    assert lines[axes[0] + 1].split() == ["0", "20", "40"]  # the budget, whole
+    assert lines[axes[1] + 1].split()[0] == "40"  # the extension starts at the budget
+    assert "diverse (AULC" in lines[axes[0] + 2] and "random (AULC" in lines[axes[0] + 2]
+    assert "diverse (stopped at the budget)" in lines[axes[1] + 2]
+    assert not curve_charts(simulate(synthetic(90, 7), synthetic(30, 8), ["random"],
+                                     budget=30, repeats=1, seed_size=10, extend=()))[1:]
+
+
+def test_the_png_puts_the_extension_in_a_second_panel():
+    pytest.importorskip("matplotlib")
+    from altool.simulate import learning_curve_figure, require_matplotlib
+
+    result = simulate(synthetic(300, 7), synthetic(60, 8), ["default", "random"], budget=40,
+                      repeats=1, seed_size=10, noise=0.4)
+    plt = require_matplotlib()
+    fig = learning_curve_figure(result, plt)
+    try:
+        top, bottom = fig.axes
+        assert top.get_xlim() == (0, 40)  # the budget's range at full width
+        assert bottom.get_xlim()[0] == 40 and bottom.get_xlim()[1] > 40
+        assert [ln.get_label() for ln in bottom.get_lines() if "labels" not in
+                str(ln.get_label())] == ["random"]
+    finally:
+        plt.close(fig)

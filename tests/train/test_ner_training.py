@@ -86,10 +86,12 @@ def test_train_ner_and_textcat_together(cli, tmp_path: Path) -> None:
     assert "labels: CITY, PERSON" in result.stderr
     scores = json.loads((out / "ner" / "scores.json").read_text())
     assert scores["macro_f1"] >= 0.9, scores  # measured 1.0: the templates are easy
-    # none picked at random, and a 20% share is few: both warnings, on the terminal and saved
+    # imported, so no model chose them (not biased), but a 20% share is few: that warning, on
+    # the terminal and saved
     n_eval = scores["eval"]["n"]
     assert n_eval < 30 and f"only {n_eval} inputs to evaluate on" in result.stderr
-    assert len(scores["eval"]["warnings"]) == 2 and scores["eval"]["biased"]
+    assert len(scores["eval"]["warnings"]) == 1 and not scores["eval"]["biased"]
+    assert "biased" not in result.stderr
     assert f"only {n_eval} inputs" in (out / "ner" / "README.md").read_text()
     nlp = spacy.load(out / "ner")
     doc = nlp("Yesterday Greta flew to Lima .")

@@ -76,6 +76,29 @@ def test_eval_split_without_random_picks_is_flagged_biased() -> None:
     merged = merge_answers(("d", eg) for eg in toy_answers(50))
     evalset = split_eval(merged.examples, 0.2, seed=1)
     assert evalset.biased and len(evalset.eval) == 10 and len(evalset.train) == 40
+    assert "50 inputs were chosen by a model" in evalset.description
+
+
+@pytest.mark.parametrize("meta", [{}, {"id": 3}, {"pick": "filler"}, {"pick": "in-order",
+                                                                      "score": 0.9}])
+def test_answers_no_model_chose_are_not_flagged_biased(meta: dict) -> None:
+    """Imported labelled data, manual recipes, the random filler and textcat.correct's
+    in-order questions: nobody chose them for being hard."""
+    answers = [dict(eg, meta=meta) for eg in toy_answers(50)]
+    evalset = split_eval(merge_answers(("d", eg) for eg in answers).examples, 0.2, seed=1)
+    assert not evalset.biased and len(evalset.eval) == 10
+    assert "none was chosen by a model" in evalset.description
+
+
+@pytest.mark.parametrize(("meta", "chosen"), [
+    ({"pick": "margin", "score": 0.5}, True), ({"pick": "cold-start"}, True),
+    ({"score": 0.51}, True),  # Prodigy's teach recipes store the score, no pick
+    ({"pick": "random", "score": 0.5}, False), ({"score": True}, False), ({}, False),
+    (None, False)])
+def test_model_picked_reads_what_chose_the_question(meta, chosen: bool) -> None:
+    from altool.store.merge import model_picked
+
+    assert model_picked({"text": "x", "meta": meta}) is chosen
 
 
 def test_few_random_picks_give_a_smaller_unbiased_eval_set_with_a_warning() -> None:

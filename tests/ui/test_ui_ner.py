@@ -221,3 +221,70 @@ def test_prompt_toolkit_fragments_draw_the_same_screen(nlp, store, monkeypatch):
     assert styles["Acme"] == "fg:ansiblack bg:#87d7ff"  # sky_blue1: the second label's colour
     assert styles["Corp"] == "fg:ansigray bg:#585858 bold"  # selected (grey35; white is 7)
     assert styles["hired"] == "fg:ansigray bg:#585858 bold reverse"  # selected, the cursor
+
+
+# -- moving over lines -----------------------------------------------------------------------------
+def test_up_and_down_pass_blank_lines_between_paragraphs(nlp, store, monkeypatch):
+    text = "alpha beta\n\n\ngamma delta\n\nepsilon"
+    app = make_app(store, monkeypatch, [tokenize(nlp, {"text": text})])
+    lines = press(app, "down")
+    assert "token 3/5: gamma" in "\n".join(lines)  # past the two blank lines
+    lines = press(app, "down")
+    assert "token 5/5: epsilon" in "\n".join(lines)
+    lines = press(app, "down")  # the last line: the cursor stays
+    assert "token 5/5: epsilon" in "\n".join(lines)
+    lines = press(app, "up", "up")
+    assert "token 1/5: alpha" in "\n".join(lines)
+    lines = press(app, "up")
+    assert "token 1/5: alpha" in "\n".join(lines)
+
+
+def test_line_target_keeps_the_column_and_stops_at_the_ends():
+    from altool.ui.ner import line_target
+
+    # tokens 0-2 on line 0 (columns 0, 6, 12), nothing on lines 1-3, tokens 3-4 on line 4
+    positions = [(0, 0), (0, 6), (0, 12), (4, 0), (4, 10)]
+    stops = (0, 1, 2, 3, 4)
+    assert line_target(positions, stops, 2, 1) == 4  # nearest column 12 on the next line
+    assert line_target(positions, stops, 0, 1) == 3
+    assert line_target(positions, stops, 4, -1) == 2
+    assert line_target(positions, stops, 1, 100) == 4  # a page past the end: the last line
+    assert line_target(positions, stops, 3, -100) == 0
+    assert line_target(positions, stops, 3, 1) == 3 and line_target(positions, stops, 1, -1) == 1
+
+
+def test_page_keys_move_the_cursor_a_page_in_a_long_manual_text(nlp, store, monkeypatch):
+    text = "\n\n".join(f"para{i} word" for i in range(300))
+    app = make_app(store, monkeypatch, [tokenize(nlp, {"text": text})])
+    press(app)
+    page = app.state.page
+    lines = press(app, "pagedown")
+    where = next(line for line in lines if "lines " in line)
+    first = int(re.search(r"lines (\d+)-", where).group(1))
+    assert first > 1 and "para0 " not in "\n".join(lines)
+    cursor_line = app.state.positions[app.state.editor.cursor][0]
+    assert page - 2 <= cursor_line <= page  # a page down (blank lines counted)
+    lines = press(app, "end")
+    assert "token 600/600: word" in "\n".join(lines)
+    lines = press(app, "pageup", "home")
+    assert "token 1/600: para0" in "\n".join(lines)
+    frame = [line for line in lines if line.startswith(("╭", "╰"))]
+    assert len(frame) == 2  # the frame stays whole
+
+
+def test_the_binary_ner_view_scrolls_away_from_the_suggestion_and_back(nlp, store,
+                                                                        monkeypatch):
+    text = " ".join(f"word{i}" for i in range(600)) + " Berlin"
+    task = tokenize(nlp, {"text": text})
+    n = len(task["tokens"])
+    task["spans"] = [{"start": len(text) - 6, "end": len(text), "token_start": n - 1,
+                      "token_end": n - 1, "label": "LOC"}]
+    app = make_app(store, monkeypatch, [task], view="ner")
+    lines = press(app)
+    assert "Berlin LOC" in "\n".join(lines)  # the suggestion is shown first
+    lines = press(app, "home")
+    assert "word0 " in "\n".join(lines) and "Berlin" not in "\n".join(lines)
+    lines = press(app, "pagedown")
+    assert "word0 " not in "\n".join(lines)
+    lines = press(app, "end")
+    assert "Berlin LOC" in "\n".join(lines)
