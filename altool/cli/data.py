@@ -22,8 +22,6 @@ from ..store.merge import split_list
 from ..store.progress import dataset_progress
 from ..store.report import agreement_tables, progress_tables, stats_tables
 from ..store.sessions import drop_session, list_sessions, require_session, require_stopped
-from ..train.report import savings_table, write_progress_plot
-from ..train.savings import estimate_savings
 from ..ui.progress import bytes_bar, stage_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
 
@@ -240,6 +238,10 @@ def progress(
     """What labelling a dataset has cost and bought: answers, time, pace, the model's accuracy
     on random audit picks, the labels saved against random order, labels per label, the stop
     signal, per session."""
+    # here, not at the top: they load numpy, which every other command would pay for
+    from ..train.report import savings_table, write_progress_plot
+    from ..train.savings import estimate_savings
+
     use_db(db)
     with open_store(create=False) as store:
         report = dataset_progress(store, dataset)
