@@ -38,13 +38,22 @@ def load(
                                  "extension; jsonl for stdin).")
     ] = None,
     skip_invalid: SkipInvalidOption = False,
+    text_field: Annotated[
+        str | None, typer.Option("--text-field", help="The JSONL key or CSV column that holds "
+                                 "the text (default: text).")
+    ] = None,
+    html_to_text: Annotated[
+        bool, typer.Option("--html-to-text", help="Turn HTML line breaks (<br />, <p>) and "
+                           "entities (&amp;, &#39;) in the texts into plain text.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""
     use_db(db)
     with open_store() as store, bytes_bar(err_console, file, progress_total(file)) as progress:
         result, report = load_file(store, source, file, loader, skip_invalid=skip_invalid,
-                                   progress=progress)
+                                   progress=progress, text_field=text_field,
+                                   html=html_to_text)
     err_console.print(
         f"[green]✔[/] {safe(source)}: added {result.added:,} examples"
         + (f", {result.duplicates:,} duplicates skipped" if result.duplicates else "")
