@@ -228,6 +228,10 @@ def drop_one_source(source: str, force: bool, yes: bool) -> None:
     for size in report.sizes:
         err_console.print(f"  {safe(size.path.name)}: {human_bytes(size.before)} → "
                           f"{human_bytes(size.after)}")
+    if report.in_use:
+        names = " and ".join(safe(path.name) for path in report.in_use)
+        err_console.print(f"[dim]Note:[/] another process (a running session?) has {names} "
+                          "open: the space is given back when it closes it")
     if report.reclaim_error:
         err_console.print(f"[yellow]Warning:[/] the space was not given back to the disk "
                           f"({safe(report.reclaim_error)}); the next drop --source does it")

@@ -54,6 +54,7 @@ _ACCEPTED_LABELS = (
 )
 
 
+CHECKPOINT_WAIT_S = 1.0  # how long a compacted file waits for readers before it is left as is
 LOCK_POLL_S = 0.1  # how often a write that may give up retries a locked database
 VECTORS_TABLE = ("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, input_hash "
                  "INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, input_hash)) "
@@ -472,19 +473,27 @@ class Store:
         except sqlite3.DatabaseError:
             return 0  # left in the cache: vectors of texts no source holds are never read
 
-    def reclaim_space(self) -> None:
+    def reclaim_space(self) -> list[Path]:
         """Give the space of deleted rows back to the file system: ``VACUUM`` the database and
         the vector cache, then empty their write-ahead logs. Needs free disk space up to the
-        database's size while it runs."""
+        database's size while it runs. Returns the files another process kept from shrinking
+        now (it is reading them: they shrink when the last process closes them)."""
+        busy = []
         for conn, path in ((self.conn, self.path), (self._vectors(create=False),
                                                     self.vectors_path)):
             if conn is None:
                 continue
             try:
                 conn.execute("VACUUM")
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.execute(f"PRAGMA busy_timeout={int(CHECKPOINT_WAIT_S * 1000)}")
+                try:
+                    if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                        busy.append(path)
+                finally:
+                    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             except sqlite3.DatabaseError as err:
                 raise AltoolError(explain_db_error(path, err)) from None
+        return busy
 
     # -- datasets ----------------------------------------------------------------------------
     def dataset_names(self) -> list[str]:

@@ -23,14 +23,16 @@ class FileSize:
 
 @dataclass
 class SourceDropReport:
-    """What ``drop --source`` did: examples and cached vectors deleted, the files' sizes, and
-    why the space could not be reclaimed (None when it was)."""
+    """What ``drop --source`` did: examples and cached vectors deleted, the files' sizes, why
+    the space could not be reclaimed (None when it was), and the files that shrink only once
+    another process (a running session) closes them."""
 
     source: str
     examples: int
     vectors: int
     sizes: list[FileSize] = field(default_factory=list)
     reclaim_error: str | None = None
+    in_use: list[Path] = field(default_factory=list)
 
 
 def on_disk(path: Path) -> int:
@@ -57,19 +59,20 @@ def check_source_drop(store: Store, name: str, force: bool) -> int:
 def drop_source(store: Store, name: str, *, force: bool = False) -> SourceDropReport:
     """Drop source ``name`` (see :meth:`Store.drop_source`: all or nothing, refused while a
     dataset needs it unless ``force``), then ``VACUUM`` the database and the vector cache.
-    The drop stands even if compacting fails (another process busy with the file, no disk
-    space for the copy): the report says why, and the next drop compacts."""
+    The drop stands even if compacting fails (another process writing for 30 s, no disk
+    space for the copy): the report says why, and the next drop compacts. A file another
+    process is reading is compacted, but shrinks only once that process closes it."""
     files = [store.path, store.vectors_path]
     before = [on_disk(path) for path in files]
     dropped = store.drop_source(name, force=force)
-    error = None
+    error, in_use = None, []
     try:
-        store.reclaim_space()
+        in_use = store.reclaim_space()
     except AltoolError as err:
         error = str(err)
     sizes = [FileSize(path, b, on_disk(path)) for path, b in zip(files, before, strict=True)
              if b or path.exists()]
-    return SourceDropReport(name, dropped.examples, dropped.vectors, sizes, error)
+    return SourceDropReport(name, dropped.examples, dropped.vectors, sizes, error, in_use)
 
 
 def human_bytes(n: int) -> str:

@@ -154,3 +154,23 @@ def test_drop_usage_errors(cli, home, args, message):
     assert out.returncode == 1 and message in out.stderr.replace("\n", " "), out.stderr
     with Store(home / "altool.db") as store:
         assert store.count_answers("ds") == 1
+
+
+def test_a_file_another_process_reads_shrinks_when_it_is_closed(tmp_path):
+    path = tmp_path / "shared.db"
+    store = Store(path)
+    store.add_source("big", records(*[f"text {i} " + "lorem ipsum " * 80 for i in range(1000)]))
+    store.add_source("small", records("keep me"))
+    reader = sqlite3.connect(path, isolation_level=None)  # a session reading, mid-transaction
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM examples").fetchone()
+    before = on_disk(path)
+    report = drop_source(store, "big")
+    assert report.in_use == [path] and report.reclaim_error is None
+    assert reader.execute("SELECT COUNT(*) FROM examples").fetchone() == (1001,)  # its snapshot
+    reader.execute("COMMIT")
+    reader.close()
+    store.close()  # the last connection to close checkpoints the compacted copy
+    assert on_disk(path) < before / 4
+    with Store(path) as again:
+        assert again.source_names() == ["small"] and again.check() == []
