@@ -22,6 +22,7 @@ from ..store.merge import split_list
 from ..store.progress import dataset_progress
 from ..store.report import agreement_tables, progress_tables, stats_tables
 from ..store.sessions import drop_session, list_sessions, require_session, require_stopped
+from ..store.sources import check_source_drop, drop_source, human_bytes
 from ..ui.progress import bytes_bar, stage_bar
 from .common import DbOption, SkipInvalidOption, err_console, out_console, use_db
 
@@ -39,13 +40,22 @@ def load(
                                  "extension; jsonl for stdin).")
     ] = None,
     skip_invalid: SkipInvalidOption = False,
+    text_field: Annotated[
+        str | None, typer.Option("--text-field", help="The JSONL key or CSV column that holds "
+                                 "the text (default: text).")
+    ] = None,
+    html_to_text: Annotated[
+        bool, typer.Option("--html-to-text", help="Turn HTML line breaks (<br />, <p>) and "
+                           "entities (&amp;, &#39;) in the texts into plain text.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""
     use_db(db)
     with open_store() as store, bytes_bar(err_console, file, progress_total(file)) as progress:
         result, report = load_file(store, source, file, loader, skip_invalid=skip_invalid,
-                                   progress=progress)
+                                   progress=progress, text_field=text_field,
+                                   html=html_to_text)
     err_console.print(
         f"[green]✔[/] {safe(source)}: added {result.added:,} examples"
         + (f", {result.duplicates:,} duplicates skipped" if result.duplicates else "")
@@ -173,33 +183,86 @@ def check(
 
 
 def drop(
-    dataset: Annotated[str, typer.Argument(help="Dataset to delete (or to delete a session "
-                                           "from).")],
+    dataset: Annotated[str | None, typer.Argument(help="Dataset to delete (or to delete a "
+                                                  "session from).")] = None,
     session: Annotated[
         str | None, typer.Option(help="Delete only this session's answers (`altool stats "
                                  "DATASET` lists them); the next session's model trains on "
                                  "what remains.")
     ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Delete this source (its examples and cached vectors) "
+                                 "instead of a dataset, and give the space back to the disk.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --source: drop it even though datasets have "
+                           "answers to its texts (they keep them; their sessions can't go on "
+                           "through the source).")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Delete a dataset, its answers and its saved model state (or one session's answers)."""
+    """Delete a dataset, its answers and its saved model state (or one session's answers, or
+    with --source a source)."""
     use_db(db)
+    if source is not None:
+        if dataset is not None or session is not None:
+            raise AltoolError("drop --source NAME takes no DATASET or --session; drop the "
+                              "dataset with a command of its own")
+        drop_one_source(source, force, yes)
+        return
+    if dataset is None:
+        raise AltoolError("give the DATASET to drop (or --source NAME to drop a source)")
+    if force:
+        raise AltoolError("--force only applies to drop --source")
     if session is not None:
         drop_one_session(dataset, session, yes)
         return
+    drop_one_dataset(dataset, yes)
+
+
+def confirm(question: str, refusal: str, yes: bool) -> None:
+    """Ask ``question`` unless ``yes``; outside a terminal, refuse with ``refusal``."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise AltoolError(f"{refusal}; add --yes to confirm when not in a terminal")
+    if not typer.confirm(question):
+        raise AltoolError("nothing deleted")
+
+
+def drop_one_dataset(dataset: str, yes: bool) -> None:
+    """``drop DATASET``: count, confirm, delete, say what went."""
     with open_store(create=False) as store:
         n = store.count_answers(dataset)
         store.require_dataset(dataset)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise AltoolError(f"drop {dataset!r} would delete {n:,} answers; "
-                                  "add --yes to confirm when not in a terminal")
-            if not typer.confirm(f"Delete dataset {visible(repr(dataset))} and its {n:,} "
-                                 "answers?"):
-                raise AltoolError("nothing deleted")
+        confirm(f"Delete dataset {visible(repr(dataset))} and its {n:,} answers?",
+                f"drop {dataset!r} would delete {n:,} answers", yes)
         store.drop_dataset(dataset)
     err_console.print(f"[green]✔[/] dropped dataset {safe(dataset)} ({n:,} answers)")
+
+
+def drop_one_source(source: str, force: bool, yes: bool) -> None:
+    """``drop --source NAME``: check no dataset needs it (unless --force), confirm, delete,
+    compact the files, say what went and the sizes before and after."""
+    with open_store(create=False) as store:
+        n = check_source_drop(store, source, force)
+        confirm(f"Delete source {visible(repr(source))} and its {n:,} examples?",
+                f"drop --source {source!r} would delete {n:,} examples", yes)
+        report = drop_source(store, source, force=force)
+    vectors = f", {report.vectors:,} cached vectors" if report.vectors else ""
+    err_console.print(f"[green]✔[/] dropped source {safe(source)} ({report.examples:,} "
+                      f"examples{vectors})")
+    for size in report.sizes:
+        err_console.print(f"  {safe(size.path.name)}: {human_bytes(size.before)} → "
+                          f"{human_bytes(size.after)}")
+    if report.in_use:
+        names = " and ".join(safe(path.name) for path in report.in_use)
+        err_console.print(f"[dim]Note:[/] another process (a running session?) has {names} "
+                          "open: the space is given back when it closes it")
+    if report.reclaim_error:
+        err_console.print(f"[yellow]Warning:[/] the space was not given back to the disk "
+                          f"({safe(report.reclaim_error)}); the next drop --source does it")
 
 
 def drop_one_session(dataset: str, session: str, yes: bool) -> None:
@@ -207,15 +270,9 @@ def drop_one_session(dataset: str, session: str, yes: bool) -> None:
     with open_store(create=False) as store:
         n = require_session(store, dataset, session).answers
         require_stopped(store, dataset, session)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise AltoolError(f"drop --session {session!r} would delete {n:,} answers of "
-                                  f"dataset {dataset!r}; add --yes to confirm when not in a "
-                                  "terminal")
-            if not typer.confirm(f"Delete the {n:,} answers of session "
-                                 f"{visible(repr(session))} from dataset "
-                                 f"{visible(repr(dataset))}?"):
-                raise AltoolError("nothing deleted")
+        confirm(f"Delete the {n:,} answers of session {visible(repr(session))} from dataset "
+                f"{visible(repr(dataset))}?", f"drop --session {session!r} would delete "
+                f"{n:,} answers of dataset {dataset!r}", yes)
         n = drop_session(store, dataset, session)
         left = store.count_answers(dataset)
     err_console.print(f"[green]✔[/] dropped session {safe(session, one_line=True)} from "

@@ -15,6 +15,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import IO, Any
 
@@ -215,13 +216,14 @@ def parse_json_object(line: str, path: str, number: int) -> dict[str, Any]:
     return value
 
 
-def _check_example(eg: dict[str, Any], path: str, number: int) -> None:
+def _check_example(eg: dict[str, Any], path: str, number: int, key: str = "text") -> None:
     if "text" not in eg:
         keys = ", ".join(sorted(eg)[:8]) or "none"
         raise InputError(
-            path, number, f'missing "text" field (keys found: {keys}); every example needs "text"'
+            path, number, f'missing "text" field (keys found: {keys}); every example needs '
+            '"text" (to read it from another key, give load or the recipe --text-field KEY)'
         )
-    check_text(eg["text"], path, number)
+    check_text(eg["text"], path, number, what=f'"{key}"')
     if "meta" in eg and not isinstance(eg["meta"], dict):
         raise InputError(path, number, '"meta" must be a JSON object like {"source": "x"}')
     check_fields(eg, path, number)
@@ -243,6 +245,46 @@ def check_fields(eg: dict[str, Any], path: str, number: int) -> None:
         if key in eg and eg[key] is not None and not isinstance(eg[key], str):
             raise InputError(path, number, f'"{key}" must be a string, got '
                              f"{type(eg[key]).__name__}")
+
+
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"</p\s*>|<p(?:\s[^<>]*)?>", re.IGNORECASE)
+_FORMATTING = re.compile(r"</?(?:b|i|u|em|strong)\s*>", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_text(text: str) -> str:
+    """Text with HTML line breaks and entities as a person reads it (``--html-to-text``):
+    ``<br />`` is a new line, ``<p>``/``</p>`` a paragraph break, ``<b>``, ``<i>``, ``<u>``,
+    ``<em>``, ``<strong>`` go, entities (``&amp;``, ``&#39;``, ``&eacute;``) become their
+    characters. Anything else that looks like a tag is kept (``a <b`` and ``<3`` are text).
+    Entities are decoded last, so ``&lt;br&gt;`` stays the text ``<br>``."""
+    if "<" in text:
+        text = _BREAK.sub("\n", text)
+        text = _PARAGRAPH.sub("\n\n", text)
+        text = _FORMATTING.sub("", text)
+        text = _BLANK_LINES.sub("\n\n", text).strip("\n")
+    if "&" in text:
+        text = unescape(text)
+    return text
+
+
+def use_text_field(eg: dict[str, Any], key: str, path: str, number: int) -> dict[str, Any]:
+    """``--text-field KEY``: the example with ``KEY``'s value as its ``text`` (``KEY`` itself
+    is not kept twice). A ``text`` the example had too moves to ``meta.text``."""
+    if key not in eg:
+        keys = ", ".join(sorted(eg)[:8]) or "none"
+        raise InputError(path, number, f'missing "{key}" field, which --text-field names '
+                         f"(keys found: {keys})")
+    value = eg.pop(key)
+    if "text" in eg:
+        old = eg.pop("text")
+        meta = eg.setdefault("meta", {})
+        if not isinstance(meta, dict) or "text" in meta:
+            raise InputError(path, number, f'has both "text" and "{key}", and "meta" has no '
+                             'room for "text"; rename one of the keys')
+        meta["text"] = old
+    return {"text": value, **eg}
 
 
 def _read_lines(
@@ -283,32 +325,52 @@ def _with_format_hint(err: InputError, line: str) -> InputError:
 
 def read_jsonl(
     fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, *, text_field: str | None = None,
+    html: bool = False,
 ) -> Iterator[Record]:
+    key = text_field or "text"
+
     def parse(line: str, number: int) -> Record:
         eg = parse_json_object(line, path, number)
-        _check_example(eg, path, number)
-        return Record(number, eg, line)
+        raw: str | None = line
+        if key != "text":
+            eg, raw = use_text_field(eg, key, path, number), None
+        _check_example(eg, path, number, key)
+        if html:
+            text = html_to_text(eg["text"])
+            if text != eg["text"]:
+                eg["text"], raw = check_text(text, path, number, f'"{key}" (as text)'), None
+        return Record(number, eg, raw)
 
     return _read_lines(fh, path, report, skip_invalid, progress, parse)
 
 
 def read_txt(
     fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, *, text_field: str | None = None,
+    html: bool = False,
 ) -> Iterator[Record]:
+    if text_field not in (None, "text"):
+        raise AltoolError(f"{path}: --text-field names a JSONL key or a CSV column; a TXT "
+                          "file has one text per line")
+
     def parse(line: str, number: int) -> Record:
-        return Record(number, {"text": check_text(line, path, number, what="line")})
+        text = check_text(line, path, number, what="line")
+        if html:
+            text = check_text(html_to_text(text), path, number, what="line (as text)")
+        return Record(number, {"text": text})
 
     return _read_lines(fh, path, report, skip_invalid, progress, parse)
 
 
 def read_csv(
     fh: IO[bytes], path: str, report: LoadReport, skip_invalid: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, *, text_field: str | None = None,
+    html: bool = False,
 ) -> Iterator[Record]:
-    """CSV with a header row and a ``text`` column; other columns go into ``meta``
-    (a ``label`` column is kept as the example's ``label``)."""
+    """CSV with a header row and a ``text`` column (or the column ``text_field`` names);
+    other columns go into ``meta`` (a ``label`` column is kept as the example's ``label``)."""
+    key = text_field or "text"
     numbers: list[int] = []
 
     def lines() -> Iterator[str]:
@@ -330,12 +392,13 @@ def read_csv(
     except csv.Error as err:
         raise InputError(path, 1, f"malformed CSV header ({err})") from None
     header = [h.strip() for h in header]
-    if "text" not in header:
+    if key not in header:
+        fix = ("pass --text-field with the column that holds the text" if key != "text" else
+               "name the column that holds the text 'text', or pass --text-field COLUMN")
         raise InputError(
-            path, 1, f"no 'text' column (columns: {', '.join(header) or 'none'}); "
-            "name the column that holds the text 'text'"
+            path, 1, f"no '{key}' column (columns: {', '.join(header) or 'none'}); {fix}"
         )
-    text_idx = header.index("text")
+    text_idx = header.index(key)
     while True:
         try:
             row = next(reader)
@@ -358,16 +421,19 @@ def read_csv(
                     f"expected {len(header)} columns like the header, got {len(row)}; "
                     "quote cells that contain commas",
                 )
-            check_text(row[text_idx], path, number, what="'text' column")
+            text = check_text(row[text_idx], path, number, what=f"'{key}' column")
+            if html:
+                text = check_text(html_to_text(text), path, number,
+                                  what=f"'{key}' column (as text)")
         except InputError as err:
             if not skip_invalid:
                 raise
             report.skip(err)
             continue
-        eg: dict[str, Any] = {"text": row[text_idx]}
+        eg: dict[str, Any] = {"text": text}
         meta = {}
-        for name, cell in zip(header, row, strict=True):
-            if name == "text":
+        for k, (name, cell) in enumerate(zip(header, row, strict=True)):
+            if k == text_idx:
                 continue
             if name == "label":
                 eg["label"] = cell
@@ -388,16 +454,24 @@ def iter_records(
     report: LoadReport | None = None,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    text_field: str | None = None,
+    html: bool = False,
 ) -> Iterator[Record]:
-    """Stream :class:`Record` objects from ``path`` (``-`` for stdin)."""
+    """Stream :class:`Record` objects from ``path`` (``-`` for stdin). ``text_field``: the
+    JSONL key or CSV column that holds the text (default ``text``); ``html``: turn HTML line
+    breaks and entities in the texts into text (:func:`html_to_text`)."""
     kind = loader or guess_loader(path)
     if kind not in _READERS:
         raise AltoolError(f"unknown loader {kind!r}; use one of: {', '.join(LOADERS)}")
+    if text_field is not None and not text_field.strip():
+        raise AltoolError("--text-field can't be empty; give the JSONL key or CSV column that "
+                          "holds the text")
     report = report if report is not None else LoadReport()
     fh = open_binary(path)
     name = "<stdin>" if path == "-" else path
     try:
-        yield from _READERS[kind](fh, name, report, skip_invalid, progress)
+        yield from _READERS[kind](fh, name, report, skip_invalid, progress,
+                                  text_field=text_field, html=html)
     finally:
         if fh is not sys.stdin.buffer:
             fh.close()

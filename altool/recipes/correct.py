@@ -17,7 +17,15 @@ from ..io.hashing import set_hashes
 from ..loop.queue import Question
 from ..store.ingest import stored_examples
 from .manual import open_source
-from .options import LoaderOption, SourceArgument, split_labels
+from .options import (
+    ExcludeOption,
+    HtmlOption,
+    LoaderOption,
+    SourceArgument,
+    TextFieldOption,
+    split_labels,
+    split_names,
+)
 from .registry import recipe
 
 if TYPE_CHECKING:  # the model code (and numpy) loads when the recipe runs, not with every command
@@ -74,6 +82,9 @@ def textcat_correct(
                                  "comma-separated (default: the model's labels).")
     ] = None,
     loader: LoaderOption = None,
+    exclude: ExcludeOption = "",
+    text_field: TextFieldOption = None,
+    html_to_text: HtmlOption = False,
 ) -> dict[str, Any]:
     """Check a trained model's labels, in source order: a confirms, digits change them."""
     path = Path(model)
@@ -88,11 +99,14 @@ def textcat_correct(
         raise AltoolError(f"--label {','.join(labels)} differs from the model's labels "
                           f"({','.join(trained.labels)}); leave --label out to use those")
     multilabel = not trained.exclusive
-    name = open_source(dataset, source, loader, labels)
+    excluded = split_names(exclude)
+    name = open_source(dataset, source, loader, labels, text_field=text_field,
+                       html=html_to_text, exclude=excluded)
     return {
         "dataset": dataset,
         "stream": predicted_tasks(trained, stored_examples(name), labels),
         "view": "choice",
+        "exclude": excluded,
         "config": {"labels": labels, "multilabel": multilabel, "exclude_by": "input",
                    "title": f"textcat.correct · {dataset} · {name}"},
     }

@@ -18,8 +18,10 @@ from .options import (
     BatchSizeOption,
     BudgetOption,
     ExcludeOption,
+    HtmlOption,
     LoaderOption,
     SourceArgument,
+    TextFieldOption,
     split_names,
 )
 from .registry import recipe
@@ -42,6 +44,8 @@ def ner_teach(
     loader: LoaderOption = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     add_labels: AddLabelsOption = False,
+    text_field: TextFieldOption = None,
+    html_to_text: HtmlOption = False,
 ) -> dict[str, Any]:
     """Accept or reject entities suggested by a spaCy NER model that learns as you answer."""
     from ..loop.config import TeachConfig
@@ -58,7 +62,8 @@ def ner_teach(
         exclude=tuple(split_names(exclude)), seed=seed, save_model=True,
         lang=lang, patterns=patterns, budget=budget,
     )
-    name = open_source(dataset, source, loader, labels, add_labels)
+    name = open_source(dataset, source, loader, labels, add_labels, text_field=text_field,
+                       html=html_to_text, exclude=config.exclude)
     config = replace(config, source=name)
     queue = TaskQueue()
     worker = WorkerProcess(config, queue)

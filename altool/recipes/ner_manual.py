@@ -19,7 +19,16 @@ from ..io.spans import SpanError, blank_nlp, check_tokens, doc_tokens, make_toke
 from ..models.patterns import PatternMatcher, non_overlapping
 from ..store.ingest import stored_examples
 from .manual import open_source
-from .options import AddLabelsOption, LoaderOption, SourceArgument, split_labels
+from .options import (
+    AddLabelsOption,
+    ExcludeOption,
+    HtmlOption,
+    LoaderOption,
+    SourceArgument,
+    TextFieldOption,
+    split_labels,
+    split_names,
+)
 from .registry import recipe
 
 if TYPE_CHECKING:
@@ -109,11 +118,12 @@ def load_pipeline(name: str) -> Language:
 
 
 def _components(dataset: str, stream: Iterator[dict[str, Any]], labels: list[str],
-                title: str) -> dict[str, Any]:
+                title: str, exclude: list[str]) -> dict[str, Any]:
     return {
         "dataset": dataset,
         "stream": stream,
         "view": "ner_manual",
+        "exclude": exclude,
         "config": {"labels": labels, "exclude_by": "input", "title": title},
     }
 
@@ -132,14 +142,19 @@ def ner_manual(
                                       "(spacy.blank).")] = "en",
     loader: LoaderOption = None,
     add_labels: AddLabelsOption = False,
+    exclude: ExcludeOption = "",
+    text_field: TextFieldOption = None,
+    html_to_text: HtmlOption = False,
 ) -> dict[str, Any]:
     """Mark entity spans by hand, token by token (--patterns pre-highlights matches)."""
     labels = entity_labels(label)
     nlp = blank_nlp(lang)
     matcher = PatternMatcher.from_file(nlp, patterns) if patterns else None
-    name = open_source(dataset, source, loader, labels, add_labels)
+    excluded = split_names(exclude)
+    name = open_source(dataset, source, loader, labels, add_labels, text_field=text_field,
+                       html=html_to_text, exclude=excluded)
     stream = manual_tasks(stored_examples(name), nlp, labels, matcher)
-    return _components(dataset, stream, labels, f"ner.manual · {dataset} · {name}")
+    return _components(dataset, stream, labels, f"ner.manual · {dataset} · {name}", excluded)
 
 
 @recipe("ner.correct")
@@ -153,10 +168,16 @@ def ner_correct(
     ],
     loader: LoaderOption = None,
     add_labels: AddLabelsOption = False,
+    exclude: ExcludeOption = "",
+    text_field: TextFieldOption = None,
+    html_to_text: HtmlOption = False,
 ) -> dict[str, Any]:
     """Correct a spaCy pipeline's entity predictions by hand (same keys as ner.manual)."""
     labels = entity_labels(label)
     nlp = load_pipeline(model)
-    name = open_source(dataset, source, loader, labels, add_labels)
+    excluded = split_names(exclude)
+    name = open_source(dataset, source, loader, labels, add_labels, text_field=text_field,
+                       html=html_to_text, exclude=excluded)
     stream = predicted_tasks(stored_examples(name), nlp, labels)
-    return _components(dataset, stream, labels, f"ner.correct · {dataset} · {name}")
+    return _components(dataset, stream, labels, f"ner.correct · {dataset} · {name}",
+                       excluded)

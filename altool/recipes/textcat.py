@@ -20,6 +20,7 @@ from .options import (
     BudgetOption,
     CommitteeSizeOption,
     ExcludeOption,
+    HtmlOption,
     LabelOption,
     LikeOption,
     LoaderOption,
@@ -28,6 +29,7 @@ from .options import (
     RecheckOption,
     SourceArgument,
     StrategyOption,
+    TextFieldOption,
     split_labels,
     split_names,
 )
@@ -86,6 +88,8 @@ def textcat_teach(
     ] = 20_000,
     seed: Annotated[int | None, typer.Option(help="Random seed (cold start, ties).")] = None,
     add_labels: AddLabelsOption = False,
+    text_field: TextFieldOption = None,
+    html_to_text: HtmlOption = False,
 ) -> dict[str, Any]:
     """Label texts with a model in the loop that asks about what it is least sure of."""
     # here, not at the top: they load numpy, which every other command would pay for
@@ -110,7 +114,9 @@ def textcat_teach(
         batch_size=batch_size, exclude=tuple(split_names(exclude)), pool_size=pool_size,
         seed=seed, save_model=True, budget=budget, recheck=recheck,
     )
-    source_name = open_source(dataset, source, loader, labels, add_labels)
+    source_name = open_source(dataset, source, loader, labels, add_labels,
+                              text_field=text_field, html=html_to_text,
+                              exclude=config.exclude)
     config = replace(config, source=source_name)
 
     queue = TaskQueue()

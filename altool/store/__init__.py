@@ -6,6 +6,7 @@
 - :mod:`.ingest`: files into the store (``load``, ``db-in``); :mod:`.export`: out (``db-out``)
 - :mod:`.merge`: answers merged per input; :mod:`.review`: conflicting answers
 - :mod:`.report`: ``stats`` as tables; :mod:`.sessions`: a dataset's sessions, one taken back
+- :mod:`.sources`: a source dropped and its space reclaimed (``drop --source``)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .database import (
     DatabaseLocked,
     DatasetGone,
     ImportResult,
+    SourceDrop,
+    SourceInUse,
     SourceRow,
     Store,
     check_name,
@@ -29,6 +32,6 @@ from .schema import SCHEMA_VERSION
 
 __all__ = [
     "ANSWERS", "BUSY_TIMEOUT_S", "CLAIM_TTL_S", "DatabaseLocked", "DatasetGone", "ImportResult",
-    "QUESTION_META",
-    "SCHEMA_VERSION", "SourceRow", "Store", "check_name", "damaged", "dumps", "explain_db_error",
+    "QUESTION_META", "SCHEMA_VERSION", "SourceDrop", "SourceInUse", "SourceRow", "Store",
+    "check_name", "damaged", "dumps", "explain_db_error",
 ]

@@ -54,6 +54,7 @@ _ACCEPTED_LABELS = (
 )
 
 
+CHECKPOINT_WAIT_S = 1.0  # how long a compacted file waits for readers before it is left as is
 LOCK_POLL_S = 0.1  # how often a write that may give up retries a locked database
 VECTORS_TABLE = ("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, input_hash "
                  "INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, input_hash)) "
@@ -111,6 +112,29 @@ class ImportResult:
     skipped: int = 0
     foreign: int = 0
     rehashed: int = 0
+
+
+@dataclass(frozen=True)
+class SourceDrop:
+    """What dropping a source deleted: its examples, and the cached vectors of its texts."""
+
+    examples: int
+    vectors: int
+
+
+class SourceInUse(AltoolError):
+    """A source still holds the texts of a dataset's answers (``drop --source`` without
+    ``--force``)."""
+
+    def __init__(self, name: str, users: dict[str, int]) -> None:
+        self.users = users
+        kind = "dataset" if len(users) == 1 else "datasets"
+        listed = ", ".join(f"{dataset} ({n:,} answers)" for dataset, n in users.items())
+        super().__init__(
+            f"source {name!r} holds the texts answered in {kind} {listed}: their sessions go "
+            "on through this source, and could not after it is dropped. Drop the source "
+            "anyway with --force (the answers stay, each with its own text), or drop the "
+            f"{kind} first")
 
 
 @dataclass(frozen=True)
@@ -394,15 +418,86 @@ class Store:
                 out[row_id] = eg
         return out
 
-    def drop_source(self, name: str) -> int:
+    def source_users(self, name: str) -> dict[str, int]:
+        """Per dataset, how many of its answers are to texts of source ``name`` (the datasets
+        whose sessions go on through the source)."""
+        return self._source_users(self.require_source(name))
+
+    def _source_users(self, source_id: int) -> dict[str, int]:
+        return dict(self.conn.execute(
+            "SELECT d.name, COUNT(*) FROM answers a JOIN datasets d ON d.id = a.dataset_id "
+            "WHERE a.input_hash IN (SELECT input_hash FROM examples WHERE source_id = ?) "
+            "GROUP BY d.name ORDER BY d.name", (source_id,)).fetchall())
+
+    def drop_source(self, name: str, *, force: bool = False) -> SourceDrop:
+        """Delete a source and its examples in one transaction, and the cached vectors of its
+        texts that no other source holds and no answer is to. Refused
+        (:class:`SourceInUse`, nothing deleted) while a dataset has answers to its texts,
+        unless ``force``; the check runs inside the deleting transaction, so an answer stored
+        meanwhile can't slip past it. The vector cache is a file of its own: its vectors go
+        in a second transaction (if that fails, they stay: a cache, never wrong)."""
         source_id = self.require_source(name)
 
-        def run() -> int:
+        def run() -> tuple[int, int, set[int]]:
+            users = self._source_users(source_id)
+            if users and not force:
+                raise SourceInUse(name, users)
+            # vectors are cached under the text's hash, which is the input hash unless the
+            # example came with an ``_input_hash`` of its own: both go
+            unused: set[int] = set()
+            for h, text in self.conn.execute(
+                "SELECT input_hash, text FROM examples WHERE source_id = ? AND input_hash NOT "
+                "IN (SELECT input_hash FROM examples WHERE source_id != ?) AND input_hash NOT "
+                "IN (SELECT input_hash FROM answers)", (source_id, source_id)):
+                unused.update((h, hash_text(text)))
+            legacy = _delete_vectors(self.conn, unused)  # cached by an older altool, here
             n = self.conn.execute("DELETE FROM examples WHERE source_id = ?", (source_id,)).rowcount
             self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
-            return n
+            return n, legacy, unused
 
-        return self._write(run)
+        n, legacy, unused = self._write(run)
+        return SourceDrop(examples=n, vectors=legacy + self._drop_cached_vectors(unused))
+
+    def _drop_cached_vectors(self, hashes: set[int]) -> int:
+        """Delete the vector cache's vectors of ``hashes`` (all models) in one transaction;
+        how many went (0 when there is no cache, or it can't be written)."""
+        conn = self._vectors(create=False) if hashes else None
+        if conn is None:
+            return 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                n = _delete_vectors(conn, hashes)
+                conn.execute("COMMIT")
+                return n
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError:
+            return 0  # left in the cache: vectors of texts no source holds are never read
+
+    def reclaim_space(self) -> list[Path]:
+        """Give the space of deleted rows back to the file system: ``VACUUM`` the database and
+        the vector cache, then empty their write-ahead logs. Needs free disk space up to the
+        database's size while it runs. Returns the files another process kept from shrinking
+        now (it is reading them: they shrink when the last process closes them)."""
+        busy = []
+        for conn, path in ((self.conn, self.path), (self._vectors(create=False),
+                                                    self.vectors_path)):
+            if conn is None:
+                continue
+            try:
+                conn.execute("VACUUM")
+                conn.execute(f"PRAGMA busy_timeout={int(CHECKPOINT_WAIT_S * 1000)}")
+                try:
+                    if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                        busy.append(path)
+                finally:
+                    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            except sqlite3.DatabaseError as err:
+                raise AltoolError(explain_db_error(path, err)) from None
+        return busy
 
     # -- datasets ----------------------------------------------------------------------------
     def dataset_names(self) -> list[str]:
@@ -1039,6 +1134,21 @@ class Store:
             ):
                 sources[name] = {"total": total, "created": created}
         return {"datasets": datasets, "sources": sources}
+
+
+def _delete_vectors(conn: sqlite3.Connection, hashes: set[int]) -> int:
+    """Delete the ``embeddings`` rows of ``hashes`` (every model) inside the caller's
+    transaction, in one pass over the table; how many went."""
+    if not hashes:
+        return 0
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS drop_hashes (h INTEGER PRIMARY KEY)")
+    try:
+        conn.executemany("INSERT OR IGNORE INTO drop_hashes (h) VALUES (?)",
+                         ((h,) for h in hashes))
+        return conn.execute("DELETE FROM embeddings WHERE input_hash IN "
+                            "(SELECT h FROM drop_hashes)").rowcount
+    finally:
+        conn.execute("DELETE FROM drop_hashes")
 
 
 def claim_is_live(host: str, pid: int, claimed_at: float, now: float) -> bool:

@@ -24,12 +24,16 @@ def load_file(
     *,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    text_field: str | None = None,
+    html: bool = False,
 ) -> tuple[ImportResult, LoadReport]:
-    """Import ``path`` into ``source`` in one transaction (nothing is written on a bad line)."""
+    """Import ``path`` into ``source`` in one transaction (nothing is written on a bad line).
+    ``text_field`` and ``html`` are :func:`~altool.io.loaders.iter_records`'s."""
     store.require_intact()
     report = LoadReport()
     records = iter_records(
-        path, loader, report=report, skip_invalid=skip_invalid, progress=progress
+        path, loader, report=report, skip_invalid=skip_invalid, progress=progress,
+        text_field=text_field, html=html,
     )
 
     def checked():
@@ -43,8 +47,10 @@ def load_file(
     return result, report
 
 
-def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
-    """``source`` is a stored source name, or a file / ``-`` to load on the fly.
+def ensure_source(store: Store, source: str, loader: str | None = None, *,
+                  text_field: str | None = None, html: bool = False) -> str:
+    """``source`` is a stored source name, or a file / ``-`` to load on the fly (read with
+    ``loader``, ``text_field`` and ``html``; a stored source is used as it was stored).
 
     A file is stored under its path as the source name (loading again only adds new lines)."""
     if store.has_source(source) and source != "-":
@@ -59,7 +65,7 @@ def ensure_source(store: Store, source: str, loader: str | None = None) -> str:
                 f"{source!r} is neither a stored source (sources: {known}) nor a file; "
                 "load one with: altool load NAME FILE"
             )
-    load_file(store, name, source, loader)
+    load_file(store, name, source, loader, text_field=text_field, html=html)
     return name
 
 

@@ -112,7 +112,7 @@ def test_unknown_source_error_lists_known(store):
 
 def test_drop_source(store):
     store.add_source("src", records("a", "b"))
-    assert store.drop_source("src") == 2
+    assert store.drop_source("src").examples == 2
     assert not store.has_source("src")
 
 
@@ -341,7 +341,7 @@ def test_odd_names_round_trip(store, name):
     assert stats["datasets"][name]["labels"] == {name: 1}
     assert stats["sources"][name]["total"] == 2
     assert store.drop_dataset(name) == 1
-    assert store.drop_source(name) == 2
+    assert store.drop_source(name).examples == 2
     tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
     assert {"answers", "sources", "examples", "datasets", "meta"} <= tables
 
