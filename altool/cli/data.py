@@ -296,7 +296,7 @@ def progress(
     on random audit picks, the labels saved against random order, labels per label, the stop
     signal, per session."""
     # here, not at the top: they load numpy, which every other command would pay for
-    from ..train.report import savings_table, write_progress_plot
+    from ..train.report import savings_chart, savings_table, write_progress_plot
     from ..train.savings import estimate_savings
 
     use_db(db)
@@ -318,7 +318,8 @@ def progress(
     console = out_console()
     tables = progress_tables(report, console.width)
     if savings is not None:
-        tables.insert(1, savings_table(savings, report.total.per_hour))
+        tables[1:1] = [savings_table(savings, report.total.per_hour),
+                       *savings_chart(savings, console.width)]
     for table in tables:
         console.print(table)
 

@@ -170,21 +170,28 @@ def train_curve_command(
     n_samples: Annotated[int, typer.Option("--n-samples", min=2, help="Training sizes: 4 means "
                                            "25%, 50%, 75% and 100%.")] = 4,
     multilabel: MultilabelOption = False,
+    plot: Annotated[str | None, typer.Option(help="Also draw the curve as a PNG here.")] = None,
     db: DbOption = None,
 ) -> None:
     """Train on growing shares of the answers to see whether more annotation still helps."""
+    from ..chart import require_matplotlib
     from ..store.merge import split_list
-    from ..train.report import curve_plot
+    from ..train.report import curve_plot, write_curve_plot
     from ..train.textcat import curve_verdict, train_curve
 
     use_db(db)
     datasets = split_list(textcat, "--textcat")
+    if plot is not None:
+        require_matplotlib()  # fail before the training, not after it
     with open_store(create=False) as store, stage_bar(err_console) as progress:
         points = train_curve(
             store, datasets, model_name=model, eval_dataset=eval_dataset,
             eval_split=_split(eval_dataset, eval_split), seed=seed, n_samples=n_samples,
             exclusive=_exclusive(multilabel), on_data=_report_data, progress=progress,
         )
+    if plot is not None:
+        write_curve_plot(points, plot)
+        err_console.print(f"[green]✔[/] chart written to {safe(plot)}")
     console = out_console()
     console.print(curve_plot(points))
     console.print(curve_verdict(points))

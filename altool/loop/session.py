@@ -231,6 +231,8 @@ class Session:
         """Store the answer to a recheck as a check of the answer it repeats (not a vote: the
         model, the budget and the dataset's counts never see it)."""
         assert self._check_of is not None and self.dataset_id is not None
+        # stored for what it is (shown blind, as the first time): why it was asked
+        eg["meta"] = {**(eg.get("meta") or {}), "pick": "recheck"}
         try:
             check_id = add_check(self.store, self.dataset, self.dataset_id, self._check_of, eg,
                                  self.session_id, wait)

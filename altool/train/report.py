@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..chart import require_matplotlib, save_figure
+from ..chart import Series, line_chart, require_matplotlib, save_figure
 from ..safe import safe_text
 from ..store.progress import wilson
 from .savings import Curve, SavingsEstimate, describe
@@ -110,20 +111,47 @@ def savings_table(est: SavingsEstimate, per_hour: float | None) -> Table:
     table.add_column("value")
     for what, line in describe(est, per_hour):
         table.add_row(what, safe_text(line))
-    if est.state == "estimated" and est.random_curve is not None and est.loop_curve is not None:
-        table.add_row("curves", safe_text(
-            f"random order: {_curve_text(est.random_curve)}\n"
-            f"loop's order: {_curve_text(est.loop_curve)}"))
     return table
 
 
-def _curve_text(curve: Curve) -> str:
-    """``10: 41% · 20: 52% · ...`` (the smoothed curve at up to six of its sizes)."""
-    values = curve.smoothed()
-    step = max(1, math.ceil(len(curve.sizes) / 6))
-    keep = sorted({*range(0, len(values), step), len(values) - 1})
-    return " · ".join(f"{curve.sizes[i]:,}: {values[i]:.0%}" for i in keep
-                      if math.isfinite(values[i]))
+def savings_chart(est: SavingsEstimate, width: int = 80) -> list[Group]:
+    """The two learning curves the estimate compares, drawn in the terminal (smoothed), up to
+    three times as many labels as random order's curve has (where they can be compared)."""
+    if est.state != "estimated" or est.random_curve is None or est.loop_curve is None:
+        return []
+    rand, loop = est.random_curve, est.loop_curve
+    last = min(loop.sizes[-1], 3 * rand.sizes[-1])
+
+    def points(curve: Curve) -> list[tuple[float, float]]:
+        return [(n, v) for n, v in zip(curve.sizes, curve.smoothed(), strict=True)
+                if n <= last and math.isfinite(v)]
+
+    return [line_chart([Series("random order (audit picks)", points(rand)),
+                        Series("the loop's order", points(loop))],
+                       width=min(width, 72), height=8, x_range=(rand.sizes[0], last),
+                       reference=(est.level, f"random order's {est.level:.0%}"),
+                       title=f"{est.metric} by labels (a fresh {est.model} model, held-out "
+                       "texts)", x_label="labels", y_format="{:.0%}")]
+
+
+def write_curve_plot(points: list[CurvePoint], path: str) -> None:
+    """``train-curve --plot FILE``: macro-F1 (and accuracy, for exclusive labels) by training
+    size, as a PNG."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    scored = [p for p in points if p.scores is not None]
+    x = [p.n_train for p in scored]
+    ax.plot(x, [p.macro_f1 for p in scored], marker="o", label="macro-F1")
+    if scored and all(p.scores.accuracy is not None for p in scored):
+        ax.plot(x, [p.scores.accuracy for p in scored], marker="s", linestyle="--",
+                label="accuracy")
+    ax.set_xlabel("training inputs")
+    ax.set_ylabel("score on the evaluation set")
+    ax.set_title("Learning curve (altool train-curve)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    save_figure(fig, path, plt)
 
 
 def write_progress_plot(progress: DatasetProgress, est: SavingsEstimate | None,

@@ -62,6 +62,7 @@ def test_rechecks_are_asked_blind_and_stored_as_checks(store):
         assert answer["text"] == check["text"] and check["accept"] == ["B"]
         assert answer["accept"] == ["A" if int(answer["text"][5:]) < 40 else "B"]
         assert check["_session_id"] == second.session_id
+        assert check["meta"]["pick"] == "recheck" and (answer.get("meta") or {}).get("pick") != "recheck"
         assert "_seconds" in check
 
 

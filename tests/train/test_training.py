@@ -239,6 +239,11 @@ def test_train_curve_prints_the_plot_and_the_verdict(cli, tmp_path: Path) -> Non
     assert "█" in result.stdout
     assert "points from 75% to 100% of the training data:" in result.stdout
     assert "Traceback" not in result.stderr
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "curve.png"
+    result = cli("train-curve", "--textcat", "toy", "--plot", png)
+    assert result.returncode == 0 and png.read_bytes()[:4] == b"\x89PNG"
+    assert "chart written to" in result.stderr
 
 
 def test_train_reports_its_stages_in_order(store) -> None:
