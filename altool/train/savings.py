@@ -200,13 +200,15 @@ def estimate_savings(
 ) -> SavingsEstimate:
     """Labels saved against random order, from ``dataset``'s audit picks (module docstring)."""
     merged = merge_datasets(store, [dataset])
-    examples = [eg for eg in merged.examples if eg.status]
+    held = _held_out(store, merged, eval_dataset)
+    held_out = {eg.input_hash for eg in held[1]} if held is not None else set()
+    # with --eval, its texts are never trained on
+    examples = [eg for eg in merged.examples if eg.status and eg.input_hash not in held_out]
     picks = [i for i, eg in enumerate(examples) if eg.random_pick]
     model_name = model_name or loop_model_kind(store, dataset)
     out = SavingsEstimate("unknown", model=model_name, answers=len(examples),
                           audit_picks=len(picks),
                           metric="accuracy" if merged.exclusive else "macro F1")
-    held = _held_out(store, merged, eval_dataset)
     need = MIN_PICKS if held is None else MIN_FIRST * 2
     if len(picks) < need:
         out.reason = (f"not enough evidence: {len(picks)} audit picks, it takes {need}; "
@@ -222,18 +224,12 @@ def estimate_savings(
         out.held_out = f"{len(parts)} parts of the {len(picks)} audit picks, each in turn"
     else:
         held_merged, held_examples = held
-        eval_hashes = {eg.input_hash for eg in held_examples}
-        keep = [i for i, eg in enumerate(examples) if eg.input_hash not in eval_hashes]
-        examples = [examples[i] for i in keep]
-        X, Y = X[np.asarray(keep)], Y[np.asarray(keep)]
-        picks = [i for i, eg in enumerate(examples) if eg.random_pick]
         eval_X = featurize([eg.text for eg in held_examples])
         scorer = _Scorer(model_name, merged, X, Y, eval_X, held_merged.targets(held_examples))
         parts = _folds(list(range(len(held_examples))), folds, seed)
         out.held_out = (f"dataset {eval_dataset} ({len(held_examples):,} texts, in "
                         f"{len(parts)} parts)")
-    on_eval = held is not None
-    _draw_curves(out, scorer, parts, picks, len(examples), on_eval, progress)
+    _draw_curves(out, scorer, parts, picks, len(examples), held is not None, progress)
     _compare(out)
     return out
 
@@ -248,7 +244,11 @@ def _held_out(store: Store, merged: MergeResult, eval_dataset: str | None
         raise AltoolError(f"--eval {eval_dataset} has labels the dataset lacks: "
                           f"{', '.join(unknown)}")
     held.labels = list(merged.labels)
-    return held, [eg for eg in held.examples if eg.status]
+    examples = [eg for eg in held.examples if eg.status]
+    if not examples:
+        raise AltoolError(f"--eval {eval_dataset} has no accepted or rejected answers to score "
+                          "on")
+    return held, examples
 
 
 def _folds(rows: list[int], folds: int, seed: int) -> list[list[int]]:

@@ -98,6 +98,9 @@ def test_an_evaluation_dataset_scores_both_curves(tmp_path):
                                      "accept": ["Z"]}])
         with pytest.raises(AltoolError, match="labels the dataset lacks: Z"):
             estimate_savings(store, "ds", eval_dataset="other")
+        store.add_answers("ignored", [{**held[0], "answer": "ignore", "accept": []}])
+        with pytest.raises(AltoolError, match="no accepted or rejected answers"):
+            estimate_savings(store, "ds", eval_dataset="ignored")
 
 
 def test_progress_command_estimate_json_and_plot(home, tmp_path):
