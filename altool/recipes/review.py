@@ -26,6 +26,12 @@ def review(
         bool, typer.Option("--checks", help="Also compare each recheck (--recheck) with the "
                            "answer it repeated.")
     ] = False,
+    suspects: Annotated[
+        bool, typer.Option("--suspects", help="Review the likely label errors instead (as "
+                           "altool suspects ranks them): keep the label or take the model's.")
+    ] = False,
+    model: Annotated[str, typer.Option(help="With --suspects: the model to cross-validate "
+                                       "(as altool suspects).")] = "sklearn",
 ) -> dict[str, Any]:
     """Resolve inputs answered differently across datasets or sessions, side by side."""
     datasets = [d.strip() for d in from_.split(",") if d.strip()]
@@ -35,12 +41,14 @@ def review(
         raise AltoolError(f"store the resolved answers in a new dataset, not in {dataset!r} "
                           "which is being reviewed")
     with open_store(create=False) as store:
-        tasks = find_conflicts(store, datasets, checks=checks)
+        tasks = (_suspect_tasks(store, datasets, model) if suspects
+                 else find_conflicts(store, datasets, checks=checks))
         resolved = store.input_hashes([dataset])
     check_name(dataset, "dataset")
     todo = sum(task["_input_hash"] not in resolved for task in tasks)
     Console(stderr=True, highlight=False).print(
-        f"{len(tasks):,} conflicting inputs in {safe(', '.join(datasets))}; {todo:,} to resolve"
+        f"{len(tasks):,} {'likely label errors' if suspects else 'conflicting inputs'} in "
+        f"{safe(', '.join(datasets))}; {todo:,} to resolve"
     )
     return {
         "dataset": dataset,
@@ -48,3 +56,12 @@ def review(
         "view": "review",
         "config": {"exclude_by": "input", "title": f"review · {dataset} · {from_}"},
     }
+
+
+def _suspect_tasks(store, datasets: list[str], model: str) -> list[dict[str, Any]]:
+    """Review tasks for the suspects of ``datasets`` (cross-validated, as ``altool suspects``)."""
+    from ..models.registry import resolve_model
+    from ..train.suspects import find_suspects, suspect_tasks
+
+    suspects, merged, _checked = find_suspects(store, datasets, model=resolve_model(model)[0])
+    return suspect_tasks(suspects, merged.labels)

@@ -126,3 +126,29 @@ def find_suspects(store: Store, datasets: Sequence[str], *, model: str = "sklear
                         tuple(sorted({v.dataset for v in eg.votes})), eg.meta)
                 for i, j in confident_suspects(P, y) for eg in [checked[i]]]
     return suspects, merged, len(checked)
+
+
+def suspect_tasks(suspects: Sequence[Suspect], labels: Sequence[str]) -> list[dict[str, Any]]:
+    """``review --suspects``: one review task per suspect, most doubtful first, with two
+    versions to choose from: the stored label and the model's suggestion (with its
+    probability). The resolved answer is a choice answer over ``labels``."""
+    from ..io.hashing import set_hashes
+    from ..store.review import review_task
+
+    options = [{"id": label, "text": label} for label in labels]
+    tasks = []
+    for s in suspects:
+        task_hash = set_hashes({"text": s.text, "options": options})["_task_hash"]
+
+        def version(label: str, source: dict[str, str], task_hash: int = task_hash
+                    ) -> dict[str, Any]:
+            return {"options": options, "accept": [label], "answer": "accept",
+                    "_task_hash": task_hash, "_view_id": "choice", "sources": [source]}
+
+        tasks.append(review_task(
+            {"text": s.text, "meta": s.meta, "_input_hash": s.input_hash},
+            [version(s.given, {"dataset": ",".join(s.datasets), "session": "stored label"}),
+             version(s.suggested, {"dataset": "model",
+                                   "session": f"suggests it, p={s.p_suggested:.2f} "
+                                              f"(stored label p={s.p_given:.2f})"})]))
+    return tasks

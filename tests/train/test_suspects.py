@@ -118,3 +118,26 @@ def test_ties_go_to_the_given_label_as_in_cleanlab():
         theirs = set(np.flatnonzero(cleanlab.find_label_issues(
             y, P, filter_by="confident_learning")).tolist())
         assert {i for i, _ in confident_suspects(P, y)} == theirs
+
+
+def test_review_suspects_offers_the_stored_label_and_the_model_s(home):
+    from altool.recipes.registry import RECIPES
+    from altool.recipes.review import review
+    from altool.store.review import resolution
+
+    flip = {3, 10, 17, 42, 77}
+    with Store(home / "altool.db") as store:
+        store.add_answers("ds", labelled(120, flip))
+        suspects, merged, _ = find_suspects(store, ["ds"])
+    components = review("fixed", "ds", suspects=True)
+    tasks = list(components["stream"])
+    assert [t["_input_hash"] for t in tasks] == [s.input_hash for s in suspects]
+    first, s = tasks[0], suspects[0]
+    stored, model = first["versions"]
+    assert stored["accept"] == [s.given] and model["accept"] == [s.suggested]
+    assert model["sources"][0]["dataset"] == "model"
+    assert "p=" in model["sources"][0]["session"]
+    answer, fields = resolution(first, "2")  # take the model's label
+    assert answer == "accept" and fields["accept"] == [s.suggested]
+    assert fields["_task_hash"] == first["_task_hash"]
+    assert "review" in RECIPES
