@@ -108,8 +108,9 @@ class Session:
         answered = store.input_hashes if exclude_by == "input" else store.task_hashes
         self._skip = answered([dataset, *(exclude or [])])
         # (the built-in recipes refuse such a name up front; a recipe of one's own is told)
-        self.notes.extend(f"--exclude {name!r}: no dataset or session of that name, so it "
-                          "excluded nothing" for name in store.unknown_names(exclude or []))
+        if exclude:
+            self.notes.extend(f"--exclude {name!r}: no dataset or session of that name, so "
+                              "it excluded nothing" for name in store.unknown_names(exclude))
         self._history: deque[Answered] = deque(maxlen=UNDO_LIMIT)  # memory stays bounded
         self._pending: list[dict[str, Any]] = []
         self._recent: deque[bool] = deque(maxlen=50)
