@@ -20,6 +20,7 @@ from .options import (
     ExcludeOption,
     HtmlOption,
     LoaderOption,
+    RecheckOption,
     SourceArgument,
     TextFieldOption,
     split_names,
@@ -40,6 +41,7 @@ def ner_teach(
     lang: Annotated[str, typer.Option(help="Language of the blank spaCy pipeline.")] = "en",
     batch_size: BatchSizeOption = 10,
     budget: BudgetOption = None,
+    recheck: RecheckOption = 0.0,
     exclude: ExcludeOption = "",
     loader: LoaderOption = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
@@ -60,7 +62,7 @@ def ner_teach(
         db_path=db_path(), dataset=dataset, source=source, labels=tuple(labels), view="ner",
         task="ner", model="spacy-ner", multilabel=True, batch_size=batch_size,
         exclude=tuple(split_names(exclude)), seed=seed, save_model=True,
-        lang=lang, patterns=patterns, budget=budget,
+        lang=lang, patterns=patterns, budget=budget, recheck=recheck,
     )
     name = open_source(dataset, source, loader, labels, add_labels, text_field=text_field,
                        html=html_to_text, exclude=config.exclude)

@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import AltoolError
+from ..io.prodigy import VIEW_IDS
 from .database import DatasetGone, Store
 
 RECHECK_MIN_AGE = 20  # answers after an answer before it may be rechecked (memory fades)
-RECHECK_VIEWS = ("binary", "choice")  # answers whose decision is one key press
+RECHECK_VIEWS = ("binary", "choice", "ner")  # answers whose decision is one key press
 
 _TABLE = ("CREATE TABLE IF NOT EXISTS checks (id INTEGER PRIMARY KEY AUTOINCREMENT, "
           "dataset_id INTEGER NOT NULL, answer_id INTEGER NOT NULL, session_id TEXT, "
@@ -37,8 +38,8 @@ def check_recheck(share: Any, view: str) -> float:
         raise AltoolError(f"--recheck must be a share between 0 and 0.5 (e.g. 0.03), got "
                           f"{share!r}")
     if share and view not in RECHECK_VIEWS:
-        raise AltoolError(f"--recheck works with the {' and '.join(RECHECK_VIEWS)} views, "
-                          f"not {view}")
+        raise AltoolError(f"--recheck works with the {', '.join(RECHECK_VIEWS)} views (one "
+                          f"key press decides an answer), not {view}")
     return float(share)
 
 
@@ -51,14 +52,16 @@ def pick_recheck(store: Store, dataset_id: int | None, view: str, rng: random.Ra
     if dataset_id is None or view not in RECHECK_VIEWS:
         return None
     shape = "IS NOT NULL" if view == "choice" else "IS NULL"
+    view_id = VIEW_IDS[view]  # answers stored before _view_id existed go by their shape
     newest = store.conn.execute(
         "SELECT id FROM answers WHERE dataset_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
         (dataset_id, RECHECK_MIN_AGE - 1)).fetchone()
     if newest is None:
         return None
     sql = ("SELECT id FROM answers WHERE dataset_id = ? AND id < ? AND answer IN "
-           f"('accept', 'reject') AND json_type(content, '$.accept') {shape}")
-    params: list[Any] = [dataset_id, newest[0]]
+           f"('accept', 'reject') AND json_type(content, '$.accept') {shape} AND "
+           "coalesce(json_extract(content, '$._view_id'), ?) = ?")
+    params: list[Any] = [dataset_id, newest[0], view_id, view_id]
     if annotator_id is not None:
         sql += " AND json_extract(content, '$._annotator_id') = ?"
         params.append(annotator_id)

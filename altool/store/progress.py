@@ -210,7 +210,12 @@ def said(eg: dict[str, Any]) -> str:
         accepted = ", ".join(map(str, eg["accept"]))
         return f"accept: {accepted}" if eg.get("answer") == "accept" and accepted else \
             str(eg.get("answer"))
-    return f"{eg.get('answer')} {eg.get('label')}"
+    label = eg.get("label")
+    spans = eg.get("spans")
+    if label is None and isinstance(spans, list) and len(spans) == 1 and \
+            isinstance(spans[0], dict):  # a binary NER answer: its one suggested span
+        label = spans[0].get("label")
+    return f"{eg.get('answer')} {label}"
 
 
 def kappa_interval(pairs: list[tuple[str, str]], seed: int = 0

@@ -145,7 +145,7 @@ def test_dropping_a_session_or_the_dataset_drops_its_checks(store):
 
 @pytest.mark.parametrize("share, view, message", [
     (0.6, "choice", "between 0 and 0.5"), (-0.1, "choice", "between 0 and 0.5"),
-    ("0.1", "choice", "between 0 and 0.5"), (0.1, "ner_manual", "binary and choice views"),
+    ("0.1", "choice", "between 0 and 0.5"), (0.1, "ner_manual", "binary, choice, ner views"),
 ])
 def test_bad_recheck_settings_are_refused(share, view, message):
     with pytest.raises(AltoolError, match=message):
@@ -154,3 +154,26 @@ def test_bad_recheck_settings_are_refused(share, view, message):
         check_components({"dataset": "d", "stream": [], "view": view,
                           "config": {"recheck": share}})
     assert check_recheck(0.0, "ner_manual") == 0.0
+
+
+def test_binary_ner_answers_are_rechecked_as_their_suggestion(store):
+    def ner_tasks(n: int, start: int = 0) -> list[dict]:
+        return [{"text": f"Acme {i} sells", "spans": [{"start": 0, "end": 4, "label": "ORG"}]}
+                for i in range(start, start + n)]
+
+    first = Session(store, "ner", IterableStream(ner_tasks(30)), view="ner", labels=["ORG"])
+    first.advance()
+    while first.current is not None:
+        first.answer("accept")
+    s = Session(store, "ner", IterableStream(ner_tasks(40, start=30)), view="ner",
+                labels=["ORG"], recheck=0.5, seed=4)
+    s.advance()
+    while s.current is not None:
+        s.answer("reject" if int(s.current.task["text"].split()[1]) < 30 else "accept")
+    p = dataset_progress(store, "ner").self_agreement
+    assert s.checks > 5 and len(p.differ) == sum(
+        int(d["text"].split()[1]) < 30 for d in p.differ) > 0
+    assert {(d["first"], d["again"]) for d in p.differ} == {("accept ORG", "reject ORG")}
+    # a manual NER dataset's answers are not one key press: never rechecked
+    import random
+    assert pick_recheck(store, store.dataset_id("ner"), "ner_manual", random.Random(0)) is None
