@@ -49,6 +49,8 @@ def recipe_command(recipe: Recipe) -> Any:
         err_console.print(
             f"[green]✔[/] saved {summary.answered:,} answer{'' if summary.answered == 1 else 's'} "
             f"this session to {safe(summary.dataset)} ({summary.dataset_total:,} in total)"
+            + (f", and {summary.checks:,} recheck{'' if summary.checks == 1 else 's'} (stored "
+               "as checks: altool progress compares them)" if summary.checks else "")
         )
         for note in summary.notes:
             err_console.print(f"[yellow]![/] {safe(note)}")

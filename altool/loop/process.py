@@ -157,7 +157,7 @@ class WorkerProcess:
 
     def start(self) -> None:
         with Store(self.config.db_path) as store:
-            skip = store.task_hashes([self.config.dataset, *self.config.exclude])
+            skip = store.task_hashes([self.config.dataset], self.config.exclude)
             self.queue.replace(initial_questions(self.config, store, skip,
                                                  self.config.queue_size))
         ctx = mp.get_context("spawn")
@@ -221,7 +221,7 @@ class WorkerProcess:
         self.status.warning = f"model worker stopped; random order now. Log: {_short(log)}"
         try:
             with Store(self.config.db_path) as store:
-                skip = store.task_hashes([self.config.dataset, *self.config.exclude])
+                skip = store.task_hashes([self.config.dataset], self.config.exclude)
                 self.queue.replace(initial_questions(
                     self.config, store, skip | self.queue.asked(), 200))
         except Exception:  # the UI must survive even this

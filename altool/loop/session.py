@@ -41,7 +41,7 @@ def apply_before_db(before_db: Callable[[list[dict[str, Any]]], Any] | None,
 
 @dataclass
 class Answered:
-    answer_id: int  # the check's id for a recheck
+    answer_id: int | None  # the check's id for a recheck (None: it was not stored)
     question: Question
     correct: bool | None
     pending: bool
@@ -106,7 +106,7 @@ class Session:
         self.gone = False
         self.notes: list[str] = []  # said after the session (e.g. an answer not stored)
         answered = store.input_hashes if exclude_by == "input" else store.task_hashes
-        self._skip = answered([dataset, *(exclude or [])])
+        self._skip = answered([dataset], exclude or [])
         # (the built-in recipes refuse such a name up front; a recipe of one's own is told)
         if exclude:
             self.notes.extend(f"--exclude {name!r}: no dataset or session of that name, so "
@@ -242,7 +242,6 @@ class Session:
             raise
         assert self.current is not None
         self._history.append(Answered(check_id, self.current, None, False, self._check_of))
-        self.count += 1
         self.checks += 1
         self.current, self._check_of = None, None
         self.advance()
@@ -282,7 +281,6 @@ class Session:
             self.finished = False
         self.current, self._check_of = last.question, last.check_of
         self._shown_at = time.monotonic()
-        self.count -= 1
         self.checks -= 1
         return True
 
@@ -322,7 +320,7 @@ class Session:
     def status(self) -> dict[str, Any]:
         acc, n = self.recent_accuracy
         out: dict[str, Any] = {
-            "session": self.count,
+            "session": self.count + self.checks,  # questions answered (rechecks stay blind)
             "dataset": self.dataset_total,
             "accuracy": acc,
             "accuracy_n": n,

@@ -123,7 +123,8 @@ def dedup(stream: Iterable[dict[str, Any]], by: str = "input") -> Iterator[dict[
 def exclude(stream: Iterable[dict[str, Any]], datasets: Sequence[str], by: str = "task",
             store: Store | None = None) -> Iterator[dict[str, Any]]:
     """Drop tasks already answered in any of ``datasets`` (read once from the store, the
-    default database unless ``store`` is given; unknown dataset names are ignored)."""
+    default database unless ``store`` is given): dataset names, or session ids
+    (``DATASET-NAME``); unknown names are ignored."""
     key = _hash_key(by)
     if store is None:
         with open_store() as db:
@@ -136,4 +137,5 @@ def exclude(stream: Iterable[dict[str, Any]], datasets: Sequence[str], by: str =
 
 
 def _answered(store: Store, datasets: Sequence[str], by: str) -> set[int]:
-    return store.input_hashes(datasets) if by == "input" else store.task_hashes(datasets)
+    return store.input_hashes([], datasets) if by == "input" else \
+        store.task_hashes([], datasets)

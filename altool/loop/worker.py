@@ -307,7 +307,7 @@ class Worker(threading.Thread):
 
     def _asked(self, store: Store) -> set[int]:
         """Task hashes not to ask: answered in the dataset or the excluded ones, or queued."""
-        return store.task_hashes([self.config.dataset, *self.config.exclude]) | self.queue.asked()
+        return store.task_hashes([self.config.dataset], self.config.exclude) | self.queue.asked()
 
     def _choose(self, rows: list[SourceRow], X: Any, skip: set[int]) -> list[Pick]:
         if not rows:

@@ -18,6 +18,7 @@ class Summary:
     dataset_total: int
     session_id: str
     notes: list[str] = field(default_factory=list)
+    checks: int = 0  # rechecks answered (stored as checks, not answers)
 
 
 def session_from_components(components: dict[str, Any], store, recipe: str | None = None,
@@ -78,7 +79,8 @@ def run_components(components: dict[str, Any], recipe: str | None = None,
             f"was running: the {session.count:,} answers stored before that went with it, the "
             "last answer was not stored, and nothing was stored anywhere else")
     return Summary(session.dataset, session.count, session.dataset_total, session.session_id,
-                   [*session.notes, *budget_note(session), *(components.get("notes") or ())])
+                   [*session.notes, *budget_note(session), *(components.get("notes") or ())],
+                   session.checks)
 
 
 def budget_note(session: Session) -> list[str]:

@@ -18,14 +18,14 @@ from typing import Any
 
 from ..errors import AltoolError
 from ..io.prodigy import VIEW_IDS
-from .database import DatasetGone, Store
+from .database import DatasetGone, Store, dumps
 
 RECHECK_MIN_AGE = 20  # answers after an answer before it may be rechecked (memory fades)
 RECHECK_VIEWS = ("binary", "choice", "ner")  # answers whose decision is one key press
 
 _TABLE = ("CREATE TABLE IF NOT EXISTS checks (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-          "dataset_id INTEGER NOT NULL, answer_id INTEGER NOT NULL, session_id TEXT, "
-          "timestamp REAL NOT NULL, content TEXT NOT NULL)")
+          "dataset_id INTEGER NOT NULL, answer_id INTEGER NOT NULL, task_hash INTEGER NOT NULL, "
+          "session_id TEXT, timestamp REAL NOT NULL, content TEXT NOT NULL)")
 _INDEX = "CREATE INDEX IF NOT EXISTS checks_by_dataset ON checks (dataset_id, answer_id)"
 # what the recheck question must not carry over from the answer it repeats
 _ANSWER_FIELDS = ("answer", "accept", "_session_id", "_annotator_id", "_timestamp",
@@ -46,25 +46,28 @@ def check_recheck(share: Any, view: str) -> float:
 def pick_recheck(store: Store, dataset_id: int | None, view: str, rng: random.Random,
                  annotator_id: str | None = None) -> tuple[int, dict[str, Any]] | None:
     """An earlier answer of the dataset to ask again, at random, as ``(answer id, question
-    task)``: accepted or rejected (not ignored), in ``view``'s shape, at least
-    ``RECHECK_MIN_AGE`` answers old, never rechecked before, and given by ``annotator_id``
-    when the session has one (self-consistency is one person's). None if there is none."""
+    task)``: accepted or rejected (not ignored), of ``view``'s kind, given by
+    ``annotator_id`` when the session has one (self-consistency is one person's), at least
+    ``RECHECK_MIN_AGE`` such answers old, and never rechecked before. None if there is none."""
     if dataset_id is None or view not in RECHECK_VIEWS:
         return None
     shape = "IS NOT NULL" if view == "choice" else "IS NULL"
     view_id = VIEW_IDS[view]  # answers stored before _view_id existed go by their shape
+    where = ("dataset_id = ? AND answer IN ('accept', 'reject') AND "
+             f"json_type(content, '$.accept') {shape} AND "
+             "coalesce(json_extract(content, '$._view_id'), ?) = ?")
+    params: list[Any] = [dataset_id, view_id, view_id]
+    if annotator_id is not None:
+        where += " AND json_extract(content, '$._annotator_id') = ?"
+        params.append(annotator_id)
+    # the age counts the answers that could be rechecked, not everyone's
     newest = store.conn.execute(
-        "SELECT id FROM answers WHERE dataset_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (dataset_id, RECHECK_MIN_AGE - 1)).fetchone()
+        f"SELECT id FROM answers WHERE {where} ORDER BY id DESC LIMIT 1 OFFSET ?",
+        (*params, RECHECK_MIN_AGE - 1)).fetchone()
     if newest is None:
         return None
-    sql = ("SELECT id FROM answers WHERE dataset_id = ? AND id < ? AND answer IN "
-           f"('accept', 'reject') AND json_type(content, '$.accept') {shape} AND "
-           "coalesce(json_extract(content, '$._view_id'), ?) = ?")
-    params: list[Any] = [dataset_id, newest[0], view_id, view_id]
-    if annotator_id is not None:
-        sql += " AND json_extract(content, '$._annotator_id') = ?"
-        params.append(annotator_id)
+    sql = f"SELECT id FROM answers WHERE {where} AND id < ?"
+    params.append(newest[0])
     if store.has_checks():
         sql += " AND id NOT IN (SELECT answer_id FROM checks WHERE dataset_id = ?)"
         params.append(dataset_id)
@@ -80,28 +83,38 @@ def pick_recheck(store: Store, dataset_id: int | None, view: str, rng: random.Ra
 
 def add_check(store: Store, dataset: str, dataset_id: int, answer_id: int,
               eg: dict[str, Any], session_id: str | None,
-              wait: Callable[[], bool] | None = None) -> int:
+              wait: Callable[[], bool] | None = None) -> int | None:
     """Store ``eg`` as a check of answer ``answer_id`` (committed on return); return its id.
-    Nothing is written if the dataset was dropped meanwhile (:class:`DatasetGone`)."""
-    def run() -> int:
+    Nothing is written if the dataset was dropped meanwhile (:class:`DatasetGone`); nor
+    (None) if the answer was taken back meanwhile or another session checked it first."""
+    def run() -> int | None:
         row = store.conn.execute("SELECT name FROM datasets WHERE id = ?",
                                  (dataset_id,)).fetchone()
         if row is None or row[0] != dataset:
             raise DatasetGone(dataset)
+        stored = store.conn.execute(
+            "SELECT task_hash FROM answers WHERE id = ? AND dataset_id = ?",
+            (answer_id, dataset_id)).fetchone()
+        if stored is None or stored[0] != eg.get("_task_hash"):
+            return None  # undone (its id may even hold another answer now)
         store.conn.execute(_TABLE)
         store.conn.execute(_INDEX)
+        if store.conn.execute("SELECT 1 FROM checks WHERE answer_id = ?",
+                              (answer_id,)).fetchone():
+            return None
         cur = store.conn.execute(
-            "INSERT INTO checks (dataset_id, answer_id, session_id, timestamp, content) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (dataset_id, answer_id, session_id, time.time(),
-             json.dumps(eg, ensure_ascii=False, allow_nan=False)))
+            "INSERT INTO checks (dataset_id, answer_id, task_hash, session_id, timestamp, "
+            "content) VALUES (?, ?, ?, ?, ?, ?)",
+            (dataset_id, answer_id, stored[0], session_id, time.time(), dumps(eg)))
         return int(cur.lastrowid)
 
     return store._write(run, wait=wait)
 
 
-def remove_check(store: Store, check_id: int) -> None:
-    """Take a check back (undo)."""
+def remove_check(store: Store, check_id: int | None) -> None:
+    """Take a check back (undo; None: it was not stored)."""
+    if check_id is None:
+        return
     store._write(lambda: store.conn.execute("DELETE FROM checks WHERE id = ?", (check_id,)))
 
 
@@ -113,6 +126,7 @@ def iter_checks(store: Store, dataset: str) -> Iterator[tuple[dict[str, Any], di
         return
     rows = store.conn.execute(
         "SELECT a.content, c.content FROM checks c JOIN answers a ON a.id = c.answer_id "
+        "AND a.task_hash = c.task_hash "
         "WHERE c.dataset_id = ? AND a.dataset_id = ? ORDER BY c.id", (dataset_id, dataset_id))
     for answer, check in rows:
         yield json.loads(answer), json.loads(check)

@@ -867,10 +867,13 @@ class Store:
         ))
 
     def remove_answer(self, answer_id: int) -> None:
-        try:
+        """Take an answer back (undo), with any rechecks of it."""
+        def run() -> None:
             self.conn.execute("DELETE FROM answers WHERE id = ?", (answer_id,))
-        except sqlite3.DatabaseError as err:
-            raise AltoolError(explain_db_error(self.path, err)) from None
+            if self.has_checks():
+                self.conn.execute("DELETE FROM checks WHERE answer_id = ?", (answer_id,))
+
+        self._write(run)
 
     def iter_answers(
         self, dataset: str, answer: str | None = None, after_id: int = 0,
@@ -898,28 +901,32 @@ class Store:
             "SELECT COUNT(*) FROM answers WHERE dataset_id = ?", (dataset_id,)
         ).fetchone()[0]
 
-    def task_hashes(self, datasets: Sequence[str]) -> set[int]:
-        """Task hashes answered in any of ``datasets``: dataset names, or session ids
-        (``DATASET-NAME``: what one annotator answered); unknown names are ignored."""
-        return self._answered_hashes("task_hash", datasets)
+    def task_hashes(self, datasets: Sequence[str], excluded: Sequence[str] = ()) -> set[int]:
+        """Task hashes answered in any of ``datasets`` (unknown names are ignored) or in any of
+        the ``excluded`` ones (``--exclude``): a dataset's name, or else a session id
+        (``DATASET-NAME``: what one annotator answered, as Prodigy's session datasets)."""
+        return self._answered_hashes("task_hash", datasets, excluded)
 
-    def input_hashes(self, datasets: Sequence[str]) -> set[int]:
-        """Input hashes answered in any of ``datasets`` (as :meth:`task_hashes`)."""
-        return self._answered_hashes("input_hash", datasets)
+    def input_hashes(self, datasets: Sequence[str], excluded: Sequence[str] = ()) -> set[int]:
+        """Input hashes answered in any of ``datasets`` or ``excluded`` (as
+        :meth:`task_hashes`)."""
+        return self._answered_hashes("input_hash", datasets, excluded)
 
-    def _answered_hashes(self, column: str, names: Sequence[str]) -> set[int]:
-        """A name is a dataset if one has it, else a session id (Prodigy's ``--exclude``
-        takes a named session's dataset, ``DATASET-NAME``, the same way)."""
+    def _answered_hashes(self, column: str, datasets: Sequence[str],
+                         excluded: Sequence[str]) -> set[int]:
         assert column in ("task_hash", "input_hash")  # a column name, never user input
         out: set[int] = set()
-        for name in names:
+        for name, sessions_too in [*((d, False) for d in datasets),
+                                   *((e, True) for e in excluded)]:
             dataset_id = self._dataset_id(name)
             if dataset_id is not None:
                 rows = self.conn.execute(
                     f"SELECT {column} FROM answers WHERE dataset_id = ?", (dataset_id,))
-            else:
+            elif sessions_too:  # never for a session's own dataset: it is a dataset or new
                 rows = self.conn.execute(
                     f"SELECT {column} FROM answers WHERE session_id = ?", (name,))
+            else:
+                continue
             out.update(r[0] for r in rows)
         return out
 

@@ -234,12 +234,23 @@ def kappa_interval(pairs: list[tuple[str, str]], seed: int = 0
     return values[int(0.025 * BOOTSTRAP)], values[int(0.975 * BOOTSTRAP) - 1]
 
 
+def decided(eg: dict[str, Any]) -> str:
+    """What a recheck is compared on: a choice answer's accepted labels; for a binary answer
+    (one label, one span) accept or reject, as the question is the same both times (its label
+    in the category would make chance agreement look rarer than it is)."""
+    if isinstance(eg.get("accept"), list):
+        return said(eg)
+    return str(eg.get("answer"))
+
+
 @dataclass
 class SelfAgreement:
-    """Rechecks against the answers they repeated."""
+    """Rechecks against the answers they repeated (pairs where either was ``ignore`` left
+    out: there is nothing to agree on)."""
 
-    pairs: list[tuple[str, str]] = field(default_factory=list)  # (first, again) in words
-    differ: list[dict[str, Any]] = field(default_factory=list)  # text, first, again
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (first, again): decided()
+    differ: list[dict[str, Any]] = field(default_factory=list)  # text, first, again (said)
+    ignored: int = 0
 
     @property
     def kappa(self) -> float | None:
@@ -250,15 +261,19 @@ class SelfAgreement:
         return kappa_interval(self.pairs)
 
     def add(self, first: dict[str, Any], again: dict[str, Any]) -> None:
-        pair = (said(first), said(again))
+        if "ignore" in (first.get("answer"), again.get("answer")):
+            self.ignored += 1
+            return
+        pair = (decided(first), decided(again))
         self.pairs.append(pair)
         if pair[0] != pair[1]:
-            self.differ.append({"text": first.get("text"), "first": pair[0],
-                                "again": pair[1], "_input_hash": first.get("_input_hash")})
+            self.differ.append({"text": first.get("text"), "first": said(first),
+                                "again": said(again), "_input_hash": first.get("_input_hash")})
 
     def to_json(self) -> dict[str, Any]:
         interval = self.interval
-        return {"checks": len(self.pairs), "same": len(self.pairs) - len(self.differ),
+        return {"checks": len(self.pairs), "ignored": self.ignored,
+                "same": len(self.pairs) - len(self.differ),
                 "kappa": self.kappa, "interval95": None if interval is None else list(interval),
                 "differ": self.differ}
 

@@ -199,6 +199,9 @@ def estimate_savings(
     progress: Progress | None = None,
 ) -> SavingsEstimate:
     """Labels saved against random order, from ``dataset``'s audit picks (module docstring)."""
+    if store.dataset_meta(dataset).get("view") in ("ner", "ner_manual"):
+        return SavingsEstimate("unknown", reason="the labels-saved estimate is made for text "
+                               "classification datasets; this one holds NER answers")
     merged = merge_datasets(store, [dataset])
     held = _held_out(store, merged, eval_dataset)
     held_out = {eg.input_hash for eg in held[1]} if held is not None else set()
@@ -210,8 +213,15 @@ def estimate_savings(
                           audit_picks=len(picks),
                           metric="accuracy" if merged.exclusive else "macro F1")
     need = MIN_PICKS if held is None else MIN_FIRST * 2
+    if held is not None and len(held[1]) < MIN_FIRST * 2:
+        out.reason = (f"too few texts to score on in --eval {eval_dataset}: {len(held[1])}, "
+                      f"it takes {MIN_FIRST * 2}")
+        return out
     if len(picks) < need:
-        out.reason = (f"not enough evidence: {len(picks)} audit picks, it takes {need}; "
+        dropped = sum(eg.random_pick for eg in merged.examples if eg.input_hash in held_out)
+        also = (f" ({dropped} more are in --eval {eval_dataset}, so not trained on)"
+                if dropped else "")
+        out.reason = (f"not enough evidence: {len(picks)} audit picks{also}, it takes {need}; "
                       "label with --mix random=0.1 (a tenth of the questions picked at random) "
                       "so random order can be measured against the loop")
         return out
@@ -317,13 +327,15 @@ def _compare(out: SavingsEstimate) -> None:
     head = len(rand.sizes)  # the loop's curve at random order's sizes
     out.equal_labels = rand.sizes[-1]
     out.random_at_equal = out.level
-    out.loop_at_equal = monotone(loop.sizes[:head], loop.mean()[:head])[-1]
+    out.loop_at_equal = monotone(loop.sizes[:head], loop.mean()[:head])[-1]  # NaN: unfitted
     ratios, gaps = [], []
     for r_row, l_row in zip(rand.values, loop.values, strict=True):
         smooth = rand.smoothed(r_row)
         if not np.isfinite(smooth[-1]):
             continue
-        gaps.append(monotone(loop.sizes[:head], l_row[:head])[-1] - smooth[-1])
+        gap = monotone(loop.sizes[:head], l_row[:head])[-1] - smooth[-1]
+        if np.isfinite(gap):
+            gaps.append(gap)
         took = reach(rand.sizes, smooth, smooth[-1]) or rand.sizes[-1]
         needed = _loop_reach(loop, l_row, rand.sizes[-1], smooth[-1])
         # a part where the loop never got there: at most what the loop had, as a bound
@@ -350,10 +362,16 @@ def describe(est: SavingsEstimate, per_hour: float | None = None) -> list[tuple[
     if est.state != "estimated":
         return [("estimate", est.reason)]
     lo, hi = est.gap_range or (0.0, 0.0)
-    rows = [("at equal labels", f"with {est.equal_labels} labels the loop's order scores "
-             f"{est.loop_at_equal:.0%} {est.metric}, random order {est.random_at_equal:.0%} "
-             f"({(est.loop_at_equal - est.random_at_equal) * 100:+.0f} points; "
-             f"{lo * 100:+.0f} to {hi * 100:+.0f} over the held-out parts)")]
+    if est.loop_at_equal is not None and np.isfinite(est.loop_at_equal):
+        gap = (est.loop_at_equal - est.random_at_equal) * 100
+        rows = [("at equal labels", f"with {est.equal_labels} labels the loop's order scores "
+                 f"{est.loop_at_equal:.0%} {est.metric}, random order "
+                 f"{est.random_at_equal:.0%} ({gap:+.0f} points; {lo * 100:+.0f} to "
+                 f"{hi * 100:+.0f} over the held-out parts)")]
+    else:
+        rows = [("at equal labels", f"with {est.equal_labels} labels random order scores "
+                 f"{est.random_at_equal:.0%} {est.metric}; no model could be fitted yet on the "
+                 f"loop's first {est.equal_labels} answers (they hold one class)")]
     rows.append(("saved so far", _saved_sentence(est)))
     if lo <= 0 <= hi:
         rows.append(("how sure", "not enough evidence to tell the loop from random order "

@@ -55,14 +55,16 @@ def test_rechecks_are_asked_blind_and_stored_as_checks(store):
     assert len(set(repeats)) == len(repeats)  # no answer is rechecked twice
     assert store.count_answers("ds") == 240  # checks are not answers
     assert len(updates) == 240  # nor does the model see them
-    assert second.count == 200 + len(repeats)
+    assert second.count == 200  # answers; the rechecks are counted apart
+    assert second.status()["session"] == 200 + len(repeats)  # the screen: questions
     pairs = list(iter_checks(store, "ds"))
     assert len(pairs) == len(repeats)
     for answer, check in pairs:
         assert answer["text"] == check["text"] and check["accept"] == ["B"]
         assert answer["accept"] == ["A" if int(answer["text"][5:]) < 40 else "B"]
         assert check["_session_id"] == second.session_id
-        assert check["meta"]["pick"] == "recheck" and (answer.get("meta") or {}).get("pick") != "recheck"
+        assert check["meta"]["pick"] == "recheck"
+        assert (answer.get("meta") or {}).get("pick") != "recheck"
         assert "_seconds" in check
 
 
@@ -81,7 +83,11 @@ def test_only_answers_old_enough_and_of_the_same_view_and_annotator(store):
     assert task["text"] == "text 0" and "accept" not in task and "answer" not in task
     assert pick_recheck(store, ds, "binary", random.Random(0)) is None  # choice answers only
     assert pick_recheck(store, ds, "choice", random.Random(0), "ds-sam") is None
-    assert pick_recheck(store, ds, "choice", random.Random(0), "ds-alex") is not None
+    # the age counts alex's own answers: another's answer makes none of alex's old enough
+    assert pick_recheck(store, ds, "choice", random.Random(0), "ds-alex") is None
+    label_all(session(store, tasks(1, start=200), annotator="alex"))
+    _, task = pick_recheck(store, ds, "choice", random.Random(0), "ds-alex")
+    assert task["text"] == "text 0"
     assert pick_recheck(store, ds, "ner", random.Random(0)) is None
 
 
@@ -177,3 +183,43 @@ def test_binary_ner_answers_are_rechecked_as_their_suggestion(store):
     # a manual NER dataset's answers are not one key press: never rechecked
     import random
     assert pick_recheck(store, store.dataset_id("ner"), "ner_manual", random.Random(0)) is None
+
+
+def test_a_recheck_of_an_answer_taken_back_meanwhile_is_not_stored(store):
+    """The answer a recheck repeats may be undone by its session (its id then reused): the
+    check is dropped, never paired with another answer; nor does a second check count."""
+    label_all(session(store, tasks(30)))
+    s = session(store, tasks(50, start=30), recheck=0.5, seed=1)
+    while s._check_of is None:
+        s.answer("accept", ["A"])
+    store.remove_answer(s._check_of)  # another session's undo
+    store.add_answer("ds", {"text": "new", "options": OPTIONS, "accept": ["B"],
+                            "answer": "accept"})
+    s.answer("accept", ["B"])
+    assert list(iter_checks(store, "ds")) == []
+    assert s.undo()  # the unstored check comes back, nothing to delete
+    assert s._check_of is not None
+
+
+def test_ignored_rechecks_are_neither_agreement_nor_a_difference(store):
+    label_all(session(store, tasks(30)))
+    s = session(store, tasks(60, start=30), recheck=0.5, seed=5)
+    while s.current is not None:
+        if s._check_of is not None:
+            s.answer("ignore")
+        else:
+            s.answer("accept", ["A"])
+    p = dataset_progress(store, "ds").self_agreement
+    assert p.ignored == s.checks > 0 and p.pairs == [] and p.differ == []
+
+
+def test_binary_self_agreement_is_on_the_answer_not_the_label():
+    from altool.store.progress import SelfAgreement
+
+    p = SelfAgreement()
+    for i in range(40):  # several labels, the repeat a coin flip: no agreement beyond chance
+        label = f"L{i % 5}"
+        p.add({"label": label, "answer": "accept"},
+              {"label": label, "answer": "accept" if i % 2 else "reject"})
+    assert p.kappa == pytest.approx(0.0)
+    assert p.differ[0]["first"] == "accept L0" and p.differ[0]["again"] == "reject L0"

@@ -397,3 +397,15 @@ def test_exclude_takes_a_named_annotator_s_session(store):
                          "excluded nothing"]
     assert make(store, tasks(4), exclude=["shared"]).notes == []
     assert store.unknown_names(["shared", "shared-alex", "shared-sam"]) == ["shared-sam"]
+
+
+def test_a_new_dataset_named_like_a_session_is_not_that_session(store):
+    """Only --exclude names fall back to session ids: a new dataset that happens to be named
+    like one (ds-alex) asks everything."""
+    alex = Session(store, "ds", IterableStream(tasks(3)), annotator="alex")
+    alex.advance()
+    alex.answer("accept")
+    other = Session(store, "ds-alex", IterableStream(tasks(3)))
+    assert other.advance() is not None and text_of(other) == "text 0"
+    assert store.task_hashes(["ds-alex"]) == set()
+    assert len(store.task_hashes([], ["ds-alex"])) == 1

@@ -121,3 +121,21 @@ def test_progress_command_estimate_json_and_plot(home, tmp_path):
     assert res.returncode == 0 and png.read_bytes()[:4] == b"\x89PNG"
     bad = run_cli("progress", "ds", "--plot", str(tmp_path / "no" / "p.png"))
     assert bad.returncode == 1 and "can't write the plot" in bad.stderr
+
+
+def test_what_it_cannot_estimate_is_said_plainly(tmp_path):
+    rng = np.random.default_rng(3)
+    with Store(tmp_path / "c.db") as store:
+        store.add_answers("ds", dataset(300, 5))
+        store.add_answers("tiny", [answer("A", "x", rng) for _ in range(5)])
+        est = estimate_savings(store, "ds", eval_dataset="tiny")
+        assert est.state == "unknown" and "too few texts to score on in --eval tiny: 5" in \
+            est.reason
+        store.answer_into("ner", {"text": "Acme", "spans": [], "answer": "accept"},
+                          meta={"view": "ner_manual"})
+        assert "NER answers" in estimate_savings(store, "ner").reason
+        # the loop's first answers of one class only: that row says so instead of "nan%"
+        one_class = [answer("A", "margin", rng) for _ in range(60)] + dataset(240, 4, seed=1)
+        store.add_answers("skew", one_class)
+        rows = dict(describe(estimate_savings(store, "skew")))
+        assert "nan" not in " ".join(rows.values())
