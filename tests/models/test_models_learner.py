@@ -516,7 +516,7 @@ def test_a_task_says_why_it_was_asked():
 
     class DrawOnlyStore:  # just enough store for a session that is only drawn
         def dataset_id(self, name): return None
-        def task_hashes(self, names): return set()
+        def task_hashes(self, names, excluded=()): return set()
         def count_answers(self, name): return 0
         def claim_task(self, *args, **kwargs): return True
 
