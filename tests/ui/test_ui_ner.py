@@ -288,3 +288,44 @@ def test_the_binary_ner_view_scrolls_away_from_the_suggestion_and_back(nlp, stor
     assert "word0 " not in "\n".join(lines)
     lines = press(app, "end")
     assert "Berlin LOC" in "\n".join(lines)
+
+
+# -- a long text: per-key work follows what is shown -------------------------------------------------
+def test_restyled_lines_are_the_lines_a_full_layout_draws(nlp):
+    """The cursor and selection drawn on a cached layout, line by line, give exactly what
+    laying out the whole text with them gives: every token, gap, span and a cut long word."""
+    from altool.ui.layout import restyle
+
+    text = ("Acme Corp hired Zoë Ünal in Berlin.\n\nThen " + "x" * 90 + " and  New York "
+            "Times staff met\tMary Ann.") * 3
+    task = tokenize(nlp, {"text": text})
+    n = len(task["tokens"])
+    spans = [(0, 1, "ORG"), (3, 4, "PER"), (n - 6, n - 5, "LOC")]
+    bare = layout(task, 30, LABELS, spans)
+    checked = 0
+    for cursor, selection in [(0, None), (2, (1, 4)), (n // 2, (n // 2 - 3, n // 2 + 5)),
+                              (n - 1, (n - 8, n - 1)), (None, (0, n - 1))]:
+        full = layout(task, 30, LABELS, spans, cursor, selection)
+        assert full.lines != bare.lines  # the cursor or the selection shows
+        for first, end in [(0, len(bare.lines)), (3, 9), (len(bare.lines) - 2, len(bare.lines))]:
+            assert restyle(bare, first, end, LABELS, spans, cursor, selection) == \
+                full.lines[first:end]
+            checked += 1
+    assert checked == 15
+
+
+def test_moving_the_cursor_in_a_long_text_does_not_lay_it_out_again(nlp, store, monkeypatch):
+    import altool.ui.ner as ner_ui
+
+    text = "\n\n".join(f"paragraph {i} has some words in it" for i in range(400))
+    app = make_app(store, monkeypatch, [tokenize(nlp, {"text": text})])
+    calls = []
+    real = ner_ui.layout
+    monkeypatch.setattr(ner_ui, "layout", lambda *a, **k: calls.append(1) or real(*a, **k))
+    press(app, "right", "right", "down", "pagedown", "s-right", "s-right", "end", "home")
+    assert calls == []  # the text was laid out once, before these keys
+    lines = press(app, "1")  # a new span: laid out again, once
+    assert len(calls) == 1
+    assert any("PER" in line for line in lines)
+    app.render(60, 24)  # another width: laid out again
+    assert len(calls) == 2
