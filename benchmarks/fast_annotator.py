@@ -16,7 +16,7 @@ Reports waits (count, total, longest), keypress-to-redraw latency p50/p99/max fr
 
 ``--before REF`` runs every view twice, alternating, in the same run: first with the code of
 git ``REF`` (exported with ``git archive`` under ``benchmarks/.work/``), then with this
-checkout's; both run as ``python -m altool`` with ``PYTHONPATH`` set to their code. Writes the
+checkout's; both run as ``python -P -m altool`` with ``PYTHONPATH`` set to their code. Writes the
 ``fast-annotator`` section of ``benchmarks/RESULTS.md``. Not a test: targets are reported
 as met or missed (0 waits, p99 <= 50 ms).
 """
@@ -105,7 +105,11 @@ def start(view: str, code: Path, source_db: Path, tag: str) -> tuple[Tmux, Path,
     shutil.copy(source_db, db)
     log = home / "latency.log"
     env = {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log), "PYTHONPATH": str(code)}
-    return Tmux([sys.executable, "-m", "altool", *command(view, db)], env), db, log
+    where = subprocess.run([sys.executable, "-P", "-c", "import altool; print(altool.__file__)"],
+                           env={**os.environ, **env}, capture_output=True, text=True).stdout
+    assert Path(where.strip()).parents[1] == code, f"altool from {where}, not from {code}"
+    # -P: the code comes from PYTHONPATH alone (not from the working directory, this checkout)
+    return Tmux([sys.executable, "-P", "-m", "altool", *command(view, db)], env), db, log
 
 
 def next_key(view: str, rng: random.Random) -> str:
@@ -130,8 +134,6 @@ def paced(tm: Tmux, view: str, answers: int, rate: float, rng: random.Random
         if not question.search(tm.screen()):
             waited = tm.wait_for(question.pattern, timeout=300, poll=0.01)
             waits.append((sent, waited))
-            if os.environ.get("FAST_TRACE"):
-                print(f"  wait {time.time() - waited:.2f} +{waited:.2f}s after {sent}", flush=True)
             due = time.perf_counter()  # on at the same rate from here
         tm.keys(next_key(view, rng))
         due += gap
