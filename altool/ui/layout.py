@@ -151,13 +151,23 @@ def layout(task: dict[str, Any], width: int, labels: list[str],
     the lines shown.)"""
     text = printable(task.get("text", ""))
     tokens = task.get("tokens") or _words(text)
-    styles = _Styles(labels, spans, selection)
+    wrap, positions = _lay(text, tokens, width, labels, _Styles(labels, spans, selection),
+                           cursor, 0, len(tokens))
+    return Layout(wrap.lines, wrap.widths, positions, wrap.owners)
+
+
+def _lay(text: str, tokens: list[dict[str, Any]], width: int, labels: list[str],
+         styles: _Styles, cursor: int | None, start: int, stop: int
+         ) -> tuple[_Wrapper, list[tuple[int, int]]]:
+    """Tokens ``start`` to ``stop`` (exclusive) and the whitespace after each, from the start
+    of a line (the text before the first token too, from token 0)."""
     span_of = styles.span_of
     wrap = _Wrapper(width)
     positions: list[tuple[int, int]] = []
-
-    wrap.space(text[: tokens[0]["start"]] if tokens else text, "")
-    for i, tok in enumerate(tokens):
+    if start == 0:
+        wrap.space(text[: tokens[0]["start"]] if tokens else text, "")
+    for i in range(start, stop):
+        tok = tokens[i]
         piece = text[tok["start"] : tok["end"]]
         if piece.isspace():
             positions.append((len(wrap.lines) - 1, wrap.widths[-1]))
@@ -173,7 +183,52 @@ def layout(task: dict[str, Any], width: int, labels: list[str],
         nxt = tokens[i + 1]["start"] if i + 1 < len(tokens) else len(text)
         wrap.owner = (GAP, i, i + 1)
         wrap.space(text[tok["end"] : nxt], styles.gap(i, i + 1))
-    return Layout(wrap.lines, wrap.widths, positions, wrap.owners)
+    return wrap, positions
+
+
+def relayout(old: Layout, task: dict[str, Any], width: int, labels: list[str],
+             old_spans: list[tuple[int, int, str]], spans: list[tuple[int, int, str]]
+             ) -> Layout:
+    """``task`` laid out with ``spans``, from ``old``, its layout with ``old_spans`` (both
+    without cursor or selection, at ``width``): only the paragraphs holding a token whose
+    span changed are laid out again (a line break in the text starts a line afresh, so the
+    lines before and after them are the same, moved up or down). The same as :func:`layout`,
+    for a span edit in a long text at the cost of its paragraph."""
+    text = printable(task.get("text", ""))
+    tokens = task.get("tokens") or _words(text)
+    was, now = _Styles(labels, old_spans, None), _Styles(labels, spans, None)
+    changed = [i for i in was.span_of.keys() | now.span_of.keys()
+               if was.span_of.get(i) != now.span_of.get(i)]
+    if not changed:
+        return old
+    if len(old.positions) != len(tokens):
+        return layout(task, width, labels, spans)
+
+    def starts_line(i: int) -> bool:  # token i comes right after a line break
+        return text[tokens[i]["start"] - 1 : tokens[i]["start"]] == "\n"
+
+    # tokens next to a changed one are drawn differently too (the whitespace between them)
+    first = next((i for i in range(min(changed) - 1, 0, -1) if starts_line(i)), 0)
+    stop = next((i for i in range(max(changed) + 2, len(tokens)) if starts_line(i)),
+                len(tokens))
+    wrap, positions = _lay(text, tokens, width, labels, now, None, first, stop)
+    top = old.positions[first][0] if first else 0
+    if stop < len(tokens):  # the last line laid out is the (empty) one token ``stop`` starts
+        if wrap.lines[-1]:
+            return layout(task, width, labels, spans)
+        wrap.lines.pop(), wrap.widths.pop(), wrap.owners.pop()
+        end = old.positions[stop][0]
+    else:
+        end = len(old.lines)
+    shift = top + len(wrap.lines) - end
+    after = old.positions[stop:]
+    return Layout(
+        old.lines[:top] + wrap.lines + old.lines[end:],
+        old.widths[:top] + wrap.widths + old.widths[end:],
+        old.positions[:first] + [(line + top, col) for line, col in positions]
+        + ([(line + shift, col) for line, col in after] if shift else after),
+        old.owners[:top] + wrap.owners + old.owners[end:],
+    )
 
 
 def restyle(laid: Layout, first: int, end: int, labels: list[str],

@@ -29,6 +29,7 @@ from .layout import (
     fit,
     label_style,
     layout,
+    relayout,
     restyle,
     to_ansi,
     to_fragments,
@@ -151,11 +152,18 @@ def _laid_out(state: NerViewState, task: dict[str, Any], width: int, labels: lis
               spans: list[tuple[int, int, str]]) -> Layout:
     """``task`` laid out at ``width`` with ``spans`` (no cursor or selection), kept in
     ``state`` while they stay the same: a key that moves the cursor costs what the lines
-    shown cost, not what the text does (a 15,000-token text took 57 ms to lay out)."""
+    shown cost, not what the text does (a 15,000-token text took 57 ms to lay out); a span
+    edit, what the paragraphs it touches cost (:func:`~altool.ui.layout.relayout`)."""
     key = (width, tuple(labels), tuple(spans))
-    if state.laid is None or state.laid[0] is not task or state.laid[1] != key:
-        state.laid = (task, key, layout(task, width, labels, spans))
-    return state.laid[2]
+    cached = state.laid
+    if cached is not None and cached[0] is task and cached[1] == key:
+        return cached[2]
+    if cached is not None and cached[0] is task and cached[1][:2] == key[:2]:
+        laid = relayout(cached[2], task, width, labels, list(cached[1][2]), spans)
+    else:
+        laid = layout(task, width, labels, spans)
+    state.laid = (task, key, laid)
+    return laid
 
 
 def _labels(session: Session, task: dict[str, Any]) -> list[str]:
