@@ -142,6 +142,29 @@ def paced(tm: Tmux, view: str, answers: int, rate: float, rng: random.Random
     return waits, time.perf_counter() - t0
 
 
+def picks(db: Path) -> dict:
+    """What the answered questions were, in the order answered: picked by the model's
+    ranking, a cold start, random fillers (no model yet) or pattern matches; and how many model
+    versions each answered pick was behind the newest one answered so far (a deeper queue
+    must not mean older questions)."""
+    con = sqlite3.connect(db)
+    metas = [json.loads(c).get("meta") or {} for (c,) in
+             con.execute("SELECT content FROM answers ORDER BY id")]
+    con.close()
+    kinds: dict[str, int] = {}
+    behind, newest = [], 0
+    for meta in metas:
+        kind = meta.get("pick") or ("pattern" if meta.get("pattern") else "other")
+        kind = kind if kind in ("filler", "cold-start", "pattern") else "model"
+        kinds[kind] = kinds.get(kind, 0) + 1
+        version = meta.get("pick_model_version")
+        if isinstance(version, int):
+            newest = max(newest, version)
+            behind.append(newest - version)
+    return {"kinds": kinds, "behind_mean": sum(behind) / max(len(behind), 1),
+            "behind_2": sum(b >= 2 for b in behind) / max(len(behind), 1)}
+
+
 def one_run(view: str, code: Path, tag: str, source_db: Path, answers: int, rate: float
             ) -> dict:
     tm, db, log = start(view, code, source_db, tag)
@@ -166,7 +189,7 @@ def one_run(view: str, code: Path, tag: str, source_db: Path, answers: int, rate
             "n": len(lat), "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat),
             "over_50": sum(v > TARGET_P99_MS for v in lat),
             "stored": stored, "distinct": distinct, "load": os.getloadavg()[0],
-            "final_status": status_line(final)}
+            "final_status": status_line(final), "picks": picks(db)}
 
 
 def fmt(results: list[dict], before: str | None, after: str) -> str:
@@ -183,6 +206,11 @@ def fmt(results: list[dict], before: str | None, after: str) -> str:
                          or "none")
                       + (" …" if len(r["wait_at"]) > 20 else "") for r in results)
     finals = "\n".join(f"- {r['view']}, {r['code']}: `{r['final_status']}`" for r in results)
+    quality = "\n".join(
+        f"| {r['view']} | {r['code']} | "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(r["picks"]["kinds"].items()))
+        + f" | {r['picks']['behind_mean']:.2f} | {r['picks']['behind_2']:.1%} |"
+        for r in results)
     load = max(r["load"] for r in results)
     code = f"`{before}` (before) and this checkout, `{after}` (after), alternating" if before \
         else f"`{after}`"
@@ -202,6 +230,14 @@ start to finished redraw (`ALTOOL_LATENCY_LOG`). Code: {code}. Target: 0 waits, 
 
 {TABLE_HEAD}
 {chr(10).join(rows)}
+
+What was asked (the answers' `meta.pick`: the model's ranking, a cold start, random fillers
+before the worker's first ranking, pattern matches), and how far behind the newest model
+version answered so far each answered pick's model was (`meta.pick_model_version`):
+
+| view | code | answers by pick | versions behind, mean | 2 or more behind |
+|---|---|---|---|---|
+{quality}
 
 When the waits came (seconds waited, after how many answers):
 
