@@ -81,9 +81,10 @@ def code_of(ref: str | None) -> Path:
     return dest
 
 
-def command(view: str, db: Path) -> list[str]:
+def command(view: str, db: Path, pool_size: int | None = None) -> list[str]:
     """The teach command of ``view`` (answers go into dataset ``fast``)."""
     common = ["--db", str(db)]
+    pool = ["--pool-size", str(pool_size)] if pool_size else []
     if view == "ner":
         patterns = db.parent / "patterns.jsonl"
         patterns.write_text("".join(json.dumps({"label": label, "pattern": [{"lower": w}]}) + "\n"
@@ -92,11 +93,12 @@ def command(view: str, db: Path) -> list[str]:
                 "--patterns", str(patterns), "--batch-size", "10", "--seed", "0"]
     labels = ",".join(LABELS) if view == "choice" else "interesting"
     extra = ["--view", "choice"] if view == "choice" else []
-    return [*common, "textcat.teach", "fast", "src", "--label", labels, *extra,
+    return [*common, "textcat.teach", "fast", "src", "--label", labels, *extra, *pool,
             "--batch-size", "10", "--seed", "0"]
 
 
-def start(view: str, code: Path, source_db: Path, tag: str) -> tuple[Tmux, Path, Path]:
+def start(view: str, code: Path, source_db: Path, tag: str, pool_size: int | None = None
+          ) -> tuple[Tmux, Path, Path]:
     """The program in tmux with a fresh home and a pristine copy of the source database."""
     home = WORK / f"fast-{tag}-{view}-home"
     shutil.rmtree(home, ignore_errors=True)
@@ -109,7 +111,8 @@ def start(view: str, code: Path, source_db: Path, tag: str) -> tuple[Tmux, Path,
                            env={**os.environ, **env}, capture_output=True, text=True).stdout
     assert Path(where.strip()).parents[1] == code, f"altool from {where}, not from {code}"
     # -P: the code comes from PYTHONPATH alone (not from the working directory, this checkout)
-    return Tmux([sys.executable, "-P", "-m", "altool", *command(view, db)], env), db, log
+    return Tmux([sys.executable, "-P", "-m", "altool", *command(view, db, pool_size)], env), \
+        db, log
 
 
 def next_key(view: str, rng: random.Random) -> str:
@@ -146,28 +149,29 @@ def picks(db: Path) -> dict:
     """What the answered questions were, in the order answered: picked by the model's
     ranking, a cold start, random fillers (no model yet) or pattern matches; and how many model
     versions each answered pick was behind the newest one answered so far (a deeper queue
-    must not mean older questions)."""
+    must not mean older questions; counted per ``meta.pick_model``)."""
     con = sqlite3.connect(db)
     metas = [json.loads(c).get("meta") or {} for (c,) in
              con.execute("SELECT content FROM answers ORDER BY id")]
     con.close()
     kinds: dict[str, int] = {}
-    behind, newest = [], 0
+    behind: list[int] = []
+    newest: dict[str, int] = {}  # per model (the encoder model counts its versions anew)
     for meta in metas:
         kind = meta.get("pick") or ("pattern" if meta.get("pattern") else "other")
         kind = kind if kind in ("filler", "cold-start", "pattern") else "model"
         kinds[kind] = kinds.get(kind, 0) + 1
-        version = meta.get("pick_model_version")
+        version, model = meta.get("pick_model_version"), str(meta.get("pick_model"))
         if isinstance(version, int):
-            newest = max(newest, version)
-            behind.append(newest - version)
+            newest[model] = max(newest.get(model, 0), version)
+            behind.append(newest[model] - version)
     return {"kinds": kinds, "behind_mean": sum(behind) / max(len(behind), 1),
             "behind_2": sum(b >= 2 for b in behind) / max(len(behind), 1)}
 
 
-def one_run(view: str, code: Path, tag: str, source_db: Path, answers: int, rate: float
-            ) -> dict:
-    tm, db, log = start(view, code, source_db, tag)
+def one_run(view: str, code: Path, tag: str, source_db: Path, answers: int, rate: float,
+            pool_size: int | None = None) -> dict:
+    tm, db, log = start(view, code, source_db, tag, pool_size)
     rng = random.Random(7)
     try:
         tm.wait_for(QUESTION[view].pattern, timeout=180)
@@ -256,6 +260,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="answers per second")
     parser.add_argument("--views", default="choice,binary,ner")
     parser.add_argument("--before", default=None, help="git ref of the code to compare with")
+    parser.add_argument("--pool-size", type=int, default=None,
+                        help="textcat.teach's --pool-size (a small pool: the encoder model "
+                        "takes over early in the run)")
     parser.add_argument("--no-write", action="store_true", help="print, don't update RESULTS")
     args = parser.parse_args()
     source_db = WORK / f"soak-source-{SOURCE_SIZE}.db"
@@ -269,7 +276,7 @@ def main() -> None:
         for tag, code in versions:
             print(f"{view}, {tag} ({code}): {args.answers:,} answers at {args.rate:g}/s...",
                   flush=True)
-            res = one_run(view, code, tag, source_db, args.answers, args.rate)
+            res = one_run(view, code, tag, source_db, args.answers, args.rate, args.pool_size)
             print(json.dumps({k: v for k, v in res.items() if k != "wait_at"}), flush=True)
             print(f"  waits at: {res['wait_at'][:30]}", flush=True)
             results.append(res)
