@@ -265,12 +265,13 @@ class NerWorker(Worker):
             self.status.state = "ready" if self.learner.model.ready else "warming up"
         skip = self._asked(store)
         pool = min(self.config.pool_size, NER_POOL)
+        self._want = self.pace.target()
         tasks = self.learner.choose(
             self.learner.tokenized(_pool_examples(store, self.config.source, pool)),
-            self.config.queue_size, skip)
+            self._want, skip)
         version = self.learner.model.version
         self.queue.replace([Question(t, None, version) for t in tasks])
-        self._drained = len(tasks) < self.config.queue_size
+        self._drained = len(tasks) < self._want
         self._finished = not tasks
         if not tasks:
             self.queue.finish()

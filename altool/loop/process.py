@@ -34,6 +34,10 @@ from .queue import Question, TaskQueue
 from .worker import WorkerStatus
 
 WORKER_NICENESS = 5  # added to the worker process's nice value (lower CPU priority)
+# questions queued before the worker process is up: its start and first refresh took 5-7 s
+# on a busy 2-core machine, longer than 50 questions last a fast annotator (10 answers/s);
+# the worker's first questions replace them, so a longer list only serves who would wait
+START_QUESTIONS = 200
 # task -> the module that builds its worker: ``make_worker(config, sink)`` (the worker the
 # child runs: run / notify / stop / on_status) and ``initial_questions(config, store, skip, n)``
 # (questions without a model: while the child starts, and after it died)
@@ -50,12 +54,15 @@ def initial_questions(config: TeachConfig, store: Store, skip: set[int], n: int
 
 
 class _PipeQueue:
-    """The child's view of the UI's queue: questions go down the pipe."""
+    """The child's view of the UI's queue: questions go down the pipe. Its length is the UI's
+    as last known: set when questions are sent, and when the UI reports it (``length_at``:
+    when, a ``time.monotonic()``)."""
 
     def __init__(self, conn: Any, lock: threading.Lock) -> None:
         self.conn = conn
         self.lock = lock
         self.length = 0
+        self.length_at = time.monotonic()
 
     def send(self, message: tuple) -> None:
         """Send ``message`` to the UI; if the UI is gone (killed), drop it: the listening
@@ -68,7 +75,7 @@ class _PipeQueue:
 
     def replace(self, questions: list[Question]) -> None:
         self.send(("replace", questions))
-        self.length = len(questions)
+        self.length, self.length_at = len(questions), time.monotonic()
 
     def finish(self) -> None:
         self.send(("finish",))
@@ -101,7 +108,7 @@ def _child_main(conn: Any, config: TeachConfig) -> None:
             except (EOFError, OSError):
                 break
             if message[0] == "notify":
-                sink.length = message[2]
+                sink.length, sink.length_at = message[2], time.monotonic()
                 worker.notify(message[1])
             elif message[0] == "stop":
                 break
@@ -158,8 +165,8 @@ class WorkerProcess:
     def start(self) -> None:
         with Store(self.config.db_path) as store:
             skip = store.task_hashes([self.config.dataset], self.config.exclude)
-            self.queue.replace(initial_questions(self.config, store, skip,
-                                                 self.config.queue_size))
+            self.queue.replace(initial_questions(
+                self.config, store, skip, max(self.config.queue_size or 0, START_QUESTIONS)))
         ctx = mp.get_context("spawn")
         self._conn, child_conn = ctx.Pipe()
         self._proc = ctx.Process(

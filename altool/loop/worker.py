@@ -24,6 +24,7 @@ from .config import TeachConfig
 from .encoding import BackgroundEncoding
 from .learner import FILLER_PICK, Learner, Pick, make_task
 from .logs import log_error
+from .pace import Pace
 from .queue import Question
 from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
 
@@ -42,7 +43,7 @@ class QuestionSink(Protocol):
 COLD_SAMPLE = 2_000
 CHUNK = 5_000
 SLOW_CHUNK = 500  # rows per step for a slow (cacheable, e.g. embedding) model: ~2-8 s each
-RESAMPLE_EVERY = 5
+RESAMPLE_EVERY = 5  # a sampled pool is renewed over this many refreshes (a 1/5 share each)
 STOP_SET = 1_000  # examples the stopping criterion compares successive models on
 
 
@@ -100,7 +101,9 @@ class Worker(threading.Thread):
         self._failed = False
         self._drained = False
         self._finished = False
-        self._pool_uses = 0
+        # the annotator's pace and the worker's cycle time: how many questions to publish
+        self.pace = Pace(config.queue_size or 50, config.batch_size)
+        self._want = config.queue_size or 50  # questions the refresh under way publishes
         # featurize(texts, progress=None); through the store's cache once run() has a store
         self._featurize = featurizer_for(self.learner.model, None)
         self.stopping = StabilizingPredictions(measure=measure_for(len(learner.labels)))
@@ -110,6 +113,7 @@ class Worker(threading.Thread):
     def notify(self, n_answers: int = 1) -> None:
         with self._lock:
             self._pending += n_answers
+        self.pace.answered(n_answers)
         self._event.set()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -206,6 +210,7 @@ class Worker(threading.Thread):
                 due = self._pending >= self.config.batch_size
                 if due:
                     self._pending = 0
+            started = time.perf_counter()
             if due and not self._failed:
                 self._guard(self._fit, store)
                 if self._stopping.is_set():
@@ -216,10 +221,18 @@ class Worker(threading.Thread):
                     fits_since_save = 0
             if due:
                 self._finished = False  # new answers (or an undo) may open the source again
-            queued = len(self.queue)
-            low = queued < self.config.batch_size and not self._drained
-            if due or low or (queued == 0 and not self._finished):
+            left = self._left()
+            # refill before the queue drains: when what is left lasts, at the annotator's pace,
+            # less than a refresh takes (twice over)
+            low = self.pace.low(left, self.status.last_refresh_s) and not self._drained
+            if due or low or (left <= 0 and not self._finished):
                 self._guard(self._refresh, store)
+                self.pace.worked(time.perf_counter() - started)
+
+    def _left(self) -> float:
+        """Questions the UI has left: the queue's length as last known (through a pipe: as
+        the UI last said, ``length_at``), less what was answered since at the current pace."""
+        return self.pace.left(len(self.queue), getattr(self.queue, "length_at", None))
 
     def _guard(self, fn, store: Store) -> None:
         try:
@@ -281,6 +294,7 @@ class Worker(threading.Thread):
             self.status.state = "ready" if model.ready else "warming up"
         skip = self._asked(store)
         total = store.count_source(self.config.source)
+        self._want = self.pace.target()
         if not model.ready:
             # a slow model's cold sample is the same every time, so its vectors come cached
             rows = store.sample_source(self.config.source, COLD_SAMPLE,
@@ -299,7 +313,7 @@ class Worker(threading.Thread):
             self.status.skipped, self.status.seen = self.learner.skipped
         # Fewer picks than asked for: the source is nearly used up. Don't rescan on a low
         # queue again until new answers arrive.
-        self._drained = len(picks) < self.config.queue_size
+        self._drained = len(picks) < self._want
         self._finished = not picks
         if not picks:
             self.queue.finish()
@@ -312,7 +326,7 @@ class Worker(threading.Thread):
     def _choose(self, rows: list[SourceRow], X: Any, skip: set[int]) -> list[Pick]:
         if not rows:
             return []
-        return self.learner.choose(X, [r.input_hash for r in rows], self.config.queue_size, skip)
+        return self.learner.choose(X, [r.input_hash for r in rows], self._want, skip)
 
     def _pool_features(
         self, store: Store, total: int, skip: set[int]
@@ -320,8 +334,8 @@ class Worker(threading.Thread):
         """The pool to score and its features, computed in chunks and kept between refreshes.
 
         A source of up to ``pool_size`` examples is the pool, featurised once. A larger one is
-        scored through a random sample of ``pool_size`` rows, drawn again every
-        ``RESAMPLE_EVERY`` refreshes (featurising 20,000 texts takes seconds). A slow model
+        scored through a random sample of ``pool_size`` rows, renewed over ``RESAMPLE_EVERY``
+        refreshes (:meth:`_renewed`: featurising 20,000 texts takes seconds). A slow model
         (embeddings: minutes for 20,000 texts) keeps one seeded sample, whose vectors later
         sessions find in the cache. A strategy that walks its pool in source order (``stream``)
         gets the source window by window instead (:meth:`_next_window`)."""
@@ -332,17 +346,33 @@ class Worker(threading.Thread):
                 return self._next_window(store, skip, after_id=start)
             return self._pool
         whole = total <= self.config.pool_size
-        resample = not whole and not self._slow and self._pool_uses >= RESAMPLE_EVERY
-        if self._pool is None or resample:
+        if self._pool is None:
             if whole:
                 chunks = store.iter_source(self.config.source, CHUNK)
                 rows = [row for chunk in chunks for row in chunk]
             else:
                 rows = store.sample_source(self.config.source, self.config.pool_size,
                                            seed=0 if self._slow else None)
-            self._pool, self._pool_uses = (rows, self._features(store, rows, skip)), 0
-        self._pool_uses += 1
+            self._pool = (rows, self._features(store, rows, skip))
+        elif not whole and not self._slow:
+            self._pool = self._renewed(store, *self._pool)
         return self._pool
+
+    def _renewed(self, store: Store, rows: list[SourceRow], X: Any
+                 ) -> tuple[list[SourceRow], Any]:
+        """The sampled pool with its oldest ``1 / RESAMPLE_EVERY`` swapped for new random rows
+        of the source. The pool is renewed as fast as when it was drawn afresh every
+        ``RESAMPLE_EVERY`` refreshes, but a share at each refresh: featurising the whole pool at
+        once (seconds) made one refresh in five so slow that a fast annotator emptied the
+        queue meanwhile."""
+        k = max(1, len(rows) // RESAMPLE_EVERY)
+        kept = rows[k:]
+        have = {r.id for r in kept}
+        new = [r for r in store.sample_source(self.config.source, k) if r.id not in have]
+        if not new or X is None:
+            return rows, X
+        X_new = self._featurize([r.text for r in new])
+        return kept + new, stack_rows([X[np.arange(k, len(rows))], X_new])
 
     def _windowed(self, total: int) -> bool:
         """Whether the pool is a window of the source in source order (a stream strategy on a
@@ -367,8 +397,9 @@ class Worker(threading.Thread):
         return CACHEABLE in capabilities_of(self.learner.model)
 
     def _features(self, store: Store, rows: list[SourceRow], skip: set[int]) -> Any:
-        """Features of ``rows``, computed in chunks. Between chunks, if the UI's queue runs
-        low, it gets questions from the rows featurised so far; a slow model (embeddings:
+        """Features of ``rows``, computed in chunks. Between chunks, if the UI's queue would run
+        dry before the next chunk is done (at the annotator's pace), it gets questions from the
+        rows featurised so far; a slow model (embeddings:
         minutes for a large pool) also reports its progress in the status."""
         if not rows:
             return None  # nothing to choose from (``_choose`` returns no picks)
@@ -379,16 +410,17 @@ class Worker(threading.Thread):
             for start in range(0, len(rows), chunk):
                 if self._stopping.is_set():
                     raise _Stopped  # featurising a pool takes seconds: don't keep quit waiting
+                t0 = time.perf_counter()
                 parts.append(self._featurize([r.text for r in rows[start : start + chunk]]))
+                step_s = time.perf_counter() - t0
                 done = min(start + chunk, len(rows))
                 if done == len(rows):
                     break
                 if self._slow:
                     self._report(f"embedding {done:,}/{len(rows):,}")
                     reported = True
-                queued = len(self.queue)
-                if queued == 0 or (self._slow and queued < self.config.batch_size):
-                    # The UI is waiting: questions before the whole pool is featurised.
+                if self.pace.low(self._left(), step_s):
+                    # The UI is about to wait: questions before the whole pool is featurised.
                     self._publish(store, rows, self._choose(rows[:done], stack_rows(parts), skip))
         finally:
             if reported:

@@ -23,11 +23,14 @@ from .app import SCROLL_KEYS, TeachApp, ViewState, no_question, status_line, war
 from .layout import (
     CURSOR_STYLE,
     SELECTION_STYLE,
+    Layout,
     Line,
     bordered,
     fit,
     label_style,
     layout,
+    relayout,
+    restyle,
     to_ansi,
     to_fragments,
 )
@@ -70,6 +73,9 @@ class NerViewState(ViewState):
     history: list[Editor] = field(default_factory=list)
     positions: list[tuple[int, int]] = field(default_factory=list)  # (line, column) per token
     follow: bool = True  # keep the cursor / suggestion in view (off once ner's text scrolls)
+    # the current text laid out without cursor or selection: (task, (width, labels, spans),
+    # layout); laid out again only when one of them changes
+    laid: tuple[dict[str, Any], tuple[Any, ...], Layout] | None = None
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -115,15 +121,13 @@ def _text_box(session: Session, state: NerViewState, width: int, room: int) -> l
     labels = _labels(session, task)
     ed = state.editor
     spans = [(s.token_start, s.token_end, s.label) for s in ed.spans] if ed else []
+    laid = _laid_out(state, task, width - 4, labels, spans)
+    manual = ed is not None and session.view == "ner_manual"
     if ed is None:
-        laid = layout(task, width - 4, labels, spans)
         target = target_end = 0
-    elif session.view == "ner_manual":
-        laid = layout(task, width - 4, labels, spans, ed.cursor if ed.stops else None,
-                      ed.selection if ed.selecting else None)
+    elif manual:
         target = target_end = laid.positions[ed.cursor][0] if ed.stops else 0
     else:  # ner: the suggested span, read-only
-        laid = layout(task, width - 4, labels, spans)
         target = laid.positions[spans[0][0]][0] if spans else 0
         target_end = laid.positions[spans[0][1]][0] if spans else 0
     state.positions = laid.positions
@@ -137,8 +141,29 @@ def _text_box(session: Session, state: NerViewState, width: int, room: int) -> l
     where = f"lines {state.scroll + 1}-{min(end, total)} of {total}" if total > room else ""
     meta = {k: v for k, v in (task.get("meta") or {}).items() if k != "score"}
     subtitle = printable(" · ".join(f"{k}: {v}" for k, v in list(meta.items())[:4]))
-    return bordered(laid.lines[state.scroll : end], width, where, subtitle,
-                    widths=laid.widths[state.scroll : end])
+    shown = laid.lines[state.scroll : end]
+    if manual and ed is not None and ed.stops:  # the cursor and selection, on these lines only
+        shown = restyle(laid, state.scroll, end, labels, spans, ed.cursor,
+                        ed.selection if ed.selecting else None)
+    return bordered(shown, width, where, subtitle, widths=laid.widths[state.scroll : end])
+
+
+def _laid_out(state: NerViewState, task: dict[str, Any], width: int, labels: list[str],
+              spans: list[tuple[int, int, str]]) -> Layout:
+    """``task`` laid out at ``width`` with ``spans`` (no cursor or selection), kept in
+    ``state`` while they stay the same: a key that moves the cursor costs what the lines
+    shown cost, not what the text does (a 15,000-token text took 57 ms to lay out); a span
+    edit, what the paragraphs it touches cost (:func:`~altool.ui.layout.relayout`)."""
+    key = (width, tuple(labels), tuple(spans))
+    cached = state.laid
+    if cached is not None and cached[0] is task and cached[1] == key:
+        return cached[2]
+    if cached is not None and cached[0] is task and cached[1][:2] == key[:2]:
+        laid = relayout(cached[2], task, width, labels, list(cached[1][2]), spans)
+    else:
+        laid = layout(task, width, labels, spans)
+    state.laid = (task, key, laid)
+    return laid
 
 
 def _labels(session: Session, task: dict[str, Any]) -> list[str]:

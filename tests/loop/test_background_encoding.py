@@ -131,3 +131,32 @@ def test_quitting_before_the_switch_keeps_a_resumed_encoder_model(store, home, t
     worker, _ = _worker_with_gated_encoder(store, tmp_path, target)
     worker.stop()
     assert path.read_bytes() == b"the saved encoder model"  # not replaced by n-grams
+
+
+def test_texts_answered_while_the_pool_is_encoded_are_encoded_too(store, home):
+    """The switch fits the encoder model on every answer: the answers given during the
+    encoding must be in the cache by then, not encoded at the switch (the annotator waited)."""
+    from altool.loop.encoding import BackgroundEncoding
+
+    model = SlowEncoder(["spam"])
+    model.gate.set()
+    answered: list[str] = []
+    calls = []
+
+    def texts(_store: Store) -> list[str]:
+        calls.append(len(answered))
+        if len(calls) == 1:  # the annotator answers while the first list is encoded
+            answered.extend(f"answered meanwhile {i}" for i in range(30))
+            return TEXTS
+        return [*TEXTS, *answered[: 10 * len(calls)]]
+
+    encoding = BackgroundEncoding(store.path, model, texts, chunk=20)
+    encoding.start()
+    assert encoding.done.wait(30) and encoding.error is None
+    assert calls == [0, 30, 30, 30]  # read again until nothing new: 20, 10, then none
+    with Store(store.path) as check:
+        from altool.io.hashing import hash_text
+
+        cached = check.get_embeddings("slow-encoder", [hash_text(t) for t in TEXTS + answered])
+    assert len(cached) == len(TEXTS) + 30
+    assert encoding.total == encoding.encoded == len(TEXTS) + 30

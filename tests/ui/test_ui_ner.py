@@ -288,3 +288,77 @@ def test_the_binary_ner_view_scrolls_away_from_the_suggestion_and_back(nlp, stor
     assert "word0 " not in "\n".join(lines)
     lines = press(app, "end")
     assert "Berlin LOC" in "\n".join(lines)
+
+
+# -- a long text: per-key work follows what is shown ---------------------------------------------
+def test_restyled_lines_are_the_lines_a_full_layout_draws(nlp):
+    """The cursor and selection drawn on a cached layout, line by line, give exactly what
+    laying out the whole text with them gives: every token, gap, span and a cut long word."""
+    from altool.ui.layout import restyle
+
+    text = ("Acme Corp hired Zoë Ünal in Berlin.\n\nThen " + "x" * 90 + " and  New York "
+            "Times staff met\tMary Ann.") * 3
+    task = tokenize(nlp, {"text": text})
+    n = len(task["tokens"])
+    spans = [(0, 1, "ORG"), (3, 4, "PER"), (n - 6, n - 5, "LOC")]
+    bare = layout(task, 30, LABELS, spans)
+    checked = 0
+    for cursor, selection in [(0, None), (2, (1, 4)), (n // 2, (n // 2 - 3, n // 2 + 5)),
+                              (n - 1, (n - 8, n - 1)), (None, (0, n - 1))]:
+        full = layout(task, 30, LABELS, spans, cursor, selection)
+        assert full.lines != bare.lines  # the cursor or the selection shows
+        for first, end in [(0, len(bare.lines)), (3, 9), (len(bare.lines) - 2, len(bare.lines))]:
+            assert restyle(bare, first, end, LABELS, spans, cursor, selection) == \
+                full.lines[first:end]
+            checked += 1
+    assert checked == 15
+
+
+def test_moving_the_cursor_in_a_long_text_does_not_lay_it_out_again(nlp, store, monkeypatch):
+    import altool.ui.ner as ner_ui
+
+    text = "\n\n".join(f"paragraph {i} has some words in it" for i in range(400))
+    app = make_app(store, monkeypatch, [tokenize(nlp, {"text": text})])
+    calls = []
+    for name in ("layout", "relayout"):
+        real = getattr(ner_ui, name)
+        monkeypatch.setattr(ner_ui, name, lambda *a, _real=real, _name=name, **k:
+                            calls.append(_name) or _real(*a, **k))
+    press(app, "right", "right", "down", "pagedown", "s-right", "s-right", "end", "home")
+    assert calls == []  # the text was laid out once, before these keys
+    lines = press(app, "right", "1")  # a new span: its paragraph laid out again
+    assert calls == ["relayout"]
+    assert "│ paragraph 0 PER has some words in it" in "\n".join(lines)
+    app.render(60, 24)  # another width: the whole text laid out again
+    assert calls == ["relayout", "layout"]
+
+
+def test_a_span_edit_lays_out_its_paragraphs_only_and_matches_a_full_layout(nlp):
+    import random
+
+    from altool.ui.layout import relayout
+
+    rng = random.Random(5)
+    paragraphs = ["Acme Corp hired Zoë Ünal in Berlin.", "x" * 70 + " then  New York",
+                  "Short one.", "Times staff met\tMary Ann at the  bank of the river Thames.",
+                  "  indented start", ""]
+    text = "\n\n".join(rng.choice(paragraphs) for _ in range(40)) + "\nend\n"
+    task = tokenize(nlp, {"text": text})
+    n = len(task["tokens"])
+    spans: list[tuple[int, int, str]] = []
+    laid = layout(task, 30, LABELS, spans)
+    for _ in range(60):
+        new = list(spans)
+        if new and rng.random() < 0.3:
+            new.pop(rng.randrange(len(new)))
+        else:
+            start = rng.randrange(n)
+            end = min(start + rng.randrange(4), n - 1)
+            new = [s for s in new if s[1] < start or s[0] > end]
+            new.append((start, end, rng.choice(LABELS)))
+        laid = relayout(laid, task, 30, LABELS, spans, new)
+        full = layout(task, 30, LABELS, new)
+        assert (laid.lines, laid.widths, laid.positions, laid.owners) == \
+            (full.lines, full.widths, full.positions, full.owners)
+        spans = new
+    assert len(spans) > 5 and len(full.lines) > 100
