@@ -1060,6 +1060,28 @@ class Store:
                 self._vectors_off = True  # a damaged cache: go on without it
         return out
 
+    def cached_hashes(self, model: str, hashes: Sequence[int]) -> set[int]:
+        """Which of ``hashes`` have a cached vector of ``model``, without reading the vectors
+        (a key lookup each: ``altool encode`` skips a finished chunk for this)."""
+        out: set[int] = set()
+        unique = list(dict.fromkeys(hashes))
+        for conn in (self._vectors(create=False), self.conn):
+            if conn is None:
+                continue
+            todo = [h for h in unique if h not in out]
+            try:
+                for start in range(0, len(todo), 500):
+                    part = todo[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    out.update(h for (h,) in conn.execute(
+                        f"SELECT input_hash FROM embeddings WHERE model = ? "
+                        f"AND input_hash IN ({marks})", (model, *part)))
+            except sqlite3.DatabaseError as err:
+                if conn is self.conn:
+                    raise AltoolError(explain_db_error(self.path, err)) from None
+                self._vectors_off = True  # a damaged cache: go on without it
+        return out
+
     def add_embeddings(self, model: str, hashes: Sequence[int], vectors: Any) -> int:
         """Cache ``vectors`` (one float32 row per hash) in one transaction; return rows written."""
         import numpy as np
