@@ -444,12 +444,19 @@ class Store:
                 raise SourceInUse(name, users)
             # vectors are cached under the text's hash, which is the input hash unless the
             # example came with an ``_input_hash`` of its own: both go
+            # Only hashes that have a vector are kept (memory and time follow the cache,
+            # not the source: 10M examples held 20M hashes), and nothing is scanned when
+            # nothing is cached.
             unused: set[int] = set()
-            for h, text in self.conn.execute(
+            caches = self._caches()
+            rows = self.conn.execute(
                 "SELECT input_hash, text FROM examples WHERE source_id = ? AND input_hash NOT "
                 "IN (SELECT input_hash FROM examples WHERE source_id != ?) AND input_hash NOT "
-                "IN (SELECT input_hash FROM answers)", (source_id, source_id)):
-                unused.update((h, hash_text(text)))
+                "IN (SELECT input_hash FROM answers)", (source_id, source_id)) if caches else None
+            while rows is not None and (part := rows.fetchmany(10_000)):
+                candidates = list({h for row in part for h in (row[0], hash_text(row[1]))})
+                for conn, models in caches:
+                    unused.update(_cached_of(conn, models, candidates))
             legacy = _delete_vectors(self.conn, unused)  # cached by an older altool, here
             n = self.conn.execute("DELETE FROM examples WHERE source_id = ?", (source_id,)).rowcount
             self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
@@ -457,6 +464,23 @@ class Store:
 
         n, legacy, unused = self._write(run)
         return SourceDrop(examples=n, vectors=legacy + self._drop_cached_vectors(unused))
+
+    def _caches(self) -> list[tuple[sqlite3.Connection, list[str]]]:
+        """The connections that hold cached vectors (the vector cache's file, and the
+        database for vectors an older altool cached there), each with its models."""
+        out = []
+        for conn in (self._vectors(create=False), self.conn):
+            if conn is None:
+                continue
+            try:
+                models = _cache_models(conn)
+            except sqlite3.DatabaseError:
+                if conn is self.conn:
+                    raise
+                continue  # a damaged cache: its vectors are left (never read by mistake)
+            if models:
+                out.append((conn, models))
+        return out
 
     def _drop_cached_vectors(self, hashes: set[int]) -> int:
         """Delete the vector cache's vectors of ``hashes`` (all models) in one transaction;
@@ -1158,17 +1182,43 @@ class Store:
         return {"datasets": datasets, "sources": sources}
 
 
+def _cache_models(conn: sqlite3.Connection) -> list[str]:
+    """The models that have vectors in an ``embeddings`` table: one primary-key seek per
+    model, never a scan (the table holds 1.5 kB per vector)."""
+    models: list[str] = []
+    row = conn.execute("SELECT MIN(model) FROM embeddings").fetchone()
+    while row and row[0] is not None:
+        models.append(row[0])
+        row = conn.execute("SELECT MIN(model) FROM embeddings WHERE model > ?",
+                           (row[0],)).fetchone()
+    return models
+
+
+def _cached_of(conn: sqlite3.Connection, models: list[str], hashes: list[int]) -> set[int]:
+    """Which of ``hashes`` have a vector of one of ``models`` (primary-key lookups)."""
+    out: set[int] = set()
+    for model in models:
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            out.update(h for (h,) in conn.execute(
+                "SELECT input_hash FROM embeddings WHERE model = ? AND input_hash IN "
+                f"({','.join('?' * len(part))})", (model, *part)))
+    return out
+
+
 def _delete_vectors(conn: sqlite3.Connection, hashes: set[int]) -> int:
     """Delete the ``embeddings`` rows of ``hashes`` (every model) inside the caller's
-    transaction, in one pass over the table; how many went."""
+    transaction, by primary key (a pass over the table would read every vector); how many
+    went."""
     if not hashes:
         return 0
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS drop_hashes (h INTEGER PRIMARY KEY)")
     try:
         conn.executemany("INSERT OR IGNORE INTO drop_hashes (h) VALUES (?)",
                          ((h,) for h in hashes))
-        return conn.execute("DELETE FROM embeddings WHERE input_hash IN "
-                            "(SELECT h FROM drop_hashes)").rowcount
+        return sum(conn.execute("DELETE FROM embeddings WHERE model = ? AND input_hash IN "
+                                "(SELECT h FROM drop_hashes)", (model,)).rowcount
+                   for model in _cache_models(conn))
     finally:
         conn.execute("DELETE FROM drop_hashes")
 

@@ -1,0 +1,280 @@
+"""How the one-machine figures grow with the source: 100k, 1M and 10M examples.
+
+For each size, a source of real sentences recombined (``scale_file``: two or three sentences
+of the shared training sets per line, seeded) is loaded into a fresh database, then:
+``altool load`` rows/s and peak RSS, the database's size, the time from starting
+``textcat.teach`` in a private tmux server to the first question on screen, the worker's pool
+refresh (cold, then scoring a 20,000-row pool with a fitted model, then the same pool again),
+storing 100,000 answers to the source's texts, ``db-out`` of them, ``stats``, ``drop`` of the
+dataset and ``drop --source`` (with its compaction). Every command is the real program,
+``python -m altool`` from this checkout, as a fresh process (wall time includes start-up).
+
+    nice python -m benchmarks.scale --sizes 100000,1000000          # about 4 min
+    nice python -m benchmarks.scale --sizes 10000000 --keep-going   # about 15-20 min
+
+Generated files go to ``benchmarks/.work/`` (gitignored); each database is deleted after its
+size is measured (``--keep`` keeps it). Writes the ``scale`` section of RESULTS.md, merging
+the sizes measured now with those of earlier runs (``.work/scale.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+
+from benchmarks.common import HERE, WORK, base_texts, fresh, markers, write_section
+from benchmarks.terminal import Tmux, measured_on
+
+ROOT = HERE.parent
+ALTOOL = [sys.executable, "-m", "altool"]  # this checkout (cwd ROOT), not an installed one
+ENV = {"PYTHONPATH": str(ROOT)}
+TIME_V = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+SEED = 2027
+ANSWERS = 100_000
+STATE = WORK / "scale.json"
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+# -- the sources ---------------------------------------------------------------------------------
+def sentences() -> list[str]:
+    """The sentences of the shared training sets (3 words or more), each once, in a fixed
+    order."""
+    seen: dict[str, None] = {}
+    for text, _ in base_texts():
+        for part in SENTENCE_END.split(" ".join(text.split())):
+            if len(part.split()) >= 3:
+                seen.setdefault(part, None)
+    return list(seen)
+
+
+def scale_file(n: int) -> Path:
+    """A JSONL file of ``n`` lines, each two or three real sentences recombined (seeded, so
+    the same file every time); built once."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"scale-{n}.jsonl"
+    stamp = path.with_suffix(".ok")
+    if path.exists() and stamp.exists() and stamp.read_text() == str(n):
+        return path
+    pool = sentences()
+    print(f"building {path.name}: {n:,} lines from {len(pool):,} sentences...", flush=True)
+    rng = random.Random(SEED)
+    choice = rng.choice
+    tmp = path.with_suffix(".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        lines = []
+        for _ in range(n):
+            k = 2 if rng.random() < 0.6 else 3
+            lines.append(json.dumps({"text": " ".join(choice(pool) for _ in range(k))},
+                                    ensure_ascii=False))
+            if len(lines) >= 100_000:
+                fh.write("\n".join(lines) + "\n")
+                lines.clear()
+        if lines:
+            fh.write("\n".join(lines) + "\n")
+    tmp.replace(path)
+    stamp.write_text(str(n))
+    return path
+
+
+# -- running the program ---------------------------------------------------------------------------
+def run(args: list[str], *, timed_rss: bool = False, stdout: int | None = subprocess.DEVNULL
+        ) -> tuple[float, float | None]:
+    """Run ``altool ARGS`` from this checkout; (wall seconds, peak RSS in MB or None)."""
+    prefix = [TIME_V, "-v"] if (timed_rss and TIME_V) else []
+    t0 = time.perf_counter()
+    res = subprocess.run(prefix + ALTOOL + args, stdout=stdout, stderr=subprocess.PIPE,
+                         text=True, cwd=ROOT, env={**os.environ, **ENV})
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"altool {' '.join(args)} failed:\n{res.stderr[-2000:]}")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    return wall, (int(m.group(1)) / 1024 if m else None)
+
+
+def size_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 1e6
+
+
+def first_question(db: Path, home: Path, runs: int = 3) -> list[float]:
+    """Seconds from starting ``textcat.teach`` (sklearn model, new dataset each run) in a
+    private tmux server to the question on screen."""
+    times = []
+    for i in range(runs):
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        cmd = ALTOOL + ["--db", str(db), "textcat.teach", f"fq-{i}", "big", "--label",
+                        "interesting", "--seed", str(i), "--model", "sklearn"]
+        tm = Tmux(cmd, {"ALTOOL_HOME": str(home), **ENV})
+        try:
+            tm.wait_for(r"apply\?", timeout=300, poll=0.005)
+            times.append(time.perf_counter() - tm.started)
+        finally:
+            tm.quit()
+    return times
+
+
+def refresh_times(db: Path) -> dict[str, float]:
+    """The worker's refreshes, headless (``altool.loop.worker``, the sklearn model, the
+    default 20,000-row pool): with no model yet, then with a model fitted on 50 answers (a
+    new pool sampled and featurised), then on the same pool again."""
+    from altool.loop.config import TeachConfig
+    from altool.loop.queue import TaskQueue
+    from altool.loop.worker import make_worker
+    from altool.store import Store
+
+    config = TeachConfig(db_path=db, dataset="refresh", source="big", labels=("interesting",),
+                         view="binary", model="sklearn", seed=0)
+    worker = make_worker(config, TaskQueue())
+    out: dict[str, float] = {}
+    with Store(db) as store:
+        t0 = time.perf_counter()
+        worker._refresh(store)
+        out["cold_s"] = time.perf_counter() - t0
+        rows = store.sample_source("big", 50, seed=1)
+        store.add_answers("refresh", [
+            {"text": r.text, "_input_hash": r.input_hash, "_task_hash": r.input_hash + i,
+             "label": "interesting", "answer": "accept" if i % 3 == 0 else "reject"}
+            for i, r in enumerate(rows)])
+        worker._fit(store)
+        for name in ("pool_s", "again_s"):
+            t0 = time.perf_counter()
+            worker._refresh(store)
+            out[name] = time.perf_counter() - t0
+        store.drop_dataset("refresh")
+    return out
+
+
+def add_answers(db: Path, n: int) -> float:
+    """Store ``n`` answers to the first ``n`` texts of the source (seconds)."""
+    from altool.store import Store
+
+    with Store(db) as store:
+        t0 = time.perf_counter()
+        rows = (r for chunk in store.iter_source("big", 10_000) for r in chunk)
+        answers = ({"text": r.text, "_input_hash": r.input_hash, "_task_hash": r.input_hash,
+                    "label": "interesting", "answer": ("accept", "reject", "ignore")[i % 3]}
+                   for i, r in enumerate(islice(rows, n)))
+        store.add_answers("answers", answers)
+        return time.perf_counter() - t0
+
+
+def bench(n: int, keep: bool) -> dict:
+    src = scale_file(n)
+    db = fresh(WORK / f"scale-{n}.db")
+    Path(str(db) + "-vectors").unlink(missing_ok=True)
+    r: dict = {"n": n, "file_mb": src.stat().st_size / 1e6}
+    wall, rss = run(["--db", str(db), "load", "big", str(src)], timed_rss=True)
+    r.update(load_s=wall, load_rows_s=n / wall, load_rss_mb=rss)
+    print(f"{n:,}: load {wall:.1f} s ({n / wall:,.0f} rows/s), peak RSS {rss} MB", flush=True)
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    r["stored"] = con.execute("SELECT n_examples FROM sources WHERE name='big'").fetchone()[0]
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    r["db_mb"] = size_mb(db)
+    r["first_question_s"] = first_question(db, WORK / "scale-home")
+    print(f"{n:,}: db {r['db_mb']:.0f} MB, first question {r['first_question_s']}", flush=True)
+    r["refresh"] = refresh_times(db)
+    print(f"{n:,}: refresh {r['refresh']}", flush=True)
+    r["answers_s"] = add_answers(db, min(ANSWERS, n))
+    r["answers"] = min(ANSWERS, n)
+    wall, rss = run(["--db", str(db), "db-out", "answers", "-"], timed_rss=True)
+    r.update(db_out_s=wall, db_out_rss_mb=rss)
+    r["stats_s"] = run(["--db", str(db), "stats"])[0]
+    r["stats_dataset_s"] = run(["--db", str(db), "stats", "answers"])[0]
+    r["drop_dataset_s"] = run(["--db", str(db), "drop", "answers", "--yes"])[0]
+    r["db_mb_before_drop"] = size_mb(db)
+    wall, rss = run(["--db", str(db), "drop", "--source", "big", "--yes"], timed_rss=True)
+    r.update(drop_source_s=wall, drop_source_rss_mb=rss, db_mb_after_drop=size_mb(db))
+    print(f"{n:,}: {json.dumps(r)}", flush=True)
+    if not keep:
+        fresh(db)
+    r["when"] = measured_on()
+    return r
+
+
+# -- RESULTS.md ------------------------------------------------------------------------------------
+def growth(rows: list[dict], get) -> str:
+    """Each size's figure and its factor over the previous size's."""
+    cells = []
+    prev = None
+    for r in rows:
+        value = get(r)
+        cell = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+        if prev:
+            cell += f" (×{value / prev:.1f})"
+        cells.append(cell)
+        prev = value
+    return " | ".join(cells)
+
+
+FIGURES = [
+    ("`load`, rows/s", lambda r: r["load_rows_s"]),
+    ("`load`, seconds", lambda r: r["load_s"]),
+    ("`load`, peak RSS (MB)", lambda r: r["load_rss_mb"] or 0),
+    ("database on disk (MB)", lambda r: r["db_mb"]),
+    ("start to first question, s (median of 3, tmux)", lambda r: sorted(
+        r["first_question_s"])[len(r["first_question_s"]) // 2]),
+    ("refresh with no model yet, s", lambda r: r["refresh"]["cold_s"]),
+    ("refresh: sample + featurise + score the 20k pool, s", lambda r: r["refresh"]["pool_s"]),
+    ("refresh on the same pool, s", lambda r: r["refresh"]["again_s"]),
+    ("storing 100k answers (one transaction), s", lambda r: r["answers_s"]),
+    ("`db-out` of 100k answers, s", lambda r: r["db_out_s"]),
+    ("`db-out`, peak RSS (MB)", lambda r: r["db_out_rss_mb"] or 0),
+    ("`stats`, s", lambda r: r["stats_s"]),
+    ("`stats answers`, s", lambda r: r["stats_dataset_s"]),
+    ("`drop answers` (dataset), s", lambda r: r["drop_dataset_s"]),
+    ("`drop --source` (with VACUUM), s", lambda r: r["drop_source_s"]),
+    ("`drop --source`, peak RSS (MB)", lambda r: r["drop_source_rss_mb"] or 0),
+]
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = [results[k] for k in sorted(results, key=int)]
+    head = "| figure | " + " | ".join(f"{r['n']:,}" for r in rows) + " |"
+    lines = [head, "|" + "---|" * (len(rows) + 1)]
+    for name, get in FIGURES:
+        lines.append(f"| {name} | {growth(rows, get)} |")
+    when = "\n".join(f"- {r['n']:,}: measured {r['when']}; file {r['file_mb']:,.0f} MB, "
+                     f"{r['stored']:,} examples stored" for r in rows)
+    return "\n".join(lines) + f"\n\n{when}\n"
+
+
+def write(results: dict[str, dict]) -> None:
+    start, end = markers("scale")
+    text = (f"{start}\n## Scale: 100k to 10M examples (`benchmarks/scale.py`)\n\n"
+            "Sources of real sentences recombined (two or three per line, seeded) from the "
+            "shared training sets. Each command is a fresh `python -m altool` process; "
+            "(×k) is the growth over the previous size (10x more examples). A figure that "
+            "should not depend on the source's size should stay near ×1, one that must read "
+            "it all near ×10.\n\n" + table(results) + f"\n{end}\n")
+    write_section(start, end, text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000",
+                        help="comma-separated source sizes (default: 100000,1000000)")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--no-write", action="store_true", help="don't write RESULTS.md")
+    args = parser.parse_args()
+    results = json.loads(STATE.read_text()) if STATE.exists() else {}
+    for n in (int(s) for s in args.sizes.split(",")):
+        results[str(n)] = bench(n, args.keep)
+        STATE.write_text(json.dumps(results, indent=1))
+    if not args.no_write:
+        write(results)
+
+
+if __name__ == "__main__":
+    main()
