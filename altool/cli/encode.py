@@ -37,11 +37,18 @@ def encode(
         int, typer.Option("--chunk-size", min=1, help="Texts per chunk: each chunk is "
                           "committed at once, so a stopped run loses at most one.")
     ] = ENCODE_CHUNK,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Encode on the Dask cluster whose scheduler "
+                                 "is at this address (tcp://HOST:8786); needs the cluster "
+                                 "extra. This process still writes the vectors.",
+                                 show_default=False)
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Encode every text of a source once and cache the vectors (beside the database, in
     altool.db-vectors), so textcat.teach never waits for the encoder. Resumable: run it again
     after Ctrl-C or a crash and it goes on from the last finished chunk."""
+    from ..loop.cluster import chunk_encoder
     from ..loop.encoding import EncodingInterrupted, encode_source, encoder_model
 
     use_db(db)
@@ -49,9 +56,10 @@ def encode(
     with open_store(create=False) as store:
         total = store.count_source(source)
         try:
-            with count_bar(err_console, "encoding", source, total) as update:
-                result = encode_source(store, source, encoder, chunk=chunk_size, progress=lambda r:
-                                       update(r.rows, f"{r.cached:,} cached"))
+            with chunk_encoder(cluster, encoder) as run, \
+                    count_bar(err_console, "encoding", source, total) as update:
+                result = encode_source(store, source, encoder, chunk=chunk_size, run=run,
+                                       progress=lambda r: update(r.rows, f"{r.cached:,} cached"))
         except EncodingInterrupted as stop:
             raise _Stopped(f"stopped: {_summary(stop.result)}. The finished chunks are kept: "
                            f"run altool encode {source} again to go on") from None

@@ -202,4 +202,7 @@ def encode_source(store: Store, source: str, model: Any, *, chunk: int = ENCODE_
                 progress(result)
     except KeyboardInterrupt:
         raise EncodingInterrupted(result) from None
+    except AltoolError as err:  # say what is kept
+        raise AltoolError(f"{err}. {result.rows:,} of {result.total:,} texts are done and "
+                          f"kept: run altool encode {source} again to go on") from None
     return result
