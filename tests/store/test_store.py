@@ -387,6 +387,21 @@ def test_the_vector_cache_has_a_file_of_its_own(tmp_path):
     con.close()
 
 
+def test_a_sentence_vector_takes_under_2_kb_in_the_cache(tmp_path):
+    """384 float32s (1.5 kB) stay in their row: on 4 kB pages each spilled to an overflow
+    page of its own (4.7 kB per vector)."""
+    import numpy as np
+
+    with Store(tmp_path / "a.db") as store:
+        rng = np.random.default_rng(0)
+        for start in range(0, 5_000, 1_000):
+            store.add_embeddings("all-MiniLM-L6-v2/int8", list(range(start, start + 1_000)),
+                                 rng.standard_normal((1_000, 384)).astype(np.float32))
+        store.reclaim_space()  # the write-ahead log into the file
+        assert store.get_embeddings("all-MiniLM-L6-v2/int8", [4_999])[4_999].shape == (384,)
+    assert store.vectors_path.stat().st_size / 5_000 < 2_000
+
+
 def test_a_vector_cache_that_cannot_be_used_is_left_aside(tmp_path):
     """Damaged, or the disk full: the vectors are not kept and the work goes on (it is a
     cache); vectors in the database itself are still read."""
