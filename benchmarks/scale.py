@@ -86,10 +86,14 @@ def scale_file(n: int) -> Path:
 
 
 # -- running the program ---------------------------------------------------------------------------
-def run(args: list[str], *, timed_rss: bool = False, stdout: int | None = subprocess.DEVNULL
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of each command run, by its name
+
+
+def run(args: list[str], *, stdout: int | None = subprocess.DEVNULL
         ) -> tuple[float, float | None]:
-    """Run ``altool ARGS`` from this checkout; (wall seconds, peak RSS in MB or None)."""
-    prefix = [TIME_V, "-v"] if (timed_rss and TIME_V) else []
+    """Run ``altool ARGS`` from this checkout; (wall seconds, peak RSS in MB or None). Its CPU
+    seconds go to ``CPU`` (on a shared machine they say more than the wall time)."""
+    prefix = [TIME_V, "-v"] if TIME_V else []
     t0 = time.perf_counter()
     res = subprocess.run(prefix + ALTOOL + args, stdout=stdout, stderr=subprocess.PIPE,
                          text=True, cwd=ROOT, env={**os.environ, **ENV})
@@ -97,6 +101,10 @@ def run(args: list[str], *, timed_rss: bool = False, stdout: int | None = subpro
     if res.returncode != 0:
         raise RuntimeError(f"altool {' '.join(args)} failed:\n{res.stderr[-2000:]}")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    cpu = [float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                        res.stderr)]
+    if cpu:
+        CPU[" ".join(a for a in args if not a.startswith(("/", "--db")))] = sum(cpu)
     return wall, (int(m.group(1)) / 1024 if m else None)
 
 
@@ -172,7 +180,7 @@ def bench(n: int, keep: bool) -> dict:
     db = fresh(WORK / f"scale-{n}.db")
     Path(str(db) + "-vectors").unlink(missing_ok=True)
     r: dict = {"n": n, "file_mb": src.stat().st_size / 1e6}
-    wall, rss = run(["--db", str(db), "load", "big", str(src)], timed_rss=True)
+    wall, rss = run(["--db", str(db), "load", "big", str(src)])
     r.update(load_s=wall, load_rows_s=n / wall, load_rss_mb=rss)
     print(f"{n:,}: load {wall:.1f} s ({n / wall:,.0f} rows/s), peak RSS {rss} MB", flush=True)
     import sqlite3
@@ -188,14 +196,17 @@ def bench(n: int, keep: bool) -> dict:
     print(f"{n:,}: refresh {r['refresh']}", flush=True)
     r["answers_s"] = add_answers(db, min(ANSWERS, n))
     r["answers"] = min(ANSWERS, n)
-    wall, rss = run(["--db", str(db), "db-out", "answers", "-"], timed_rss=True)
+    wall, rss = run(["--db", str(db), "db-out", "answers", "-"])
     r.update(db_out_s=wall, db_out_rss_mb=rss)
     r["stats_s"] = run(["--db", str(db), "stats"])[0]
     r["stats_dataset_s"] = run(["--db", str(db), "stats", "answers"])[0]
     r["drop_dataset_s"] = run(["--db", str(db), "drop", "answers", "--yes"])[0]
     r["db_mb_before_drop"] = size_mb(db)
-    wall, rss = run(["--db", str(db), "drop", "--source", "big", "--yes"], timed_rss=True)
+    wall, rss = run(["--db", str(db), "drop", "--source", "big", "--yes"])
     r.update(drop_source_s=wall, drop_source_rss_mb=rss, db_mb_after_drop=size_mb(db))
+    r["cpu_s"] = dict(CPU)
+    CPU.clear()
+    r["load_avg"] = os.getloadavg()[0]
     print(f"{n:,}: {json.dumps(r)}", flush=True)
     if not keep:
         fresh(db)
@@ -210,6 +221,10 @@ def growth(rows: list[dict], get) -> str:
     prev = None
     for r in rows:
         value = get(r)
+        if value is None:
+            cells.append("not measured")
+            prev = None
+            continue
         cell = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
         if prev:
             cell += f" (×{value / prev:.1f})"
@@ -218,9 +233,14 @@ def growth(rows: list[dict], get) -> str:
     return " | ".join(cells)
 
 
+def cpu(command: str):
+    return lambda r: r.get("cpu_s", {}).get(command)
+
+
 FIGURES = [
     ("`load`, rows/s", lambda r: r["load_rows_s"]),
     ("`load`, seconds", lambda r: r["load_s"]),
+    ("`load`, CPU seconds (user + system)", cpu("load big")),
     ("`load`, peak RSS (MB)", lambda r: r["load_rss_mb"] or 0),
     ("database on disk (MB)", lambda r: r["db_mb"]),
     ("start to first question, s (median of 3, tmux)", lambda r: sorted(
@@ -230,11 +250,13 @@ FIGURES = [
     ("refresh on the same pool, s", lambda r: r["refresh"]["again_s"]),
     ("storing 100k answers (one transaction), s", lambda r: r["answers_s"]),
     ("`db-out` of 100k answers, s", lambda r: r["db_out_s"]),
+    ("`db-out`, CPU seconds", cpu("db-out answers -")),
     ("`db-out`, peak RSS (MB)", lambda r: r["db_out_rss_mb"] or 0),
     ("`stats`, s", lambda r: r["stats_s"]),
     ("`stats answers`, s", lambda r: r["stats_dataset_s"]),
     ("`drop answers` (dataset), s", lambda r: r["drop_dataset_s"]),
     ("`drop --source` (with VACUUM), s", lambda r: r["drop_source_s"]),
+    ("`drop --source`, CPU seconds", cpu("drop --source big --yes")),
     ("`drop --source`, peak RSS (MB)", lambda r: r["drop_source_rss_mb"] or 0),
 ]
 
@@ -246,7 +268,8 @@ def table(results: dict[str, dict]) -> str:
     for name, get in FIGURES:
         lines.append(f"| {name} | {growth(rows, get)} |")
     when = "\n".join(f"- {r['n']:,}: measured {r['when']}; file {r['file_mb']:,.0f} MB, "
-                     f"{r['stored']:,} examples stored" for r in rows)
+                     f"{r['stored']:,} examples stored; 1-min load average at the end "
+                     f"{r.get('load_avg', 0):.1f}" for r in rows)
     return "\n".join(lines) + f"\n\n{when}\n"
 
 

@@ -367,14 +367,19 @@ class Store:
     def iter_source(
         self, name: str, chunk_size: int = 5_000, after_id: int = 0
     ) -> Iterator[list[SourceRow]]:
-        """Yield the source's rows in chunks, in id order, starting after ``after_id``."""
+        """Yield the source's rows in chunks, in id order, starting after ``after_id``.
+
+        Each chunk walks the row ids from where the last one stopped (``+source_id``: not
+        through the ``(source_id, input_hash)`` index, which made every chunk read and sort
+        the whole source, so a pass over 10M rows read it 2,000 times)."""
         source_id = self.require_source(name)
-        last = after_id
+        lo, hi = self.source_id_range(name)
+        last = max(after_id, lo - 1)
         while True:
             rows = self.conn.execute(
-                "SELECT id, input_hash, text FROM examples WHERE source_id = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
-                (source_id, last, chunk_size),
+                "SELECT id, input_hash, text FROM examples WHERE id > ? AND id <= ? "
+                "AND +source_id = ? ORDER BY id LIMIT ?",
+                (last, hi, source_id, chunk_size),
             ).fetchall()
             if not rows:
                 return
