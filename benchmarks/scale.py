@@ -214,6 +214,87 @@ def bench(n: int, keep: bool) -> dict:
     return r
 
 
+# -- encoding: here, on a local Dask cluster, and the writer alone --------------------------
+def bench_encode(n: int, writes: int) -> dict:
+    """``altool encode`` of ``n`` texts here (a fresh process), the same on a ``LocalCluster``
+    of two worker processes (one thread each) on this machine, whether the vectors are the
+    same, and the vector cache's write rate alone (``writes`` random vectors, 1,000 per
+    transaction, random hashes)."""
+    import numpy as np
+
+    from altool.loop.cluster import chunk_encoder
+    from altool.loop.encoding import encode_source, encoder_model
+    from altool.store import Store
+
+    home = WORK / "scale-encode-home"  # the encoder's graph is built once, before timing
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["ALTOOL_HOME"] = str(home)
+    src = WORK / f"scale-encode-{n}.jsonl"
+    with scale_file(100_000).open(encoding="utf-8") as fh:
+        src.write_text("".join(line for _, line in zip(range(n), fh, strict=False)))
+    dbs = {name: fresh(WORK / f"scale-encode-{name}.db") for name in ("here", "cluster")}
+    for db in dbs.values():
+        Path(str(db) + "-vectors").unlink(missing_ok=True)
+        run(["--db", str(db), "load", "big", str(src)])
+    model = encoder_model("embed")
+    model.encode(["warm up: build the graph once"])
+    r: dict = {"n": n, "when": measured_on()}
+    wall, rss = run(["--db", str(dbs["here"]), "encode", "big"])
+    r.update(here_s=wall, here_texts_s=n / wall, here_rss_mb=rss,
+             here_cpu_s=CPU.pop("encode big", None))
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=50) as cluster, \
+            Store(dbs["cluster"]) as store:
+        t0 = time.perf_counter()
+        with chunk_encoder(cluster.scheduler_address, model) as chunks:
+            encode_source(store, "big", model, run=chunks)
+        r["cluster_s"] = time.perf_counter() - t0
+    r["cluster_texts_s"] = n / r["cluster_s"]
+    with Store(dbs["here"]) as a, Store(dbs["cluster"]) as b:
+        hashes = [row.input_hash for chunk in a.iter_source("big") for row in chunk]
+        va, vb = a.get_embeddings(model.cache_key, hashes), b.get_embeddings(model.cache_key,
+                                                                                hashes)
+        r["identical"] = len(va) == len(vb) == n and all(np.array_equal(va[h], vb[h])
+                                                         for h in va)
+    r["vector_file_bytes_per_vector"] = Path(str(dbs["here"]) + "-vectors").stat().st_size / n
+    wdb = fresh(WORK / "scale-writes.db")
+    Path(str(wdb) + "-vectors").unlink(missing_ok=True)
+    rng = np.random.default_rng(0)
+    with Store(wdb) as store:
+        t0 = time.perf_counter()
+        for _ in range(0, writes, 1_000):
+            store.add_embeddings(model.cache_key, [int(h) for h in rng.integers(0, 2**53, 1_000)],
+                                 rng.standard_normal((1_000, 384)).astype(np.float32))
+        r["writes"], r["writes_s"] = writes, time.perf_counter() - t0
+    r["vectors_written_s"] = writes / r["writes_s"]
+    for db in (*dbs.values(), wdb):
+        fresh(db)
+        Path(str(db) + "-vectors").unlink(missing_ok=True)
+        Path(str(db) + "-vectors-wal").unlink(missing_ok=True)
+        Path(str(db) + "-vectors-shm").unlink(missing_ok=True)
+    print(json.dumps(r, indent=1), flush=True)
+    return r
+
+
+def encode_text(r: dict) -> str:
+    return (f"### Encoding ({r['n']:,} texts of the 100k source, `--model embed`, int8)\n\n"
+            f"Measured {r['when']}.\n\n"
+            "| | texts/s | seconds |\n|---|---|---|\n"
+            f"| `altool encode` here (2 encoder threads; a fresh process, graph already built) "
+            f"| {r['here_texts_s']:,.0f} | {r['here_s']:.1f} |\n"
+            f"| `encode_source` on a `LocalCluster` of 2 worker processes on the same 2 cores "
+            f"| {r['cluster_texts_s']:,.0f} | {r['cluster_s']:.1f} |\n\n"
+            f"- the same vectors both ways: **{'yes' if r['identical'] else 'NO'}** "
+            f"(byte for byte)\n"
+            f"- vector cache on disk: {r['vector_file_bytes_per_vector']:,.0f} bytes per "
+            f"vector (384 float32 = 1,536 bytes)\n"
+            f"- the writer alone (the one process that owns the store): "
+            f"{r['vectors_written_s']:,.0f} vectors/s ({r['writes']:,} random vectors, 1,000 "
+            f"per transaction)\n")
+
+
 # -- RESULTS.md ------------------------------------------------------------------------------------
 def growth(rows: list[dict], get) -> str:
     """Each size's figure and its factor over the previous size's."""
@@ -262,7 +343,7 @@ FIGURES = [
 
 
 def table(results: dict[str, dict]) -> str:
-    rows = [results[k] for k in sorted(results, key=int)]
+    rows = [results[k] for k in sorted((k for k in results if k.isdigit()), key=int)]
     head = "| figure | " + " | ".join(f"{r['n']:,}" for r in rows) + " |"
     lines = [head, "|" + "---|" * (len(rows) + 1)]
     for name, get in FIGURES:
@@ -280,7 +361,9 @@ def write(results: dict[str, dict]) -> None:
             "shared training sets. Each command is a fresh `python -m altool` process; "
             "(×k) is the growth over the previous size (10x more examples). A figure that "
             "should not depend on the source's size should stay near ×1, one that must read "
-            "it all near ×10.\n\n" + table(results) + f"\n{end}\n")
+            "it all near ×10.\n\n" + table(results)
+            + ("\n" + encode_text(results["encode"]) if "encode" in results else "")
+            + f"\n{end}\n")
     write_section(start, end, text)
 
 
@@ -289,10 +372,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000",
                         help="comma-separated source sizes (default: 100000,1000000)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--encode", type=int, default=0, metavar="N",
+                        help="also time encoding N texts here and on a local Dask cluster "
+                        "(needs the embed and cluster extras)")
     parser.add_argument("--no-write", action="store_true", help="don't write RESULTS.md")
     args = parser.parse_args()
     results = json.loads(STATE.read_text()) if STATE.exists() else {}
-    for n in (int(s) for s in args.sizes.split(",")):
+    if args.encode:
+        results["encode"] = bench_encode(args.encode, writes=100_000)
+        STATE.write_text(json.dumps(results, indent=1))
+    for n in (int(s) for s in args.sizes.split(",") if s):
         results[str(n)] = bench(n, args.keep)
         STATE.write_text(json.dumps(results, indent=1))
     if not args.no_write:

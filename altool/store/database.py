@@ -54,6 +54,7 @@ _ACCEPTED_LABELS = (
 )
 
 
+LOAD_CACHE_KB = 128 * 1024  # SQLite's page cache while a source is loaded (see add_source)
 CHECKPOINT_WAIT_S = 1.0  # how long a compacted file waits for readers before it is left as is
 LOCK_POLL_S = 0.1  # how often a write that may give up retries a locked database
 # A vector (1.5 kB) is too big for a 4 kB page's rows in a WITHOUT ROWID table: SQLite moved
@@ -348,7 +349,16 @@ class Store:
                 )
             return result
 
-        return self._write(run)
+        # The unique index takes each new hash at a random place: with SQLite's default 2 MB
+        # page cache nearly every row spilled a page to the write-ahead log and read another
+        # back, and a load slowed as the index grew (benchmarks/RESULTS.md, scale). The
+        # pages are allocated only as used.
+        before = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size={-LOAD_CACHE_KB}")
+        try:
+            return self._write(run)
+        finally:
+            self.conn.execute(f"PRAGMA cache_size={before}")
 
     def count_source(self, name: str) -> int:
         source_id = self.require_source(name)

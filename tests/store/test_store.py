@@ -49,6 +49,24 @@ def test_source_rows_have_text_hashes_and_full_content(store):
     assert eg == {"text": "hi", "meta": {"k": 1}, "_input_hash": hash_text("hi")}
 
 
+def test_a_load_has_a_bigger_page_cache_and_gives_it_back(store):
+    """The unique index's pages stay in memory while a source loads (with the default 2 MB a
+    10M-row load spilled a page per row: 843 s instead of 274 s); afterwards, the default."""
+    from altool.store.database import LOAD_CACHE_KB
+
+    before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    during = []
+
+    def rows():
+        for i in range(3):
+            during.append(store.conn.execute("PRAGMA cache_size").fetchone()[0])
+            yield Record(i + 1, {"text": f"t{i}"})
+
+    store.add_source("src", rows())
+    assert set(during) == {-LOAD_CACHE_KB} and LOAD_CACHE_KB >= 64 * 1024
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
 def test_iter_source_walks_sources_loaded_in_turns(store):
     store.add_source("a", records("a1", "a2"))
     store.add_source("b", records("b1", "b2", "b3"))
