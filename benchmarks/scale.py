@@ -349,8 +349,7 @@ def table(results: dict[str, dict]) -> str:
     for name, get in FIGURES:
         lines.append(f"| {name} | {growth(rows, get)} |")
     when = "\n".join(f"- {r['n']:,}: measured {r['when']}; file {r['file_mb']:,.0f} MB, "
-                     f"{r['stored']:,} examples stored; 1-min load average at the end "
-                     f"{r.get('load_avg', 0):.1f}" for r in rows)
+                     f"{r['stored']:,} examples stored" for r in rows)
     return "\n".join(lines) + f"\n\n{when}\n"
 
 
