@@ -16,6 +16,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -349,14 +350,20 @@ class Store:
                 )
             return result
 
-        # The unique index takes each new hash at a random place: with SQLite's default 2 MB
-        # page cache nearly every row spilled a page to the write-ahead log and read another
-        # back, and a load slowed as the index grew (benchmarks/RESULTS.md, scale). The
-        # pages are allocated only as used.
+        with self._big_cache():
+            return self._write(run)
+
+    @contextmanager
+    def _big_cache(self) -> Iterator[None]:
+        """A bigger page cache for a transaction that touches a whole source: the unique
+        index takes (or gives up) each row's hash at a random place, and with SQLite's
+        default 2 MB cache nearly every row spilled a page to the write-ahead log and read
+        another back, so a load or a drop slowed as the index grew (benchmarks/RESULTS.md,
+        scale). The pages are allocated only as used."""
         before = self.conn.execute("PRAGMA cache_size").fetchone()[0]
         self.conn.execute(f"PRAGMA cache_size={-LOAD_CACHE_KB}")
         try:
-            return self._write(run)
+            yield
         finally:
             self.conn.execute(f"PRAGMA cache_size={before}")
 
@@ -481,7 +488,8 @@ class Store:
             self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             return n, legacy, unused
 
-        n, legacy, unused = self._write(run)
+        with self._big_cache():
+            n, legacy, unused = self._write(run)
         return SourceDrop(examples=n, vectors=legacy + self._drop_cached_vectors(unused))
 
     def _caches(self) -> list[tuple[sqlite3.Connection, list[str]]]:

@@ -67,6 +67,21 @@ def test_a_load_has_a_bigger_page_cache_and_gives_it_back(store):
     assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
 
 
+def test_dropping_a_source_has_the_bigger_page_cache_too(store, monkeypatch):
+    from altool.store.database import LOAD_CACHE_KB
+
+    store.add_source("src", records("a", "b"))
+    before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    seen = []
+    real = Store._source_users
+    monkeypatch.setattr(Store, "_source_users", lambda self, source_id: (
+        seen.append(self.conn.execute("PRAGMA cache_size").fetchone()[0]),
+        real(self, source_id))[1])
+    assert store.drop_source("src").examples == 2
+    assert seen == [-LOAD_CACHE_KB]  # inside the deleting transaction
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
 def test_iter_source_walks_sources_loaded_in_turns(store):
     store.add_source("a", records("a1", "a2"))
     store.add_source("b", records("b1", "b2", "b3"))
