@@ -47,6 +47,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "budget": ("budget", _positive_int),
     "labels": ("label", _labels),
     "annotator": ("annotator", _text),  # checked as a name when a session starts
+    "cluster": ("cluster", _text),  # altool encode --cluster: a Dask scheduler's address
 }
 
 

@@ -27,6 +27,7 @@ from ..version import __version__
 from .common import AltoolGroup, DbOption, RecipeFileOption, err_console, use_db
 from .config import default_map
 from .data import agreement, check, db_in, db_out, drop, load, progress, stats
+from .encode import encode
 from .recipes import check_positional_model, list_recipes, recipe_command
 from .simulate import simulate_command
 from .train import data_to_spacy_command, suspects_command, train_command, train_curve_command
@@ -69,6 +70,7 @@ def build_app() -> typer.Typer:
     app.command("agreement")(agreement)
     app.command("drop")(drop)
     app.command("check")(check)
+    app.command("encode")(encode)
     app.command("recipes")(list_recipes)
     app.command("simulate")(simulate_command)
     app.command("train")(train_command)

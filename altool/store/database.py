@@ -16,6 +16,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,8 +55,13 @@ _ACCEPTED_LABELS = (
 )
 
 
+LOAD_CACHE_KB = 128 * 1024  # SQLite's page cache while a source is loaded (see add_source)
 CHECKPOINT_WAIT_S = 1.0  # how long a compacted file waits for readers before it is left as is
 LOCK_POLL_S = 0.1  # how often a write that may give up retries a locked database
+# A vector (1.5 kB) is too big for a 4 kB page's rows in a WITHOUT ROWID table: SQLite moved
+# each one's tail to an overflow page of its own, 4.7 kB on disk per vector. On 8 kB pages it
+# stays in the row: 1.9 kB (benchmarks/RESULTS.md, scale).
+VECTORS_PAGE_SIZE = 8192
 VECTORS_TABLE = ("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, input_hash "
                  "INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, input_hash)) "
                  "WITHOUT ROWID")
@@ -344,7 +350,22 @@ class Store:
                 )
             return result
 
-        return self._write(run)
+        with self._big_cache():
+            return self._write(run)
+
+    @contextmanager
+    def _big_cache(self) -> Iterator[None]:
+        """A bigger page cache for a transaction that touches a whole source: the unique
+        index takes (or gives up) each row's hash at a random place, and with SQLite's
+        default 2 MB cache nearly every row spilled a page to the write-ahead log and read
+        another back, so a load or a drop slowed as the index grew (benchmarks/RESULTS.md,
+        scale). The pages are allocated only as used."""
+        before = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size={-LOAD_CACHE_KB}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size={before}")
 
     def count_source(self, name: str) -> int:
         source_id = self.require_source(name)
@@ -363,14 +384,19 @@ class Store:
     def iter_source(
         self, name: str, chunk_size: int = 5_000, after_id: int = 0
     ) -> Iterator[list[SourceRow]]:
-        """Yield the source's rows in chunks, in id order, starting after ``after_id``."""
+        """Yield the source's rows in chunks, in id order, starting after ``after_id``.
+
+        Each chunk walks the row ids from where the last one stopped (``+source_id``: not
+        through the ``(source_id, input_hash)`` index, which made every chunk read and sort
+        the whole source, so a pass over 10M rows read it 2,000 times)."""
         source_id = self.require_source(name)
-        last = after_id
+        lo, hi = self.source_id_range(name)
+        last = max(after_id, lo - 1)
         while True:
             rows = self.conn.execute(
-                "SELECT id, input_hash, text FROM examples WHERE source_id = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
-                (source_id, last, chunk_size),
+                "SELECT id, input_hash, text FROM examples WHERE id > ? AND id <= ? "
+                "AND +source_id = ? ORDER BY id LIMIT ?",
+                (last, hi, source_id, chunk_size),
             ).fetchall()
             if not rows:
                 return
@@ -444,19 +470,44 @@ class Store:
                 raise SourceInUse(name, users)
             # vectors are cached under the text's hash, which is the input hash unless the
             # example came with an ``_input_hash`` of its own: both go
+            # Only hashes that have a vector are kept (memory and time follow the cache,
+            # not the source: 10M examples held 20M hashes), and nothing is scanned when
+            # nothing is cached.
             unused: set[int] = set()
-            for h, text in self.conn.execute(
+            caches = self._caches()
+            rows = self.conn.execute(
                 "SELECT input_hash, text FROM examples WHERE source_id = ? AND input_hash NOT "
                 "IN (SELECT input_hash FROM examples WHERE source_id != ?) AND input_hash NOT "
-                "IN (SELECT input_hash FROM answers)", (source_id, source_id)):
-                unused.update((h, hash_text(text)))
+                "IN (SELECT input_hash FROM answers)", (source_id, source_id)) if caches else None
+            while rows is not None and (part := rows.fetchmany(10_000)):
+                candidates = list({h for row in part for h in (row[0], hash_text(row[1]))})
+                for conn, models in caches:
+                    unused.update(_cached_of(conn, models, candidates))
             legacy = _delete_vectors(self.conn, unused)  # cached by an older altool, here
             n = self.conn.execute("DELETE FROM examples WHERE source_id = ?", (source_id,)).rowcount
             self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             return n, legacy, unused
 
-        n, legacy, unused = self._write(run)
+        with self._big_cache():
+            n, legacy, unused = self._write(run)
         return SourceDrop(examples=n, vectors=legacy + self._drop_cached_vectors(unused))
+
+    def _caches(self) -> list[tuple[sqlite3.Connection, list[str]]]:
+        """The connections that hold cached vectors (the vector cache's file, and the
+        database for vectors an older altool cached there), each with its models."""
+        out = []
+        for conn in (self._vectors(create=False), self.conn):
+            if conn is None:
+                continue
+            try:
+                models = _cache_models(conn)
+            except sqlite3.DatabaseError:
+                if conn is self.conn:
+                    raise
+                continue  # a damaged cache: its vectors are left (never read by mistake)
+            if models:
+                out.append((conn, models))
+        return out
 
     def _drop_cached_vectors(self, hashes: set[int]) -> int:
         """Delete the vector cache's vectors of ``hashes`` (all models) in one transaction;
@@ -1020,6 +1071,7 @@ class Store:
             try:
                 conn = sqlite3.connect(str(self.vectors_path), timeout=BUSY_TIMEOUT_S,
                                        isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA page_size={VECTORS_PAGE_SIZE}")  # a new file only
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute(VECTORS_TABLE)
@@ -1061,6 +1113,28 @@ class Store:
                         (model, *part),
                     ):
                         out[h] = np.frombuffer(blob, dtype=np.float32)
+            except sqlite3.DatabaseError as err:
+                if conn is self.conn:
+                    raise AltoolError(explain_db_error(self.path, err)) from None
+                self._vectors_off = True  # a damaged cache: go on without it
+        return out
+
+    def cached_hashes(self, model: str, hashes: Sequence[int]) -> set[int]:
+        """Which of ``hashes`` have a cached vector of ``model``, without reading the vectors
+        (a key lookup each: ``altool encode`` skips a finished chunk for this)."""
+        out: set[int] = set()
+        unique = list(dict.fromkeys(hashes))
+        for conn in (self._vectors(create=False), self.conn):
+            if conn is None:
+                continue
+            todo = [h for h in unique if h not in out]
+            try:
+                for start in range(0, len(todo), 500):
+                    part = todo[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    out.update(h for (h,) in conn.execute(
+                        f"SELECT input_hash FROM embeddings WHERE model = ? "
+                        f"AND input_hash IN ({marks})", (model, *part)))
             except sqlite3.DatabaseError as err:
                 if conn is self.conn:
                     raise AltoolError(explain_db_error(self.path, err)) from None
@@ -1143,17 +1217,43 @@ class Store:
         return {"datasets": datasets, "sources": sources}
 
 
+def _cache_models(conn: sqlite3.Connection) -> list[str]:
+    """The models that have vectors in an ``embeddings`` table: one primary-key seek per
+    model, never a scan (the table holds 1.5 kB per vector)."""
+    models: list[str] = []
+    row = conn.execute("SELECT MIN(model) FROM embeddings").fetchone()
+    while row and row[0] is not None:
+        models.append(row[0])
+        row = conn.execute("SELECT MIN(model) FROM embeddings WHERE model > ?",
+                           (row[0],)).fetchone()
+    return models
+
+
+def _cached_of(conn: sqlite3.Connection, models: list[str], hashes: list[int]) -> set[int]:
+    """Which of ``hashes`` have a vector of one of ``models`` (primary-key lookups)."""
+    out: set[int] = set()
+    for model in models:
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            out.update(h for (h,) in conn.execute(
+                "SELECT input_hash FROM embeddings WHERE model = ? AND input_hash IN "
+                f"({','.join('?' * len(part))})", (model, *part)))
+    return out
+
+
 def _delete_vectors(conn: sqlite3.Connection, hashes: set[int]) -> int:
     """Delete the ``embeddings`` rows of ``hashes`` (every model) inside the caller's
-    transaction, in one pass over the table; how many went."""
+    transaction, by primary key (a pass over the table would read every vector); how many
+    went."""
     if not hashes:
         return 0
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS drop_hashes (h INTEGER PRIMARY KEY)")
     try:
         conn.executemany("INSERT OR IGNORE INTO drop_hashes (h) VALUES (?)",
                          ((h,) for h in hashes))
-        return conn.execute("DELETE FROM embeddings WHERE input_hash IN "
-                            "(SELECT h FROM drop_hashes)").rowcount
+        return sum(conn.execute("DELETE FROM embeddings WHERE model = ? AND input_hash IN "
+                                "(SELECT h FROM drop_hashes)", (model,)).rowcount
+                   for model in _cache_models(conn))
     finally:
         conn.execute("DELETE FROM drop_hashes")
 

@@ -106,3 +106,20 @@ def simulation_bars(console: Console, strategies: int, repeats: int
                   MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), console=console,
                   transient=True, disable=not console.is_terminal) as bar:
         yield SimulationBars(bar, strategies, repeats)
+
+
+@contextmanager
+def count_bar(console: Console, verb: str, what: str, total: int
+              ) -> Iterator[Callable[[int, str], None]]:
+    """``update(done, note)`` for ``total`` items (``altool encode``: source rows), with the
+    rate, the time left and a short note (e.g. how many came from the cache)."""
+    with Progress(TextColumn(f"[bold]{safe(verb)}[/] {{task.description}}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                  transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(safe(what), total=total or None, note="")
+
+        def update(done: int, note: str) -> None:
+            bar.update(task, completed=done, note=safe(note))
+
+        yield update

@@ -32,7 +32,7 @@ def test_values_are_checked_and_converted(tmp_path):
     ('{"batch_size": 4,\n "labels": ["A"]\n "db": "x"}', ":3: invalid JSON: Expecting ',' "
      "delimiter (column 2)"),
     ('{"batch_size": 4,\n "batchsize": 5}', ":2: unknown key 'batchsize'; allowed: db, "
-     "batch_size, budget, labels, annotator"),
+     "batch_size, budget, labels, annotator, cluster"),
     ('{"budget": 0}', ":1: 'budget' must be a positive integer"),
     ('{\n"batch_size": "4"}', ":2: 'batch_size' must be a positive integer"),
     ('{"labels": []}', ":1: 'labels' must be a list of labels"),

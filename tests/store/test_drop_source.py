@@ -97,6 +97,32 @@ def test_vectors_of_examples_with_their_own_input_hash_go(store):
     assert store.drop_source("a").vectors == 1 and vectors_of(store) == set()
 
 
+def test_the_vectors_of_every_model_go_and_only_those_looked_up(store, monkeypatch):
+    """Two models' vectors of a dropped text both go; the source's texts are looked up in the
+    cache chunk by chunk, and only the cached ones are kept in memory."""
+    import altool.store.database as database
+
+    store.add_source("a", records(*(f"t{i}" for i in range(25_000))))
+    cache(store, ["t1", "t2"])
+    store.add_embeddings("other-model", [hash_text("t2"), hash_text("elsewhere")],
+                         np.ones((2, 4), dtype=np.float32))
+    looked_up: list[int] = []
+    real = database._cached_of
+    monkeypatch.setattr(database, "_cached_of", lambda conn, models, hashes: (
+        looked_up.append(len(hashes)), real(conn, models, hashes))[1])
+    assert store.drop_source("a").vectors == 3  # t1, and t2 of both models
+    assert vectors_of(store) == {hash_text("elsewhere")}
+    assert max(looked_up) <= 10_000 and sum(looked_up) == 25_000  # input hash = text hash
+
+
+def test_nothing_is_looked_up_when_nothing_is_cached(store, monkeypatch):
+    import altool.store.database as database
+
+    store.add_source("a", records("x", "y"))
+    monkeypatch.setattr(database, "hash_text", lambda text: pytest.fail("a scan"))
+    assert store.drop_source("a").examples == 2
+
+
 def test_drop_gives_the_space_back_to_the_disk(tmp_path):
     store = Store(tmp_path / "big.db")
     texts = [f"text {i} " + "lorem ipsum " * 80 for i in range(2000)]  # ~2 MB of text
