@@ -18,6 +18,7 @@ from .options import (
     HtmlOption,
     LabelOption,
     LoaderOption,
+    RecheckOption,
     SourceArgument,
     TextFieldOption,
     split_labels,
@@ -74,6 +75,7 @@ def textcat_manual(
     exclude: ExcludeOption = "",
     text_field: TextFieldOption = None,
     html_to_text: HtmlOption = False,
+    recheck: RecheckOption = 0.0,
 ) -> dict[str, Any]:
     """Label texts by hand, in source order, without a model (resumes where you stopped)."""
     labels = split_labels(label)
@@ -93,7 +95,7 @@ def textcat_manual(
         "view": view,
         "exclude": excluded,
         "config": {"labels": labels, "multilabel": multilabel, "exclude_by": "input",
-                   "title": f"textcat.manual · {dataset} · {name}"},
+                   "title": f"textcat.manual · {dataset} · {name}", "recheck": recheck},
     }
 
 

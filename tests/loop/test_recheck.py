@@ -223,3 +223,22 @@ def test_binary_self_agreement_is_on_the_answer_not_the_label():
               {"label": label, "answer": "accept" if i % 2 else "reject"})
     assert p.kappa == pytest.approx(0.0)
     assert p.differ[0]["first"] == "accept L0" and p.differ[0]["again"] == "reject L0"
+
+
+def test_textcat_manual_takes_recheck(home, tmp_path):
+    import json
+
+    from altool.recipes.manual import textcat_manual
+    from altool.recipes.runner import session_from_components
+    from altool.store.context import open_store
+
+    source = tmp_path / "s.jsonl"
+    source.write_text("".join(json.dumps({"text": f"t{i}"}) + "\n" for i in range(60)))
+    components = textcat_manual("ds", str(source), "A,B", recheck=0.5)
+    assert components["config"]["recheck"] == 0.5
+    with open_store() as store:
+        s = session_from_components(components, store, "textcat.manual")
+        s.advance()
+        while s.current is not None:
+            s.answer("accept", ["A"])
+        assert s.checks > 0 and s.count == 60
