@@ -484,7 +484,12 @@ class Store:
                 for conn, models in caches:
                     unused.update(_cached_of(conn, models, candidates))
             legacy = _delete_vectors(self.conn, unused)  # cached by an older altool, here
-            n = self.conn.execute("DELETE FROM examples WHERE source_id = ?", (source_id,)).rowcount
+            # in row id order (through the index, a 10M-row source's rows were deleted at
+            # random places of a 4 GB table: 355 s); its rows all lie in [min_id, max_id]
+            lo, hi = self.conn.execute("SELECT min_id, max_id FROM sources WHERE id = ?",
+                                       (source_id,)).fetchone()
+            n = self.conn.execute("DELETE FROM examples WHERE id BETWEEN ? AND ? AND "
+                                  "+source_id = ?", (lo or 0, hi or 0, source_id)).rowcount
             self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             return n, legacy, unused
 

@@ -82,6 +82,17 @@ def test_the_drop_is_one_transaction(filled):
     assert len(vectors_of(filled)) == 4 and filled.check() == []
 
 
+def test_a_source_loaded_in_turns_with_another_goes_whole(store):
+    """Its rows are deleted by row id range: the other source's rows in between stay."""
+    store.add_source("a", records("a1", "a2"))
+    store.add_source("b", records("b1", "b2"))
+    store.add_source("a", records("a3"))
+    store.add_source("c", records("c1"))
+    assert store.drop_source("a").examples == 3
+    texts = [r[0] for r in store.conn.execute("SELECT text FROM examples ORDER BY id")]
+    assert texts == ["b1", "b2", "c1"] and store.check() == []
+
+
 def test_vectors_an_older_altool_cached_in_the_database_go_too(store):
     store.add_source("a", records("x", "y"))
     store.conn.execute("INSERT INTO embeddings (model, input_hash, vector) VALUES (?, ?, ?), "
