@@ -1102,49 +1102,40 @@ class Store:
         Vectors cached in the database itself by an older altool are found too."""
         import numpy as np
 
-        out: dict[int, np.ndarray] = {}
+        return {h: np.frombuffer(blob, dtype=np.float32)
+                for h, blob in self._cached_rows(model, hashes, with_vectors=True)}
+
+    def cached_hashes(self, model: str, hashes: Sequence[int]) -> set[int]:
+        """Which of ``hashes`` have a cached vector of ``model``, without reading the vectors
+        (a key lookup each: ``altool encode`` skips a finished chunk for this)."""
+        return {h for h, _ in self._cached_rows(model, hashes, with_vectors=False)}
+
+    def _cached_rows(self, model: str, hashes: Sequence[int], with_vectors: bool
+                     ) -> Iterator[tuple[int, Any]]:
+        """``(hash, vector blob or None)`` of each of ``hashes`` cached for ``model``: from the
+        vector cache file, then (what it lacks) from the database itself (an older altool
+        cached there). A damaged cache file turns the cache off instead of failing."""
+        column = "vector" if with_vectors else "NULL"  # a fixed choice, never user input
+        found: set[int] = set()
         unique = list(dict.fromkeys(hashes))
         for conn in (self._vectors(create=False), self.conn):
             if conn is None:
                 continue
-            todo = [h for h in unique if h not in out]
+            todo = [h for h in unique if h not in found]
             try:
                 for start in range(0, len(todo), 500):
                     part = todo[start : start + 500]
                     marks = ",".join("?" * len(part))
                     for h, blob in conn.execute(
-                        f"SELECT input_hash, vector FROM embeddings WHERE model = ? "
-                        f"AND input_hash IN ({marks})",
-                        (model, *part),
-                    ):
-                        out[h] = np.frombuffer(blob, dtype=np.float32)
+                        f"SELECT input_hash, {column} FROM embeddings WHERE model = ? "
+                        f"AND input_hash IN ({marks})", (model, *part)):
+                        if h not in found:
+                            found.add(h)
+                            yield h, blob
             except sqlite3.DatabaseError as err:
                 if conn is self.conn:
                     raise AltoolError(explain_db_error(self.path, err)) from None
                 self._vectors_off = True  # a damaged cache: go on without it
-        return out
-
-    def cached_hashes(self, model: str, hashes: Sequence[int]) -> set[int]:
-        """Which of ``hashes`` have a cached vector of ``model``, without reading the vectors
-        (a key lookup each: ``altool encode`` skips a finished chunk for this)."""
-        out: set[int] = set()
-        unique = list(dict.fromkeys(hashes))
-        for conn in (self._vectors(create=False), self.conn):
-            if conn is None:
-                continue
-            todo = [h for h in unique if h not in out]
-            try:
-                for start in range(0, len(todo), 500):
-                    part = todo[start : start + 500]
-                    marks = ",".join("?" * len(part))
-                    out.update(h for (h,) in conn.execute(
-                        f"SELECT input_hash FROM embeddings WHERE model = ? "
-                        f"AND input_hash IN ({marks})", (model, *part)))
-            except sqlite3.DatabaseError as err:
-                if conn is self.conn:
-                    raise AltoolError(explain_db_error(self.path, err)) from None
-                self._vectors_off = True  # a damaged cache: go on without it
-        return out
 
     def add_embeddings(self, model: str, hashes: Sequence[int], vectors: Any) -> int:
         """Cache ``vectors`` (one float32 row per hash) in one transaction; return rows written."""
