@@ -11,6 +11,7 @@ import typer
 
 from ..errors import AltoolError
 from ..io.loaders import LOADERS, progress_total
+from ..recipes.options import HtmlOption, TextFieldOption
 from ..safe import json_safe, safe, safe_text, visible
 from ..store import ANSWERS, damaged
 from ..store.agreement import agreement as measure_agreement
@@ -40,14 +41,8 @@ def load(
                                  "extension; jsonl for stdin).")
     ] = None,
     skip_invalid: SkipInvalidOption = False,
-    text_field: Annotated[
-        str | None, typer.Option("--text-field", help="The JSONL key or CSV column that holds "
-                                 "the text (default: text).")
-    ] = None,
-    html_to_text: Annotated[
-        bool, typer.Option("--html-to-text", help="Turn HTML line breaks (<br />, <p>) and "
-                           "entities (&amp;, &#39;) in the texts into plain text.")
-    ] = False,
+    text_field: TextFieldOption = None,
+    html_to_text: HtmlOption = False,
     db: DbOption = None,
 ) -> None:
     """Store unlabeled examples under a source name (deduplicated, all-or-nothing)."""

@@ -24,12 +24,12 @@ LoaderOption = Annotated[
     str | None, typer.Option(help="Format of a SOURCE file: jsonl, csv or txt.")
 ]
 TextFieldOption = Annotated[
-    str | None, typer.Option("--text-field", help="The JSONL key or CSV column of a SOURCE "
-                             "file that holds the text (default: text).")
+    str | None, typer.Option("--text-field", help="The JSONL key or CSV column that holds "
+                             "the text (default: text).")
 ]
 HtmlOption = Annotated[
     bool, typer.Option("--html-to-text", help="Turn HTML line breaks (<br />, <p>) and "
-                       "entities (&amp;, &#39;) in a SOURCE file's texts into plain text.")
+                       "entities (&amp;, &#39;) in the texts into plain text.")
 ]
 LabelOption = Annotated[
     str, typer.Option("--label", "-l", help="Label(s), comma-separated: spam or A,B,C.")

@@ -949,6 +949,16 @@ class Store:
         for _row_id, content in self.conn.execute(sql + " ORDER BY id", params):
             yield json.loads(content)
 
+    def latest_meta(self, dataset: str, key: str) -> Any:
+        """``meta[key]`` of the newest answer of ``dataset`` that has it (None if none does):
+        read from the newest answer back, so usually one row."""
+        dataset_id = self.require_dataset(dataset)
+        row = self.conn.execute(
+            "SELECT json_extract(content, ?) FROM answers WHERE dataset_id = ? AND "
+            "json_extract(content, ?) IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (f'$.meta."{key}"', dataset_id, f'$.meta."{key}"')).fetchone()
+        return None if row is None else row[0]
+
     def count_answers(self, dataset: str) -> int:
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:

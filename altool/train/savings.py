@@ -130,9 +130,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 def loop_model_kind(store: Store, dataset: str) -> str:
     """The model kind the loop scored the latest questions with (``meta.pick_model``), if
     it can be built by name; else ``sklearn``."""
-    kind = None
-    for eg in store.iter_answers(dataset):
-        kind = (eg.get("meta") or {}).get("pick_model", kind)
+    kind = store.latest_meta(dataset, "pick_model")
     return kind if isinstance(kind, str) and kind in MODELS else "sklearn"
 
 
