@@ -230,7 +230,7 @@ class WorkerProcess:
             with Store(self.config.db_path) as store:
                 skip = store.task_hashes([self.config.dataset], self.config.exclude)
                 self.queue.replace(initial_questions(
-                    self.config, store, skip | self.queue.asked(), 200))
+                    self.config, store, skip | self.queue.asked(), START_QUESTIONS))
         except Exception:  # the UI must survive even this
             log_error("fallback questions failed")
         self.status.state = "failed"
