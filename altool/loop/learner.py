@@ -58,7 +58,8 @@ def make_task(
     """The task dict shown and stored for ``pick`` (Prodigy's shape). Its ``meta`` says why it
     was asked: ``pick`` (what chose it: the strategy, ``cold-start``, ``like``, ``random``,
     ``filler``), ``pick_strategy`` (the session's strategy), and when a model scored it,
-    ``pick_model`` (its kind) and ``pick_model_version`` (its fits so far)."""
+    ``pick_model`` (its kind) and ``pick_model_version`` (its fits so far), and a stack model's
+    ``pick_encoder_share``."""
     task = dict(eg)
     task.pop("answer", None)
     task.pop("accept", None)
@@ -79,6 +80,9 @@ def make_task(
     if model is not None and pick.probs is not None:
         meta["pick_model"] = model.kind
         meta["pick_model_version"] = model.version
+        share = getattr(model, "encoder_share", None)  # --model stack: its halves' weights
+        if share is not None:
+            meta["pick_encoder_share"] = share
     task["meta"] = meta
     task["_task_hash"] = candidate_hash(task["_input_hash"], labels, view, pick.label)
     return task

@@ -52,6 +52,9 @@ MODELS: dict[str, ModelSpec] = {
     "blend": ModelSpec("blend:BlendModel", frozenset({VECTORS, REFIT, CACHEABLE, SEMANTIC}),
                        "n-gram and sentence-embedding models, probabilities averaged",
                        extra="embed"),
+    "stack": ModelSpec("blend:StackModel", frozenset({VECTORS, REFIT, CACHEABLE, SEMANTIC}),
+                       "n-gram and sentence-embedding models, weighted by cross-validation "
+                       "on the answers", extra="embed"),
     "spacy": ModelSpec("spacy_textcat:make_spacy_model", frozenset(),
                        "a spaCy text classifier (blank, or spacy:NAME_OR_PATH)"),
 }

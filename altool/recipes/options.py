@@ -54,7 +54,8 @@ MODEL_HELP = (
     "Model in the loop: auto (the default: embed when the altool[embed] extra is installed, "
     "else sklearn), sklearn (hashed n-grams), sklearn-lr (n-grams without the Naive Bayes "
     "blend), embed (sentence embeddings; embed:fp32 and embed:torch run the encoder in float32 "
-    "or on sentence-transformers), blend (n-grams and embeddings averaged), spacy (a blank "
+    "or on sentence-transformers), blend (n-grams and embeddings averaged), stack (n-grams and "
+    "embeddings, weighted by cross-validation on your answers), spacy (a blank "
     "spaCy text classifier), spacy:NAME_OR_PATH (start from a spaCy pipeline), or the path of "
     "a saved model.")
 

@@ -36,7 +36,7 @@ CLAIM_TTL_S = 1800.0  # a claim older than this is stale even if its session liv
 ANSWERS = ("accept", "reject", "ignore")
 # the ``meta`` keys the loop writes on a question: its score, and why it was asked
 QUESTION_META = ("score", "pick", "pick_strategy", "pick_model", "pick_model_version",
-                 "pick_guess", "pick_stop")
+                 "pick_encoder_share", "pick_guess", "pick_stop")
 # Accepted labels per dataset (``stats``): a binary question's ``label``, a choice question's
 # ``accept`` list, else the ``label`` of each span (NER)
 _ACCEPTED_LABELS = (
