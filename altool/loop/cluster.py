@@ -48,13 +48,21 @@ def connect(address: str) -> Any:
     clear error."""
     require_distributed()
     from distributed import Client
+    from distributed.comm import parse_address, parse_host_port
 
     try:
+        parse_host_port(parse_address(address)[1])  # a malformed one: before a Client exists
         return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise AltoolError(f"can't reach the Dask scheduler at {address} ({err}); start one "
                           "with: dask scheduler (and dask worker ADDRESS on each machine), "
-                          "or leave --cluster out to encode here") from None
+                          "or leave --cluster out to run here") from None
+
+
+def check_cluster(address: str) -> None:
+    """Fail before a session starts if the scheduler at ``address`` can't be reached (or
+    ``distributed`` is not installed)."""
+    connect(address).close()
 
 
 def cluster_chunks(client: Any, model: Any, *, in_flight: int | None = None) -> ChunkEncoder:

@@ -303,9 +303,11 @@ class PoolBuilder(threading.Thread):
                 fill_pool(self.pool, store, pool_chunks(store, self.source, self.size,
                                                         seed=self.seed, chunk=self.chunk),
                           self.featuriser, lambda n: self._say(f"cluster pool {n:,} sent"))
+            self._say(f"cluster pool {len(self.pool):,} featurising")
             self.pool.wait(self.stopping)
             if not self.stopping.is_set():
                 self.ready.set()
+                self._say(f"cluster pool {len(self.pool):,} ready")
         except (AltoolError, *cluster_errors()) as err:
             self.error = err
         finally:

@@ -16,8 +16,12 @@ from altool.io.loaders import Record
 from altool.loop.cluster import ClusterLost, connect
 from altool.loop.cluster_pool import ClusterPool, merge_best
 from altool.loop.learner import Learner
+from altool.loop.queue import TaskQueue
+from altool.loop.worker import Worker
 from altool.models import SklearnModel
 from altool.store import SourceRow, Store
+from tests.helpers import teach_config
+from tests.loop.test_worker import wait_for
 
 distributed = pytest.importorskip("distributed")
 
@@ -162,3 +166,123 @@ def _source(path, texts: list[str]):
     with Store(path) as store:
         store.add_source("src", [Record(i + 1, {"text": t}) for i, t in enumerate(texts)])
     return path
+
+
+# -- a session (the worker) with --cluster ------------------------------------------------------
+def _session_source(path, n: int = 3_000):
+    """A source of ``n`` texts and a dataset of 40 binary answers about label ``a``."""
+    texts = _texts(n)
+    _source(path, texts)
+    with Store(path) as store:
+        for text in texts[:40]:
+            store.add_answer("ds", {"text": text, "label": "a",
+                                    "answer": "accept" if "refund" in text else "reject"})
+    return texts
+
+
+def _start(db, address: str | None, monkeypatch, **kwargs) -> Worker:
+    """A worker on a small local pool (400 rows) and, with ``address``, a cluster pool of
+    the whole source."""
+    import altool.loop.config as config
+
+    monkeypatch.setattr(config, "DEFAULT_POOL_SIZE", 400)
+    model = SklearnModel(["a"], n_features=2**16)
+    learner = Learner(model, "margin", view="binary", seed=0)
+    worker = Worker(teach_config(db, labels=("a",), strategy="margin", pool_size=100_000,
+                                 batch_size=2, cluster=address, **kwargs), learner, TaskQueue())
+    worker.start()
+    return worker
+
+
+def _best_unanswered(model, texts: list[str], n: int) -> list[str]:
+    """The ``n`` unanswered texts of the source a margin strategy wants most."""
+    from altool.strategies.uncertainty import margin_scores
+
+    P = model.predict_proba(model.featurize(texts))[:, 0]
+    scores = margin_scores(np.column_stack([P, 1 - P]))
+    scores[:40] = -1  # answered
+    return [texts[i] for i in np.argsort(-scores, kind="stable")[:n]]
+
+
+def test_a_session_scores_the_whole_large_pool_on_the_cluster(tmp_path, home, cluster,
+                                                              monkeypatch):
+    db = tmp_path / "a.db"
+    texts = _session_source(db)
+    worker = _start(db, cluster.scheduler_address, monkeypatch)
+    try:
+        wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
+                 "the cluster pool")
+        assert worker.status.cluster in ("cluster pool 3,000 ready",
+                                          "3,000 scored on the cluster")
+        worker.notify(2)  # a refit and a refresh, now on the cluster
+        wait_for(lambda: (worker.status.cluster or "").endswith("scored on the cluster"), 60,
+                 "a refresh on the cluster")
+
+        def best_of_all() -> bool:  # the best of the whole source, not of the local 400
+            asked = [q.task["text"] for q in list(worker.queue._items)]
+            return bool(asked) and sorted(asked) == sorted(
+                _best_unanswered(worker.learner.model, texts, len(asked)))
+
+        wait_for(best_of_all, 30, "the whole source's best questions")
+        assert worker.status.warning is None
+    finally:
+        worker.stop()
+
+
+def test_a_session_whose_cluster_goes_away_keeps_asking_from_its_local_pool(
+        tmp_path, home, monkeypatch):
+    from distributed import LocalCluster
+
+    db = tmp_path / "a.db"
+    _session_source(db)
+    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=50)
+    try:
+        worker = _start(db, local.scheduler_address, monkeypatch)
+        wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
+                 "the cluster pool")
+        local.close()
+        worker.notify(2)
+        wait_for(lambda: worker.status.warning, 60, "the warning")
+        assert worker.status.warning.startswith("cluster lost (")
+        assert "scoring a local sample of 400 rows now" in worker.status.warning
+        assert worker.status.state == "ready" and worker.status.cluster is None
+        before = worker.status.fits
+        worker.notify(2)  # the session goes on: a refit, a refresh, questions
+        wait_for(lambda: worker.status.fits > before and len(worker.queue) > 0, 30,
+                 "questions from the local pool")
+        assert worker._cluster is None
+    finally:
+        worker.stop()
+        local.close()
+
+
+def test_an_unreachable_cluster_leaves_the_session_on_its_local_pool(tmp_path, home,
+                                                                     monkeypatch):
+    import altool.loop.cluster as module
+
+    monkeypatch.setattr(module, "CONNECT_TIMEOUT_S", 1)
+    db = tmp_path / "a.db"
+    _session_source(db, 600)
+    worker = _start(db, "tcp://127.0.0.1:9", monkeypatch)
+    try:
+        wait_for(lambda: len(worker.queue) > 0, 30, "questions")
+        worker.notify(2)
+        wait_for(lambda: worker.status.warning, 30, f"the warning ({worker.status}, "
+                 f"{worker._cluster and worker._cluster.error})")
+        assert "can't reach the Dask scheduler at tcp://127.0.0.1:9" in worker.status.warning
+        assert len(worker.queue) > 0
+    finally:
+        worker.stop()
+
+
+def test_textcat_teach_cluster_on_the_command_line(tmp_path, cli):
+    db = tmp_path / "a.db"
+    _source(db, _texts(50))
+    out = cli("textcat.teach", "ds", "src", "--label", "a", "--cluster", "nonsense",
+              "--db", db)
+    assert out.returncode == 1
+    assert "can't reach the Dask scheduler at nonsense" in out.stderr
+    assert "dask scheduler" in out.stderr and "Traceback" not in out.stderr
+    helped = cli("textcat.teach", "--help")
+    assert "--cluster" in helped.stdout and "Dask" in helped.stdout
