@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import Any
 
 import numpy as np
@@ -300,8 +301,10 @@ class PoolBuilder(threading.Thread):
             self.client = connect(self.address)
             self.pool = ClusterPool(self.client, self.featuriser)
             with Store(self.db_path) as store:
-                fill_pool(self.pool, store, pool_chunks(store, self.source, self.size,
-                                                        seed=self.seed, chunk=self.chunk),
+                chunks = pool_chunks(store, self.source, self.size, seed=self.seed,
+                                     chunk=self.chunk)
+                fill_pool(self.pool, store,
+                          takewhile(lambda _: not self.stopping.is_set(), chunks),
                           self.featuriser, lambda n: self._say(f"cluster pool {n:,} sent"))
             self._say(f"cluster pool {len(self.pool):,} featurising")
             self.pool.wait(self.stopping)

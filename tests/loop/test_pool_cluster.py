@@ -286,3 +286,22 @@ def test_textcat_teach_cluster_on_the_command_line(tmp_path, cli):
     assert "dask scheduler" in out.stderr and "Traceback" not in out.stderr
     helped = cli("textcat.teach", "--help")
     assert "--cluster" in helped.stdout and "Dask" in helped.stdout
+
+
+def test_a_cached_model_sends_its_cached_vectors_and_the_workers_encode_the_rest(
+        tmp_path, client):
+    from altool.loop.cluster_pool import fill_pool
+    from tests.loop.test_encode_cluster import LoggedEncoder, _encoded, _vector
+
+    texts = _texts(300)
+    model = LoggedEncoder(tmp_path / "log")
+    db = _source(tmp_path / "a.db", texts)
+    with Store(db) as store:  # the first 200 texts are cached (altool encode did them)
+        store.add_embeddings(model.cache_key, [hash_text(t) for t in texts[:200]],
+                             np.array([_vector(t) for t in texts[:200]]))
+        pool = ClusterPool(client, model)
+        fill_pool(pool, store, [_rows(texts)[i : i + 100] for i in range(0, 300, 100)], model)
+    pool.wait(timeout=60)
+    assert _encoded(tmp_path / "log") == 100  # only the texts without a cached vector
+    X = np.vstack(client.gather([c.features for c in pool._chunks]))
+    assert np.array_equal(X, np.array([_vector(t) for t in texts]))
