@@ -46,8 +46,8 @@ def features_of(model: Any, texts: list[str], vectors: np.ndarray | None = None,
     not ``cached`` are encoded here."""
     if CACHEABLE not in capabilities_of(model):
         return model.featurize(texts)
-    if vectors is None or cached is None:
-        return model.featurize(texts)
+    if vectors is None or cached is None:  # none cached: encode them all
+        return model.from_encoded(texts, np.asarray(model.encode(texts), dtype=np.float32))
     vectors = np.array(vectors, dtype=np.float32)
     todo = np.flatnonzero(~cached)
     if len(todo):

