@@ -295,6 +295,112 @@ def encode_text(r: dict) -> str:
             f"per transaction)\n")
 
 
+def bench_pool(n: int, keep: int = 20_000, chunk: int = 20_000) -> dict:
+    """Scoring a pool of ``n`` texts (the first ``n`` lines of the 1M source) with a fitted
+    n-gram model, here and on a ``LocalCluster`` of 2 worker processes (one thread each) on
+    the same cores: featurising it once (here: in the worker's 5,000-row chunks; there: the
+    texts sent in ``chunk``-row chunks and featurised on the workers, which keep the
+    features), then one refresh (here: ``predict_proba`` of the kept features and the margin
+    strategy's 30 picks; there: the model sent, each chunk scored where it lives, the
+    ``keep`` best rows' features fetched and the same strategy run on them), and whether
+    the picks are the same. Also how fast cached sentence vectors are read back (what a
+    session with ``embed`` sends its workers instead of encoding)."""
+    import numpy as np
+
+    from altool.io.hashing import hash_text
+    from altool.loop.cluster import connect
+    from altool.loop.cluster_pool import ClusterPool
+    from altool.loop.learner import Learner
+    from altool.models import SklearnModel
+    from altool.models.base import stack_rows
+    from altool.store import SourceRow, Store
+
+    with scale_file(1_000_000).open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line in islice(fh, n)]
+    rows = [SourceRow(i + 1, hash_text(t), t) for i, t in enumerate(texts)]
+    hashes = [r.input_hash for r in rows]
+    model = SklearnModel(["pos", "neg"])
+    rng = random.Random(SEED)
+    answers = [{"text": t, "_input_hash": hash_text(t), "label": "pos",
+                "answer": "accept" if (" good " in f" {t} " or rng.random() < 0.3)
+                else "reject"} for t in rng.sample(texts, 300)]
+    here, there = (Learner(model, "margin", view="choice", seed=0) for _ in range(2))
+    here.fit(answers)
+    there._train = here._train
+    r: dict = {"n": n, "keep": keep, "chunk": chunk, "when": measured_on()}
+    t0 = time.perf_counter()
+    X = stack_rows([model.featurize(texts[i : i + 5_000]) for i in range(0, n, 5_000)])
+    r["here_featurise_s"] = time.perf_counter() - t0
+    times: list[float] = []
+    want: list = []
+    for _ in range(3):  # the first also hashes every candidate (memoised after)
+        t0 = time.perf_counter()
+        picks = here.choose(X, hashes, 30)
+        times.append(time.perf_counter() - t0)
+        want = want if times[1:] else picks  # the seeded learner's first picks
+    r["here_first_refresh_s"], r["here_refresh_s"] = times[0], sorted(times)[1]
+    del X
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=50) as cluster:
+        client = connect(cluster.scheduler_address)
+        try:
+            t0 = time.perf_counter()
+            pool = ClusterPool(client, model)
+            for i in range(0, n, chunk):
+                pool.add(rows[i : i + chunk])
+            pool.wait()
+            r["cluster_featurise_s"] = time.perf_counter() - t0
+            times = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                narrowed, X_small = pool.narrow(model, there.pool_score(), binary=False,
+                                                keep=keep)
+                got = Learner(model, "margin", view="choice", seed=0).choose(
+                    X_small, [r.input_hash for r in narrowed], 30)
+                times.append(time.perf_counter() - t0)
+            r["cluster_refresh_s"] = sorted(times)[1]
+        finally:
+            client.close()
+    r["identical"] = [(narrowed[p.row].id, p.score) for p in got] == \
+        [(rows[p.row].id, p.score) for p in want]
+    wdb = fresh(WORK / "scale-vectors-read.db")
+    Path(str(wdb) + "-vectors").unlink(missing_ok=True)
+    vrng = np.random.default_rng(0)
+    keys = [int(h) for h in vrng.integers(0, 2**53, 20_000)]
+    with Store(wdb) as store:
+        for i in range(0, len(keys), 1_000):
+            store.add_embeddings("bench", keys[i : i + 1_000],
+                                 vrng.standard_normal((1_000, 384)).astype(np.float32))
+    with Store(wdb) as store:
+        t0 = time.perf_counter()
+        got_vectors = sum(len(store.get_embeddings("bench", keys[i : i + 5_000]))
+                          for i in range(0, len(keys), 5_000))
+        r["vectors_read_s"] = got_vectors / (time.perf_counter() - t0)
+    for suffix in ("", "-vectors", "-vectors-wal", "-vectors-shm"):
+        Path(str(wdb) + suffix).unlink(missing_ok=True)
+    print(json.dumps(r, indent=1), flush=True)
+    return r
+
+
+def pool_text(r: dict) -> str:
+    return (f"### Scoring a {r['n']:,}-row pool (`--cluster`, n-gram model, margin)\n\n"
+            f"Measured {r['when']}.\n\n"
+            "| | featurise once, s | one refresh, s |\n|---|---|---|\n"
+            f"| here (the worker's 5,000-row chunks; refresh = score all, pick 30; median "
+            f"of 3) | {r['here_featurise_s']:.1f} | {r['here_refresh_s']:.1f} |\n"
+            f"| `LocalCluster` of 2 worker processes on the same 2 cores ({r['chunk']:,}-row "
+            f"chunks kept on the workers; refresh = send the model, score each chunk there, "
+            f"fetch the {r['keep']:,} best rows, pick 30 here; median of 3) "
+            f"| {r['cluster_featurise_s']:.1f} | {r['cluster_refresh_s']:.1f} |\n\n"
+            f"- here, the first refresh also hashes every candidate once: "
+            f"{r['here_first_refresh_s']:.1f} s\n"
+            f"- the same 30 picks both ways: **{'yes' if r['identical'] else 'NO'}**\n"
+            f"- cached sentence vectors read back from the vector cache: "
+            f"{r['vectors_read_s']:,.0f}/s (what `embed` sends its workers)\n")
+
+
 # -- RESULTS.md ------------------------------------------------------------------------------------
 def growth(rows: list[dict], get) -> str:
     """Each size's figure and its factor over the previous size's."""
@@ -362,6 +468,7 @@ def write(results: dict[str, dict]) -> None:
             "should not depend on the source's size should stay near ×1, one that must read "
             "it all near ×10.\n\n" + table(results)
             + ("\n" + encode_text(results["encode"]) if "encode" in results else "")
+            + ("\n" + pool_text(results["pool"]) if "pool" in results else "")
             + f"\n{end}\n")
     write_section(start, end, text)
 
@@ -374,11 +481,17 @@ def main() -> None:
     parser.add_argument("--encode", type=int, default=0, metavar="N",
                         help="also time encoding N texts here and on a local Dask cluster "
                         "(needs the embed and cluster extras)")
+    parser.add_argument("--pool", type=int, default=0, metavar="N",
+                        help="also time scoring an N-row pool here and on a local Dask "
+                        "cluster (needs the cluster extra; 1000000: about 5 min)")
     parser.add_argument("--no-write", action="store_true", help="don't write RESULTS.md")
     args = parser.parse_args()
     results = json.loads(STATE.read_text()) if STATE.exists() else {}
     if args.encode:
         results["encode"] = bench_encode(args.encode, writes=100_000)
+        STATE.write_text(json.dumps(results, indent=1))
+    if args.pool:
+        results["pool"] = bench_pool(args.pool)
         STATE.write_text(json.dumps(results, indent=1))
     for n in (int(s) for s in args.sizes.split(",") if s):
         results[str(n)] = bench(n, args.keep)

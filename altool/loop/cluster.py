@@ -7,6 +7,9 @@ database. If the cluster goes away midway, the chunks already written stay and t
 says so; the next run (on a cluster or here) encodes only the rest. A worker that dies is
 replaced by Dask, which runs its chunks again elsewhere.
 
+``textcat.teach --cluster`` scores a large pool there too (:mod:`.cluster_pool`), through
+:func:`connect` and :class:`ClusterLost`.
+
 Needs the ``cluster`` extra (``pip install 'altool[cluster]'``: dask's ``distributed``) here
 and on the workers, with altool and the model's packages (the ``embed`` extra and the weights).
 """
@@ -48,13 +51,21 @@ def connect(address: str) -> Any:
     clear error."""
     require_distributed()
     from distributed import Client
+    from distributed.comm import parse_address, parse_host_port
 
     try:
+        parse_host_port(parse_address(address)[1])  # a malformed one: before a Client exists
         return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise AltoolError(f"can't reach the Dask scheduler at {address} ({err}); start one "
                           "with: dask scheduler (and dask worker ADDRESS on each machine), "
-                          "or leave --cluster out to encode here") from None
+                          "or leave --cluster out to run here") from None
+
+
+def check_cluster(address: str) -> None:
+    """Fail before a session starts if the scheduler at ``address`` can't be reached (or
+    ``distributed`` is not installed)."""
+    connect(address).close()
 
 
 def cluster_chunks(client: Any, model: Any, *, in_flight: int | None = None) -> ChunkEncoder:

@@ -71,6 +71,9 @@ class TeachConfig:
     patterns: str | None = None  # ner: a patterns file
     budget: int | None = None  # answers the dataset may hold (the session stops asking)
     recheck: float = 0.0  # share of questions that re-ask an earlier answer, blind
+    # a Dask scheduler's address: a pool of pool_size rows is featurised and scored there
+    # (:mod:`.cluster_pool`); the local pool is then at most DEFAULT_POOL_SIZE rows
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise once, here
@@ -87,6 +90,9 @@ class TeachConfig:
         for name, value in sizes:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise AltoolError(f"{name} must be a positive integer, got {value!r}")
+        if self.cluster is not None and (not isinstance(self.cluster, str)
+                                         or not self.cluster.strip()):
+            raise AltoolError("--cluster must be a Dask scheduler's address (tcp://HOST:8786)")
         if self.queue_size is None:
             set_(self, "queue_size", default_queue_size(self.batch_size))
         check_share(self.settings.random_share)
@@ -97,6 +103,13 @@ class TeachConfig:
                 # (a saved model's path: the worker resolves ``default`` once it is loaded)
                 set_(self, "strategy", resolve_name(self.strategy, capabilities))
             check_support(self.strategy, self.model, bool(self.settings.like))
+
+    @property
+    def local_pool_size(self) -> int:
+        """Rows of the pool featurised and scored in this process: ``pool_size``, or with a
+        cluster at most ``DEFAULT_POOL_SIZE`` (the cluster's pool narrowed to its best, or
+        the sampled pool the session falls back to)."""
+        return min(self.pool_size, DEFAULT_POOL_SIZE) if self.cluster else self.pool_size
 
     @property
     def exclusive(self) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 from ..io.hashing import task_hash
 from ..models.base import TextModel, stack_rows, targets_from_answers
 from ..store import QUESTION_META
-from ..strategies.base import QueryContext, Strategy, call_strategy, spec_of
+from ..strategies.base import PoolScore, QueryContext, Strategy, call_strategy, spec_of
 from ..strategies.diversity import cold_start
 from ..strategies.mixing import compose, like_first
 from ..strategies.options import StrategyOptions, check_share
@@ -93,6 +93,26 @@ def candidate_hash(in_hash: int, labels: Sequence[str], view: str, label: int | 
     if view == "binary":
         return task_hash({"label": labels[label or 0]}, in_hash)
     return task_hash({"options": options_for(labels)}, in_hash)
+
+
+def candidate_probs(P: np.ndarray, cand_rows: np.ndarray, cand_labels: np.ndarray | None,
+                    exclusive: bool) -> np.ndarray:
+    """The candidates' ``probs`` (what strategies rank) from the pool rows' per-label
+    probabilities ``P``: binary questions ``[p, 1 - p]`` about their label; choice questions
+    the row's distribution (exclusive labels), or its most uncertain label's (multi-label)."""
+    if cand_labels is not None:  # binary question about one label: [p, 1 - p]
+        p = P[cand_rows, cand_labels]
+        return np.column_stack([p, 1.0 - p])
+    rows = P[cand_rows]
+    if exclusive:
+        total = rows.sum(axis=1, keepdims=True)
+        return rows / np.where(total > 0, total, 1.0)
+    if rows.shape[1] == 1:
+        return np.column_stack([rows[:, 0], 1.0 - rows[:, 0]])
+    # multi-label choice: the row's most uncertain label decides
+    j = np.abs(rows - 0.5).argmin(axis=1)
+    p = rows[np.arange(len(rows)), j]
+    return np.column_stack([p, 1.0 - p])
 
 
 class Learner:
@@ -357,19 +377,25 @@ class Learner:
     def _candidate_probs(
         self, P: np.ndarray, cand_rows: np.ndarray, cand_labels: np.ndarray | None
     ) -> np.ndarray:
-        if cand_labels is not None:  # binary question about one label: [p, 1 - p]
-            p = P[cand_rows, cand_labels]
-            return np.column_stack([p, 1.0 - p])
-        rows = P[cand_rows]
-        if self.model.exclusive:
-            total = rows.sum(axis=1, keepdims=True)
-            return rows / np.where(total > 0, total, 1.0)
-        if rows.shape[1] == 1:
-            return np.column_stack([rows[:, 0], 1.0 - rows[:, 0]])
-        # multi-label choice: the row's most uncertain label decides
-        j = np.abs(rows - 0.5).argmin(axis=1)
-        p = rows[np.arange(len(rows)), j]
-        return np.column_stack([p, 1.0 - p])
+        return candidate_probs(P, cand_rows, cand_labels, self.model.exclusive)
+
+    # -- narrowing a large pool ------------------------------------------------------------
+    def pool_score(self) -> PoolScore | None:
+        """The per-candidate score whose highest candidates hold every pick :meth:`choose`
+        would make now, so that a large pool narrowed to them first (on a cluster) gives the
+        same picks; None when no narrowing gives the same picks: before the model is ready
+        (the cold start spreads over the whole pool), with ``--mix random`` or ``--like``
+        (drawn from the whole pool), in the binary view while a label's share is still a
+        cold start of its own, and for a strategy that declares no ``pool_score`` or whose
+        rule says none now (typicality, coverage, committees, random, stream)."""
+        rule = self.spec.pool_score
+        if rule is None or not self.model.ready or self.random_share or self.like:
+            return None
+        if self.view == "binary" and self._per_label(np.zeros(0, dtype=int)) and \
+                not self._learned_labels().all():
+            return None
+        return rule(self._context(np.zeros((0, len(self.labels))), None,
+                                  np.zeros(0, dtype=int), None, None))
 
     def _cold_picks(
         self, features: Any, cand_rows: np.ndarray, cand_labels: np.ndarray | None, n: int

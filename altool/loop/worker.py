@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from .logs import log_error
 from .pace import Pace
 from .queue import Question
 from .stopping import StabilizingPredictions, measure_for, predictions_from_probs
+
+if TYPE_CHECKING:
+    from .cluster_pool import PoolBuilder
 
 
 class QuestionSink(Protocol):
@@ -67,6 +70,7 @@ class WorkerStatus:
     seen: int | None = None  # stream strategy: candidates it has looked at
     audit_accuracy: float | None = None  # the model's accuracy on random picks (--mix)
     audit_n: int = 0  # random picks it was measured on
+    cluster: str | None = None  # --cluster: the cluster's pool, e.g. "cluster pool 1,000,000"
 
     def fields(self) -> dict[str, Any]:
         """The status line's model fields (the session's ``status`` component)."""
@@ -89,6 +93,7 @@ class Worker(threading.Thread):
         self.fast = fast
         self.learner = fast or learner
         self._encoding: BackgroundEncoding | None = None
+        self._cluster: PoolBuilder | None = None  # --cluster: fills the cluster's pool
         self.queue = queue
         self.save_every = save_every
         self.status = WorkerStatus()
@@ -120,6 +125,8 @@ class Worker(threading.Thread):
         self._stopping.set()
         if self._encoding is not None:
             self._encoding.cancel.set()
+        if self._cluster is not None:
+            self._cluster.stopping.set()
         self._event.set()
         if self.is_alive():
             self.join(timeout)
@@ -134,9 +141,12 @@ class Worker(threading.Thread):
             self.learner.featurizer = self._featurize  # answered texts: cached vectors too
             if self.fast is not None:
                 self._start_encoding()
+            if self.config.cluster:
+                self._start_cluster()
             try:
                 self._loop(store)
             finally:
+                self._close_cluster()
                 self._save()
                 store.close()
 
@@ -147,10 +157,10 @@ class Worker(threading.Thread):
 
         def texts(store: Store) -> list[str]:
             total = store.count_source(config.source)
-            if total <= config.pool_size:
+            if total <= config.local_pool_size:
                 rows = [r for chunk in store.iter_source(config.source, CHUNK) for r in chunk]
             else:  # the seeded sample _pool_features takes for a slow model
-                rows = store.sample_source(config.source, config.pool_size, seed=0)
+                rows = store.sample_source(config.source, config.local_pool_size, seed=0)
             answered = [eg["text"] for eg in store.iter_answers(config.dataset)
                         if isinstance(eg.get("text"), str)] if store.has_dataset(
                 config.dataset) else []
@@ -190,6 +200,84 @@ class Worker(threading.Thread):
         if store.count_answers(self.config.dataset):
             self._guard(self._fit, store)
 
+    # -- the cluster's pool (--cluster) -----------------------------------------------------
+    def _start_cluster(self) -> None:
+        """Fill the cluster's pool in the background; the local pool serves meanwhile."""
+        from .cluster_pool import PoolBuilder
+
+        config = self.config
+        assert config.cluster is not None
+        self._cluster = PoolBuilder(config.cluster, config.db_path, config.source,
+                                    config.pool_size, self.learner.model,
+                                    seed=0 if self._slow else None,
+                                    on_progress=self._report_cluster)
+        self._cluster.start()
+
+    def _report_cluster(self, text: str | None) -> None:
+        self.status.cluster = text
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+    def _close_cluster(self) -> None:
+        """Disconnect from the cluster, in the background (a dead one takes seconds)."""
+        builder, self._cluster = self._cluster, None
+        if builder is not None:
+            builder.stopping.set()
+            threading.Thread(target=builder.close, name="altool-cluster-close",
+                             daemon=True).start()
+
+    def _cluster_lost(self, err: Exception | None) -> None:
+        """Back to the local sampled pool for the rest of the session, and say why."""
+        self._close_cluster()
+        self.status.cluster = None
+        self.status.warning = (f"cluster lost ({err}); scoring a local sample of "
+                               f"{self.config.local_pool_size:,} rows now")
+
+    def _check_cluster(self) -> None:
+        """Say at once when the cluster's pool could not be built (the local pool stays)."""
+        builder = self._cluster
+        if builder is not None and builder.done.is_set() and not builder.ready.is_set() \
+                and not builder.stopping.is_set():
+            self._cluster_lost(builder.error)
+            if self.on_status is not None:
+                self.on_status(self.status)
+
+    def _narrowed(self) -> tuple[list[SourceRow], Any] | None:
+        """The rows of the cluster's large pool that hold the strategy's picks, with their
+        features (:meth:`.cluster_pool.ClusterPool.narrow`); None while the pool is not
+        ready, when the strategy's picks need the whole pool (then the local pool serves),
+        or when the cluster is gone."""
+        from .cluster import ClusterLost
+        from .cluster_pool import pool_kind
+
+        builder = self._cluster
+        if builder is None or not builder.done.is_set():
+            return None
+        if builder.error is not None or builder.pool is None or not builder.ready.is_set():
+            self._cluster_lost(builder.error)
+            return None
+        model = self.learner.model
+        if builder.kind != pool_kind(model):  # the encoder model took over from n-grams
+            self._close_cluster()
+            self._start_cluster()
+            return None
+        score = self.learner.pool_score()
+        size = len(builder.pool)
+        if score is None:
+            self.status.cluster = f"cluster pool {size:,} idle ({self.learner.strategy_name})"
+            return None
+        try:
+            narrowed = builder.pool.narrow(model, score, binary=self.learner.view == "binary",
+                                           keep=self.config.local_pool_size,
+                                           stopping=self._stopping)
+        except ClusterLost as err:
+            self._cluster_lost(err)
+            return None
+        if self._stopping.is_set():
+            raise _Stopped
+        self.status.cluster = f"{size:,} scored on the cluster"
+        return narrowed
+
     def _loop(self, store: Store) -> None:
         self._guard(self._refresh, store)
         if store.count_answers(self.config.dataset) and not self._failed:
@@ -201,6 +289,7 @@ class Worker(threading.Thread):
             self._event.clear()
             if self._stopping.is_set():
                 return
+            self._check_cluster()
             if self.fast is not None and self._encoding is not None and \
                     self._encoding.done.is_set():
                 self._maybe_switch(store)
@@ -301,7 +390,8 @@ class Worker(threading.Thread):
                                        seed=0 if self._slow else None)
             picks = self._choose(rows, self._features(store, rows, skip), skip)
         else:
-            rows, X = self._pool_features(store, total, skip)
+            narrowed = self._narrowed()
+            rows, X = narrowed or self._pool_features(store, total, skip)
             picks = self._choose(rows, X, skip)
             if self._windowed(total) and self.learner.state.get("stream_ran_out"):
                 rows, X = self._next_window(store, skip)  # the stream passed this window
@@ -333,7 +423,8 @@ class Worker(threading.Thread):
     ) -> tuple[list[SourceRow], Any]:
         """The pool to score and its features, computed in chunks and kept between refreshes.
 
-        A source of up to ``pool_size`` examples is the pool, featurised once. A larger one is
+        A source of up to ``pool_size`` examples (``local_pool_size`` with a cluster: then
+        :meth:`_narrowed` comes first) is the pool, featurised once. A larger one is
         scored through a random sample of ``pool_size`` rows, renewed over ``RESAMPLE_EVERY``
         refreshes (:meth:`_renewed`: featurising 20,000 texts takes seconds). A slow model
         (embeddings: minutes for 20,000 texts) keeps one seeded sample, whose vectors later
@@ -345,13 +436,13 @@ class Worker(threading.Thread):
                                                 self.learner.strategy_name)
                 return self._next_window(store, skip, after_id=start)
             return self._pool
-        whole = total <= self.config.pool_size
+        whole = total <= self.config.local_pool_size
         if self._pool is None:
             if whole:
                 chunks = store.iter_source(self.config.source, CHUNK)
                 rows = [row for chunk in chunks for row in chunk]
             else:
-                rows = store.sample_source(self.config.source, self.config.pool_size,
+                rows = store.sample_source(self.config.source, self.config.local_pool_size,
                                            seed=0 if self._slow else None)
             self._pool = (rows, self._features(store, rows, skip))
         elif not whole and not self._slow:
@@ -377,7 +468,7 @@ class Worker(threading.Thread):
     def _windowed(self, total: int) -> bool:
         """Whether the pool is a window of the source in source order (a stream strategy on a
         source larger than ``pool_size``)."""
-        return self.learner.spec.in_source_order and total > self.config.pool_size
+        return self.learner.spec.in_source_order and total > self.config.local_pool_size
 
     def _next_window(
         self, store: Store, skip: set[int], after_id: int | None = None
@@ -386,7 +477,7 @@ class Worker(threading.Thread):
         window), featurised. At the end of the source the window stays where it is."""
         if after_id is None:
             after_id = self._pool[0][-1].id if self._pool and self._pool[0] else 0
-        rows = next(store.iter_source(self.config.source, self.config.pool_size,
+        rows = next(store.iter_source(self.config.source, self.config.local_pool_size,
                                       after_id=after_id), [])
         if rows or self._pool is None:
             self._pool = (rows, self._features(store, rows, skip))

@@ -84,8 +84,17 @@ def textcat_teach(
     ] = None,
     loader: LoaderOption = None,
     pool_size: Annotated[
-        int, typer.Option("--pool-size", min=100, help="Examples scored per queue refresh.")
+        int, typer.Option("--pool-size", min=100, help="Examples scored per queue refresh. "
+                          "With --cluster, the cluster's pool (e.g. 1000000); this process "
+                          "then scores at most 20,000.")
     ] = 20_000,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Featurise and score the pool (--pool-size "
+                                 "rows) on the Dask cluster whose scheduler is at this address "
+                                 "(tcp://HOST:8786); needs the cluster extra. Questions come "
+                                 "from a local pool until it is ready, and again if the "
+                                 "cluster goes away.", show_default=False)
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (cold start, ties).")] = None,
     add_labels: AddLabelsOption = False,
     text_field: TextFieldOption = None,
@@ -106,13 +115,17 @@ def textcat_teach(
         model = f"spacy:blank:{lang}"
     model, model_note = resolve_model(model)
     check_model(model)
+    if cluster:
+        from ..loop.cluster import check_cluster
+
+        check_cluster(cluster)
     config = TeachConfig(
         db_path=db_path(), dataset=dataset, source=source, labels=tuple(labels),
         view=view or ("binary" if len(labels) == 1 else "choice"), multilabel=multilabel,
         model=model, strategy=strategy,
         settings=strategy_settings(committee_size, qbc_measure, like, mix),
         batch_size=batch_size, exclude=tuple(split_names(exclude)), pool_size=pool_size,
-        seed=seed, save_model=True, budget=budget, recheck=recheck,
+        seed=seed, save_model=True, budget=budget, recheck=recheck, cluster=cluster,
     )
     source_name = open_source(dataset, source, loader, labels, add_labels,
                               text_field=text_field, html=html_to_text,

@@ -10,7 +10,9 @@ Everything else a strategy needs or wants is declared in one place, its
 capabilities it needs (``needs``: feature vectors, a refittable model), whether it takes
 ``context`` (a :class:`QueryContext`: the model, the labelled data, state kept between calls),
 whether its one order must not be split per label (``keeps_order``: random, stream), whether it
-walks the source in order (``in_source_order``) and its own cold start.
+walks the source in order (``in_source_order``), its own cold start, and the per-candidate
+score its picks are drawn from the top of (``pool_score``), by which a large pool can be
+narrowed first (on a cluster, :mod:`altool.loop.cluster_pool`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,28 @@ class QueryContext:
 
 
 ColdStart = Callable[..., np.ndarray]  # cold_start(features, n, *, rng) -> indices
+# pool_score(probs, features, context) -> one score per candidate (higher: asked sooner)
+PoolScore = Callable[[np.ndarray, Any, "QueryContext"], np.ndarray]
+
+
+class ByProbs:
+    """A :data:`PoolScore` from a scorer of the candidates' probabilities alone (a plain
+    class, so it pickles to a cluster's workers by reference)."""
+
+    def __init__(self, scorer: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.scorer = scorer
+
+    def __call__(self, probs: np.ndarray, features: Any = None,
+                 context: QueryContext | None = None) -> np.ndarray:
+        return self.scorer(probs)
+
+
+def scored_by(scorer: Callable[[np.ndarray], np.ndarray]
+              ) -> Callable[[QueryContext], PoolScore]:
+    """A ``pool_score`` rule for a strategy whose picks are always among the highest of
+    ``scorer(probs)`` (margin, entropy, least confidence, diverse)."""
+    score = ByProbs(scorer)
+    return lambda context: score
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,10 @@ class StrategySpec:
     keeps_order: bool = False  # its one order is the point: not split per label
     in_source_order: bool = False  # walks the pool in source order (a stream)
     cold_start: ColdStart | None = None  # before the model is ready; None: k-means++ seeding
+    # context -> the PoolScore whose highest candidates hold every pick the strategy would make
+    # with this context (the model, the labelled data), or None when its picks depend on the
+    # whole pool's structure (clusters, coverage, randomness): then no pool can be narrowed
+    pool_score: Callable[[QueryContext], PoolScore | None] | None = None
 
 
 _SPECS: dict[Callable[..., Any], StrategySpec] = {}

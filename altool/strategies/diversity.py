@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..models.base import VECTORS
-from .base import QueryContext, column, declare, top
+from .base import QueryContext, column, declare, scored_by, top
 from .uncertainty import margin_scores
 
 PROJECTION_DIM = 128
@@ -84,6 +84,12 @@ def spread(
     if features is None or n <= 1 or len(ranked) <= n:
         return ranked[:n]
     return ranked[cold_start(features[ranked], n, rng=rng)]
+
+
+# their picks are among the n * prefilter highest margins (spread's draw among them is random,
+# so its picks are the same only in distribution); core-set and BADGE have none (coverage)
+declare(diverse, pool_score=scored_by(margin_scores))
+declare(spread, pool_score=scored_by(margin_scores))
 
 
 def _used_columns(features: Any) -> Any:

@@ -92,3 +92,4 @@ def with_random_share(base: Strategy, share: float) -> Strategy:
     spec = spec_of(base)  # the base's needs, order and cold start; the context for the kinds
     return declare(strategy, needs=spec.needs, context=True, keeps_order=spec.keeps_order,
                    in_source_order=spec.in_source_order, cold_start=spec.cold_start)
+    # no pool_score: its random share must be drawn from the whole pool, not a narrowed one

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from ..models.base import VECTORS
-from .base import QueryContext, declare
+from .base import PoolScore, QueryContext, declare, scored_by
 from .diversity import diverse, low_dim
+from .uncertainty import margin_scores
 
 TYPICAL_K = 20  # neighbours that define typicality (the paper's choice)
 MAX_CLUSTERS = 500  # k-means beyond this costs more than it helps (the paper caps it too)
@@ -109,15 +110,27 @@ def typiclust(
     return typical_picks(low_dim(features), labelled, n, rng)
 
 
-@declare(needs={VECTORS}, context=True, cold_start=typiclust_start)
+def _labelled_enough(context: QueryContext | None, switch_per_label: int) -> bool:
+    """Whether tcm is past its typicality phase (``switch_per_label`` labels per label)."""
+    labelled = 0 if context is None or context.train_X is None else context.train_X.shape[0]
+    n_labels = 2 if context is None else max(2, len(getattr(context.model, "labels", [])))
+    return labelled >= switch_per_label * n_labels
+
+
+def _tcm_pool_score(context: QueryContext) -> PoolScore | None:
+    """Margin once tcm is diverse margin sampling; None in its typicality phase, which
+    needs a representative pool (the most uncertain rows are the atypical ones)."""
+    return scored_by(margin_scores)(context) if _labelled_enough(context, SWITCH_PER_LABEL) \
+        else None
+
+
+@declare(needs={VECTORS}, context=True, cold_start=typiclust_start, pool_score=_tcm_pool_score)
 def tcm(
     probs: np.ndarray, n: int, *, rng: np.random.Generator, features: Any = None,
     context: QueryContext | None = None, switch_per_label: int = SWITCH_PER_LABEL,
 ) -> np.ndarray:
     """TypiClust, then margin: typical rows while the labels are fewer than
     ``switch_per_label`` per label of the task, near-duplicate-free margin sampling after."""
-    labelled = 0 if context is None or context.train_X is None else context.train_X.shape[0]
-    n_labels = 2 if context is None else max(2, len(getattr(context.model, "labels", [])))
-    if labelled < switch_per_label * n_labels:
+    if not _labelled_enough(context, switch_per_label):
         return typiclust(probs, n, rng=rng, features=features, context=context)
     return diverse(probs, n, rng=rng, features=features)

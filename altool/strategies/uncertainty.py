@@ -8,7 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from .base import QueryContext, Strategy, declare, keeps_order, row_norms, top, uses_context
+from .base import (
+    QueryContext,
+    Strategy,
+    declare,
+    keeps_order,
+    row_norms,
+    scored_by,
+    top,
+    uses_context,
+)
 
 
 # -- scorers ---------------------------------------------------------------------------------
@@ -42,6 +51,9 @@ def _uncertainty(scorer: Callable[[np.ndarray], np.ndarray]) -> Strategy:
 margin = _uncertainty(margin_scores)
 entropy = _uncertainty(entropy_scores)
 least_confidence = _uncertainty(least_confidence_scores)
+for _strategy, _scorer in ((margin, margin_scores), (entropy, entropy_scores),
+                           (least_confidence, least_confidence_scores)):
+    declare(_strategy, pool_score=scored_by(_scorer))
 
 
 # -- expected gradient length ----------------------------------------------------------------
@@ -109,6 +121,9 @@ def egl(
     if n <= 0 or len(probs) == 0:
         return np.empty(0, dtype=int)
     return top(expected_gradient_lengths(probs, features, context), n, rng)
+
+
+declare(egl, pool_score=lambda context: expected_gradient_lengths)
 
 
 # -- random ----------------------------------------------------------------------------------

@@ -262,6 +262,8 @@ def status_line(session: Session) -> str:
     rest = []
     if s.get("progress"):  # e.g. "embedding 3,000/20,000"
         rest.append(s["progress"])
+    if s.get("cluster"):  # --cluster: e.g. "1,000,000 scored on the cluster"
+        rest.append(s["cluster"])
     if s.get("seen"):  # a stream strategy
         rest.append(f"skipped {s['skipped']:,} of {s['seen']:,}")
     if s.get("audit_accuracy") is not None:  # --mix random=SHARE: the unbiased check
