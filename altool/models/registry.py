@@ -61,7 +61,7 @@ MODELS: dict[str, ModelSpec] = {
 
 
 AUTO = "auto"  # --model auto (the default): the best model that is installed
-ENCODER_MODEL = "embed"  # what auto picks when the sentence encoder is installed
+ENCODER_MODEL = "stack"  # what auto picks when the sentence encoder is installed
 NGRAM_MODEL = "sklearn"  # ... and when it is not
 
 

@@ -320,7 +320,7 @@ def test_suite_command_line_judges_what_teach_uses():
 
     cfg = configure()
     model = resolve_model("auto")[0]
-    assert cfg.judged == (model, DEFAULT_STRATEGY if model == "embed" else "diverse")
+    assert cfg.judged == (model, DEFAULT_STRATEGY if model in ("embed", "stack") else "diverse")
     assert cfg.peer_models is None and cfg.long
     assert configure("--smoke").judged == ("sklearn", "diverse")  # the n-gram model's default
     assert {DEFAULT_STRATEGY, "diverse"} <= set(configure("--models", "embed").strategies)
