@@ -30,8 +30,9 @@ def _summary(result: EncodeResult) -> str:
 def encode(
     source: Annotated[str, typer.Argument(help="The stored source to encode (altool load).")],
     model: Annotated[
-        str, typer.Option("--model", help="The model whose vectors to cache: embed (default), "
-                          "embed:fp32, embed:torch, or blend.")
+        str, typer.Option("--model", help="The model whose vectors to cache: embed (default; "
+                          "the same vectors as blend and stack, textcat.teach's default), "
+                          "embed:fp32, or embed:torch.")
     ] = "embed",
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="Texts per chunk: each chunk is "

@@ -51,7 +51,7 @@ AddLabelsOption = Annotated[
                        "start a new class).")
 ]
 MODEL_HELP = (
-    "Model in the loop: auto (the default: embed when the altool[embed] extra is installed, "
+    "Model in the loop: auto (the default: stack when the altool[embed] extra is installed, "
     "else sklearn), sklearn (hashed n-grams), sklearn-lr (n-grams without the Naive Bayes "
     "blend), embed (sentence embeddings; embed:fp32 and embed:torch run the encoder in float32 "
     "or on sentence-transformers), blend (n-grams and embeddings averaged), stack (n-grams and "
