@@ -56,9 +56,12 @@ def features_of(model: Any, texts: list[str], vectors: np.ndarray | None = None,
 
 
 def chunk_best(model: Any, features: Any, score: PoolScore, *, binary: bool,
-               keep: int) -> list[tuple[np.ndarray, np.ndarray]]:
+               keep: int, skipped: np.ndarray | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Score one chunk: per group of candidates (one per label in the binary view, one in the
-    choice view), the positions of its ``keep`` highest-scoring rows and their scores."""
+    choice view), the positions of its ``keep`` highest-scoring rows and their scores.
+    ``skipped``: ``(position, group)`` pairs of candidates not to ask (answered, excluded),
+    which are left out."""
     P = model.predict_proba(features)
     m = P.shape[0]
     rows = np.arange(m)
@@ -72,7 +75,10 @@ def chunk_best(model: Any, features: Any, score: PoolScore, *, binary: bool,
         context = QueryContext(model=model, pool_features=features, cand_rows=rows,
                                to_candidates=to_candidates, pool_probs=P, cand_labels=labels)
         scores = np.asarray(score(to_candidates(P), features, context), dtype=float)
+        if skipped is not None and len(skipped):
+            scores[skipped[skipped[:, 1] == (j or 0), 0]] = -np.inf
         best = _best(scores, keep)
+        best = best[np.isfinite(scores[best])]
         out.append((best, scores[best]))
     return out
 
@@ -122,6 +128,11 @@ class ClusterPool:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def positions_of(self, input_hashes: set[int]) -> list[tuple[int, int]]:
+        """``(pool position, input hash)`` of the pool's rows whose input hash is in
+        ``input_hashes``."""
+        return [(i, h) for i, h in enumerate(self._hashes) if h in input_hashes]
+
     def add(self, rows: Sequence[SourceRow], vectors: np.ndarray | None = None,
             cached: np.ndarray | None = None) -> None:
         """Send a chunk of the pool's rows (and their cached vectors) to be featurised."""
@@ -139,17 +150,27 @@ class ClusterPool:
         self._results([c.features for c in self._chunks], stopping, timeout, values=False)
 
     def narrow(self, model: Any, score: PoolScore, *, binary: bool, keep: int,
-               stopping: threading.Event | None = None, timeout: float = SCORE_TIMEOUT_S
+               stopping: threading.Event | None = None, timeout: float = SCORE_TIMEOUT_S,
+               skipped: np.ndarray | None = None, extra: int = 0,
                ) -> tuple[list[SourceRow], Any]:
         """The pool rows whose candidates are among the ``keep`` highest by ``score`` (per
         label in the binary view, ``keep // labels`` each), in pool order, and their features.
-        ``model`` is sent to the cluster once; each chunk is scored where it lives."""
+        ``model`` is sent to the cluster once; each chunk is scored where it lives.
+        ``skipped``: ``(pool position, group)`` pairs of candidates not to ask, left out on
+        the workers; ``extra``: more rows per group, for candidates not to ask whose pool
+        position is unknown (each can hide one of a group's best)."""
         groups = len(model.labels) if binary else 1
-        per_group = max(1, keep // groups)
+        per_group = max(1, keep // groups) + extra
+        if skipped is None:
+            skipped = np.empty((0, 2), dtype=int)
         try:
             shared = self.client.submit(_same, model, pure=False)
-            scored = [self.client.submit(chunk_best, shared, c.features, score, binary=binary,
-                                         keep=per_group, pure=False) for c in self._chunks]
+            scored = []
+            for c in self._chunks:
+                mine = skipped[(skipped[:, 0] >= c.start) & (skipped[:, 0] < c.start + c.size)]
+                scored.append(self.client.submit(
+                    chunk_best, shared, c.features, score, binary=binary, keep=per_group,
+                    skipped=mine - [c.start, 0] if len(mine) else None, pure=False))
         except cluster_errors() as err:
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
         parts = self._results(scored, stopping, timeout)

@@ -22,7 +22,7 @@ from ..models.cache import featurizer_for
 from ..store import SourceRow, Store
 from .config import TeachConfig
 from .encoding import BackgroundEncoding
-from .learner import FILLER_PICK, Learner, Pick, make_task
+from .learner import FILLER_PICK, Learner, Pick, candidate_hash, make_task
 from .logs import log_error
 from .pace import Pace
 from .queue import Question
@@ -242,7 +242,7 @@ class Worker(threading.Thread):
             if self.on_status is not None:
                 self.on_status(self.status)
 
-    def _narrowed(self) -> tuple[list[SourceRow], Any] | None:
+    def _narrowed(self, store: Store, skip: set[int]) -> tuple[list[SourceRow], Any] | None:
         """The rows of the cluster's large pool that hold the strategy's picks, with their
         features (:meth:`.cluster_pool.ClusterPool.narrow`); None while the pool is not
         ready, when the strategy's picks need the whole pool (then the local pool serves),
@@ -266,10 +266,12 @@ class Worker(threading.Thread):
         if score is None:
             self.status.cluster = f"cluster pool {size:,} idle ({self.learner.strategy_name})"
             return None
+        skipped, extra = self._skipped_in(store, builder.pool, skip)
         try:
             narrowed = builder.pool.narrow(model, score, binary=self.learner.view == "binary",
                                            keep=self.config.local_pool_size,
-                                           stopping=self._stopping)
+                                           stopping=self._stopping, skipped=skipped,
+                                           extra=extra)
         except ClusterLost as err:
             self._cluster_lost(err)
             return None
@@ -277,6 +279,20 @@ class Worker(threading.Thread):
             raise _Stopped
         self.status.cluster = f"{size:,} scored on the cluster"
         return narrowed
+
+    def _skipped_in(self, store: Store, pool: Any, skip: set[int]) -> tuple[np.ndarray, int]:
+        """The candidates of the cluster's pool not to ask (``skip``), as ``(pool position,
+        group)`` pairs, for the rows answered in the dataset or the excluded ones; and how
+        many of ``skip`` are not among those answers (questions the UI holds), for which
+        the narrowed pool keeps as many more rows per group."""
+        config, learner = self.config, self.learner
+        answered = store.input_hashes([config.dataset], config.exclude)
+        known = store.task_hashes([config.dataset], config.exclude)
+        binary = learner.view == "binary"
+        labels: list[int | None] = list(range(len(learner.labels))) if binary else [None]
+        pairs = [(i, j or 0) for i, h in pool.positions_of(answered) for j in labels
+                 if candidate_hash(h, learner.labels, learner.view, j) in skip]
+        return np.array(pairs, dtype=int).reshape(-1, 2), len(skip - known)
 
     def _loop(self, store: Store) -> None:
         self._guard(self._refresh, store)
@@ -390,7 +406,7 @@ class Worker(threading.Thread):
                                        seed=0 if self._slow else None)
             picks = self._choose(rows, self._features(store, rows, skip), skip)
         else:
-            narrowed = self._narrowed()
+            narrowed = self._narrowed(store, skip)
             rows, X = narrowed or self._pool_features(store, total, skip)
             picks = self._choose(rows, X, skip)
             if self._windowed(total) and self.learner.state.get("stream_ran_out"):

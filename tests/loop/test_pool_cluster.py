@@ -319,3 +319,38 @@ def test_the_real_encoder_featurises_a_pool_on_the_cluster_as_here(client):
     pool.wait(timeout=120)
     there = client.gather(pool._chunks[0].features)
     assert np.array_equal(there, model.featurize(texts))
+
+
+def test_the_narrowed_pool_leaves_out_what_is_not_to_be_asked(tmp_path, home, cluster,
+                                                              monkeypatch):
+    """The cluster's best rows that were answered already (here: an --exclude dataset holding
+    the whole pool's 400 best) don't fill the narrowed pool: the questions are still the best
+    of what may be asked in the whole source, not the first chunk's (``_remaining``)."""
+    import altool.loop.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "CHUNK", 500)  # _remaining would see 500 rows
+    db = tmp_path / "a.db"
+    texts = _session_source(db)
+    model = SklearnModel(["a"], n_features=2**16)
+    with Store(db) as store:
+        Learner(model, "margin", view="binary", seed=0).fit(list(store.iter_answers("ds")))
+        old = _best_unanswered(model, texts, 400)
+        for text in old:
+            store.add_answer("old", {"text": text, "label": "a", "answer": "reject"})
+    worker = _start(db, cluster.scheduler_address, monkeypatch, exclude=("old",))
+    try:
+        wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
+                 "the cluster pool")
+        worker.notify(2)
+        wait_for(lambda: (worker.status.cluster or "").endswith("scored on the cluster"), 60,
+                 "a refresh on the cluster")
+
+        def best_of_the_rest() -> bool:
+            asked = [q.task["text"] for q in list(worker.queue._items)]
+            best = _best_unanswered(worker.learner.model, texts, len(asked) + 400)
+            return bool(asked) and sorted(asked) == sorted(
+                [t for t in best if t not in set(old)][: len(asked)])
+
+        wait_for(best_of_the_rest, 30, "the best questions not excluded")
+    finally:
+        worker.stop()
