@@ -171,7 +171,7 @@ class ClusterPool:
                 scored.append(self.client.submit(
                     chunk_best, shared, c.features, score, binary=binary, keep=per_group,
                     skipped=mine - [c.start, 0] if len(mine) else None, pure=False))
-        except cluster_errors() as err:
+        except (Exception, *cluster_errors()) as err:  # e.g. a model that does not pickle
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
         parts = self._results(scored, stopping, timeout)
         del shared, scored  # released on the workers
@@ -183,7 +183,7 @@ class ClusterPool:
                 try:
                     fetch.append(self.client.submit(take_rows, c.features,
                                                     chosen[starts:end] - c.start, pure=False))
-                except cluster_errors() as err:
+                except (Exception, *cluster_errors()) as err:  # the local pool serves
                     raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})"
                                       ) from None
             starts = end
@@ -198,7 +198,6 @@ class ClusterPool:
         """The futures' results in order; :class:`ClusterLost` when the cluster fails or
         does not answer in ``timeout`` seconds. Stops waiting (returns []) when ``stopping``
         is set."""
-        errors = cluster_errors()
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while not all(f.done() for f in futures):
@@ -215,7 +214,9 @@ class ClusterPool:
                 if f.status != "finished":
                     f.result()  # raises the task's (or the cluster's) error
             return []
-        except errors as err:
+        except ClusterLost:
+            raise
+        except (Exception, *cluster_errors()) as err:  # a task's own error on a worker too
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
 
     def close(self) -> None:
@@ -334,8 +335,11 @@ class PoolBuilder(threading.Thread):
             if not self.stopping.is_set():
                 self.ready.set()
                 self._say(f"cluster pool {len(self.pool):,} ready")
-        except (AltoolError, *cluster_errors()) as err:
+        except AltoolError as err:
             self.error = err
+        except (Exception, *cluster_errors()) as err:  # a featuriser that does not pickle, a
+            # task that fails on the workers: said in the warning (no traceback from here)
+            self.error = ClusterLost(f"the cluster failed ({type(err).__name__}: {err})")
         finally:
             self.done.set()
 

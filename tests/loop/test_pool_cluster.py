@@ -354,3 +354,56 @@ def test_the_narrowed_pool_leaves_out_what_is_not_to_be_asked(tmp_path, home, cl
         wait_for(best_of_the_rest, 30, "the best questions not excluded")
     finally:
         worker.stop()
+
+
+class _FailsOnTheWorkers(SklearnModel):
+    """n-grams here; on a cluster's worker featurising fails (e.g. a worker without the
+    model's packages)."""
+
+    def featurize(self, texts):
+        from distributed import get_worker
+
+        try:
+            get_worker()
+        except ValueError:  # not on a worker
+            return super().featurize(texts)
+        raise RuntimeError("this worker can't featurise")
+
+
+def _fails_there(probs, features=None, context=None):
+    raise RuntimeError("this worker can't score")
+
+
+def test_a_pool_the_workers_fail_to_build_is_said_and_the_session_stays_local(
+        tmp_path, home, cluster, monkeypatch):
+    import threading
+
+    import altool.loop.config as config
+
+    uncaught = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    monkeypatch.setattr(config, "DEFAULT_POOL_SIZE", 400)
+    db = tmp_path / "a.db"
+    _session_source(db)
+    learner = Learner(_FailsOnTheWorkers(["a"], n_features=2**16), "margin", view="binary",
+                      seed=0)
+    worker = Worker(teach_config(db, labels=("a",), strategy="margin", pool_size=100_000,
+                                 batch_size=2, cluster=cluster.scheduler_address), learner,
+                    TaskQueue())
+    worker.start()
+    try:
+        wait_for(lambda: worker.status.warning, 60, "the warning")
+        assert "this worker can't featurise" in worker.status.warning
+        assert worker.status.state == "ready"
+        wait_for(lambda: len(worker.queue) > 0, 30, "questions from the local pool")
+        assert not uncaught
+    finally:
+        worker.stop()
+
+
+def test_a_scoring_that_fails_on_the_workers_is_cluster_lost(client):
+    learner = _learners(["a", "b"], "margin", "choice")[1]
+    model = learner.model
+    pool = _pool(client, model, _rows(_texts(600)), chunk=200)
+    with pytest.raises(ClusterLost, match="this worker can't score"):
+        pool.narrow(model, _fails_there, binary=False, keep=50, timeout=30)
