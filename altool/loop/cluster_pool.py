@@ -39,6 +39,11 @@ SCORE_TIMEOUT_S = 300.0  # a refresh that gets no answer from the cluster in thi
 POLL_S = 0.25  # how often a wait on the cluster checks whether the session is stopping
 
 
+class ClusterBusy(Exception):
+    """The cluster has not answered yet and the session can't wait for it (the UI's queue is
+    empty): this refresh scores the local pool."""
+
+
 # -- run on the workers ----------------------------------------------------------------------
 def features_of(model: Any, texts: list[str], vectors: np.ndarray | None = None,
                 cached: np.ndarray | None = None) -> Any:
@@ -152,13 +157,14 @@ class ClusterPool:
     def narrow(self, model: Any, score: PoolScore, *, binary: bool, keep: int,
                stopping: threading.Event | None = None, timeout: float = SCORE_TIMEOUT_S,
                skipped: np.ndarray | None = None, extra: int = 0,
-               ) -> tuple[list[SourceRow], Any]:
+               give_up: Callable[[], bool] | None = None) -> tuple[list[SourceRow], Any]:
         """The pool rows whose candidates are among the ``keep`` highest by ``score`` (per
         label in the binary view, ``keep // labels`` each), in pool order, and their features.
         ``model`` is sent to the cluster once; each chunk is scored where it lives.
         ``skipped``: ``(pool position, group)`` pairs of candidates not to ask, left out on
         the workers; ``extra``: more rows per group, for candidates not to ask whose pool
-        position is unknown (each can hide one of a group's best)."""
+        position is unknown (each can hide one of a group's best). :class:`ClusterBusy` when
+        ``give_up()`` says the session can't wait any longer."""
         groups = len(model.labels) if binary else 1
         per_group = max(1, keep // groups) + extra
         if skipped is None:
@@ -173,7 +179,7 @@ class ClusterPool:
                     skipped=mine - [c.start, 0] if len(mine) else None, pure=False))
         except (Exception, *cluster_errors()) as err:  # e.g. a model that does not pickle
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
-        parts = self._results(scored, stopping, timeout)
+        parts = self._results(scored, stopping, timeout, give_up=give_up)
         del shared, scored  # released on the workers
         chosen = merge_best(parts, [c.start for c in self._chunks], per_group)
         bounds = np.searchsorted(chosen, [c.start + c.size for c in self._chunks])
@@ -187,17 +193,18 @@ class ClusterPool:
                     raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})"
                                       ) from None
             starts = end
-        got = self._results(fetch, stopping, timeout)
+        got = self._results(fetch, stopping, timeout, give_up=give_up)
         if not got or (stopping is not None and stopping.is_set()):
             return [], None  # stopping (or nothing chosen)
         rows = [SourceRow(self._ids[i], self._hashes[i], "") for i in chosen]
         return rows, stack_rows(got)
 
     def _results(self, futures: list[Any], stopping: threading.Event | None,
-                 timeout: float | None, values: bool = True) -> list[Any]:
+                 timeout: float | None, values: bool = True,
+                 give_up: Callable[[], bool] | None = None) -> list[Any]:
         """The futures' results in order; :class:`ClusterLost` when the cluster fails or
-        does not answer in ``timeout`` seconds. Stops waiting (returns []) when ``stopping``
-        is set."""
+        does not answer in ``timeout`` seconds, :class:`ClusterBusy` when ``give_up()`` while
+        waiting. Stops waiting (returns []) when ``stopping`` is set."""
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while not all(f.done() for f in futures):
@@ -207,6 +214,8 @@ class ClusterPool:
                     raise ClusterLost("the connection to the cluster was closed")
                 if deadline is not None and time.monotonic() > deadline:
                     raise ClusterLost(f"the cluster did not answer in {timeout:.0f} s")
+                if give_up is not None and give_up():
+                    raise ClusterBusy
                 time.sleep(POLL_S)
             if values:
                 return self.client.gather(futures)
@@ -214,7 +223,7 @@ class ClusterPool:
                 if f.status != "finished":
                     f.result()  # raises the task's (or the cluster's) error
             return []
-        except ClusterLost:
+        except (ClusterLost, ClusterBusy):
             raise
         except (Exception, *cluster_errors()) as err:  # a task's own error on a worker too
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None

@@ -248,7 +248,7 @@ class Worker(threading.Thread):
         ready, when the strategy's picks need the whole pool (then the local pool serves),
         or when the cluster is gone."""
         from .cluster import ClusterLost
-        from .cluster_pool import pool_kind
+        from .cluster_pool import ClusterBusy, pool_kind
 
         builder = self._cluster
         if builder is None or not builder.done.is_set():
@@ -271,9 +271,12 @@ class Worker(threading.Thread):
             narrowed = builder.pool.narrow(model, score, binary=self.learner.view == "binary",
                                            keep=self.config.local_pool_size,
                                            stopping=self._stopping, skipped=skipped,
-                                           extra=extra)
+                                           extra=extra, give_up=lambda: self._left() <= 0)
         except ClusterLost as err:
             self._cluster_lost(err)
+            return None
+        except ClusterBusy:  # the UI's queue is empty: it must not wait on the cluster
+            self.status.cluster = f"cluster pool {size:,} busy: scoring the local pool"
             return None
         if self._stopping.is_set():
             raise _Stopped

@@ -407,3 +407,31 @@ def test_a_scoring_that_fails_on_the_workers_is_cluster_lost(client):
     pool = _pool(client, model, _rows(_texts(600)), chunk=200)
     with pytest.raises(ClusterLost, match="this worker can't score"):
         pool.narrow(model, _fails_there, binary=False, keep=50, timeout=30)
+
+
+def test_a_cluster_that_stalls_does_not_leave_the_annotator_without_questions(
+        tmp_path, home, monkeypatch):
+    """The scheduler answers but has no workers left: the refresh can't wait on it while the
+    UI's queue is empty (it would for SCORE_TIMEOUT_S, 300 s); the local pool serves."""
+    from distributed import LocalCluster
+
+    from altool.loop.queue import Question
+
+    db = tmp_path / "a.db"
+    _session_source(db)
+    local = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=50)
+    try:
+        worker = _start(db, local.scheduler_address, monkeypatch)
+        wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
+                 "the cluster pool")
+        local.scale(0)
+        wait_for(lambda: not local.scheduler_info["workers"], 30, "no workers")
+        while isinstance(worker.queue.poll(), Question):  # the annotator takes them all
+            pass
+        worker.notify(2)
+        wait_for(lambda: len(worker.queue) > 0, 20, "questions while the cluster stalls")
+        assert worker._cluster is not None  # not lost: it may answer later
+    finally:
+        worker.stop()
+        local.close()
