@@ -125,8 +125,9 @@ class Worker(threading.Thread):
         self._stopping.set()
         if self._encoding is not None:
             self._encoding.cancel.set()
-        if self._cluster is not None:
-            self._cluster.stopping.set()
+        builder = self._cluster  # once: the worker's thread may let go of it meanwhile
+        if builder is not None:
+            builder.stopping.set()
         self._event.set()
         if self.is_alive():
             self.join(timeout)

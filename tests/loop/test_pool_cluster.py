@@ -435,3 +435,28 @@ def test_a_cluster_that_stalls_does_not_leave_the_annotator_without_questions(
     finally:
         worker.stop()
         local.close()
+
+
+def test_quitting_while_the_worker_lets_go_of_the_cluster_does_not_fail(tmp_path):
+    """stop() (the UI's thread) reads the builder once: the worker's thread may let go of it
+    (``_close_cluster``, the cluster lost) between two reads."""
+    import threading
+    from types import SimpleNamespace
+
+    builder = SimpleNamespace(stopping=threading.Event())
+    reads = iter([builder])
+
+    class LetsGoMeanwhile(Worker):
+        @property
+        def _cluster(self):
+            return next(reads, None)  # the first read sees it, the next ones no more
+
+        @_cluster.setter
+        def _cluster(self, value):
+            pass
+
+    learner = Learner(SklearnModel(["a"]), "margin", view="binary")
+    worker = LetsGoMeanwhile(teach_config(tmp_path / "a.db", labels=("a",),
+                                          cluster="tcp://127.0.0.1:9"), learner, TaskQueue())
+    worker.stop()
+    assert builder.stopping.is_set()
