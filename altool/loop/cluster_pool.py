@@ -350,6 +350,8 @@ class PoolBuilder(threading.Thread):
             # task that fails on the workers: said in the warning (no traceback from here)
             self.error = ClusterLost(f"the cluster failed ({type(err).__name__}: {err})")
         finally:
+            if self.stopping.is_set():  # the session ended meanwhile: close() may have come
+                self.close()  # before the client existed
             self.done.set()
 
     def _say(self, text: str) -> None:

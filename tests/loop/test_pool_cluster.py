@@ -460,3 +460,39 @@ def test_quitting_while_the_worker_lets_go_of_the_cluster_does_not_fail(tmp_path
                                           cluster="tcp://127.0.0.1:9"), learner, TaskQueue())
     worker.stop()
     assert builder.stopping.is_set()
+
+
+def test_a_builder_stopped_while_it_connects_closes_its_client(tmp_path, monkeypatch):
+    """The session ends (close) while the builder is still connecting: the client it gets
+    then is closed, not left connected for the rest of the process."""
+    import threading
+    from types import SimpleNamespace
+
+    import altool.loop.cluster_pool as cluster_pool
+
+    closed, connecting, go = threading.Event(), threading.Event(), threading.Event()
+
+    class Client:
+        status = "running"
+
+        def submit(self, *args, **kwargs):
+            return SimpleNamespace(done=lambda: True, status="finished")
+
+        def close(self, timeout=None):
+            closed.set()
+
+    def slow_connect(address):
+        connecting.set()
+        go.wait(10)
+        return Client()
+
+    monkeypatch.setattr(cluster_pool, "connect", slow_connect)
+    db = _source(tmp_path / "a.db", _texts(50))
+    builder = cluster_pool.PoolBuilder("tcp://127.0.0.1:9", db, "src", 100,
+                                       SklearnModel(["a"]))
+    builder.start()
+    assert connecting.wait(10)
+    builder.close()  # the session ends meanwhile
+    go.set()
+    builder.join(10)
+    assert not builder.is_alive() and closed.is_set()
