@@ -94,6 +94,7 @@ class Worker(threading.Thread):
         self.learner = fast or learner
         self._encoding: BackgroundEncoding | None = None
         self._cluster: PoolBuilder | None = None  # --cluster: fills the cluster's pool
+        self._candidates: dict[int, list[int]] = {}  # --cluster: input hash -> task hashes
         self.queue = queue
         self.save_every = save_every
         self.status = WorkerStatus()
@@ -294,8 +295,13 @@ class Worker(threading.Thread):
         known = store.task_hashes([config.dataset], config.exclude)
         binary = learner.view == "binary"
         labels: list[int | None] = list(range(len(learner.labels))) if binary else [None]
-        pairs = [(i, j or 0) for i, h in pool.positions_of(answered) for j in labels
-                 if candidate_hash(h, learner.labels, learner.view, j) in skip]
+        pairs = []
+        for i, h in pool.positions_of(answered):
+            hashes = self._candidates.get(h)
+            if hashes is None:  # hashing them is ~5 us each: once per answered input
+                hashes = self._candidates[h] = [
+                    candidate_hash(h, learner.labels, learner.view, j) for j in labels]
+            pairs += [(i, g) for g, t in enumerate(hashes) if t in skip]
         return np.array(pairs, dtype=int).reshape(-1, 2), len(skip - known)
 
     def _loop(self, store: Store) -> None:
