@@ -39,6 +39,11 @@ SCORE_TIMEOUT_S = 300.0  # a refresh that gets no answer from the cluster in thi
 POLL_S = 0.25  # how often a wait on the cluster checks whether the session is stopping
 
 
+class ClusterBusy(Exception):
+    """The cluster has not answered yet and the session can't wait for it (the UI's queue is
+    empty): this refresh scores the local pool."""
+
+
 # -- run on the workers ----------------------------------------------------------------------
 def features_of(model: Any, texts: list[str], vectors: np.ndarray | None = None,
                 cached: np.ndarray | None = None) -> Any:
@@ -56,9 +61,12 @@ def features_of(model: Any, texts: list[str], vectors: np.ndarray | None = None,
 
 
 def chunk_best(model: Any, features: Any, score: PoolScore, *, binary: bool,
-               keep: int) -> list[tuple[np.ndarray, np.ndarray]]:
+               keep: int, skipped: np.ndarray | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Score one chunk: per group of candidates (one per label in the binary view, one in the
-    choice view), the positions of its ``keep`` highest-scoring rows and their scores."""
+    choice view), the positions of its ``keep`` highest-scoring rows and their scores.
+    ``skipped``: ``(position, group)`` pairs of candidates not to ask (answered, excluded),
+    which are left out."""
     P = model.predict_proba(features)
     m = P.shape[0]
     rows = np.arange(m)
@@ -72,7 +80,10 @@ def chunk_best(model: Any, features: Any, score: PoolScore, *, binary: bool,
         context = QueryContext(model=model, pool_features=features, cand_rows=rows,
                                to_candidates=to_candidates, pool_probs=P, cand_labels=labels)
         scores = np.asarray(score(to_candidates(P), features, context), dtype=float)
+        if skipped is not None and len(skipped):
+            scores[skipped[skipped[:, 1] == (j or 0), 0]] = -np.inf
         best = _best(scores, keep)
+        best = best[np.isfinite(scores[best])]
         out.append((best, scores[best]))
     return out
 
@@ -122,6 +133,11 @@ class ClusterPool:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def positions_of(self, input_hashes: set[int]) -> list[tuple[int, int]]:
+        """``(pool position, input hash)`` of the pool's rows whose input hash is in
+        ``input_hashes``."""
+        return [(i, h) for i, h in enumerate(self._hashes) if h in input_hashes]
+
     def add(self, rows: Sequence[SourceRow], vectors: np.ndarray | None = None,
             cached: np.ndarray | None = None) -> None:
         """Send a chunk of the pool's rows (and their cached vectors) to be featurised."""
@@ -139,20 +155,31 @@ class ClusterPool:
         self._results([c.features for c in self._chunks], stopping, timeout, values=False)
 
     def narrow(self, model: Any, score: PoolScore, *, binary: bool, keep: int,
-               stopping: threading.Event | None = None, timeout: float = SCORE_TIMEOUT_S
-               ) -> tuple[list[SourceRow], Any]:
+               stopping: threading.Event | None = None, timeout: float = SCORE_TIMEOUT_S,
+               skipped: np.ndarray | None = None, extra: int = 0,
+               give_up: Callable[[], bool] | None = None) -> tuple[list[SourceRow], Any]:
         """The pool rows whose candidates are among the ``keep`` highest by ``score`` (per
         label in the binary view, ``keep // labels`` each), in pool order, and their features.
-        ``model`` is sent to the cluster once; each chunk is scored where it lives."""
+        ``model`` is sent to the cluster once; each chunk is scored where it lives.
+        ``skipped``: ``(pool position, group)`` pairs of candidates not to ask, left out on
+        the workers; ``extra``: more rows per group, for candidates not to ask whose pool
+        position is unknown (each can hide one of a group's best). :class:`ClusterBusy` when
+        ``give_up()`` says the session can't wait any longer."""
         groups = len(model.labels) if binary else 1
-        per_group = max(1, keep // groups)
+        per_group = max(1, keep // groups) + extra
+        if skipped is None:
+            skipped = np.empty((0, 2), dtype=int)
         try:
             shared = self.client.submit(_same, model, pure=False)
-            scored = [self.client.submit(chunk_best, shared, c.features, score, binary=binary,
-                                         keep=per_group, pure=False) for c in self._chunks]
-        except cluster_errors() as err:
+            scored = []
+            for c in self._chunks:
+                mine = skipped[(skipped[:, 0] >= c.start) & (skipped[:, 0] < c.start + c.size)]
+                scored.append(self.client.submit(
+                    chunk_best, shared, c.features, score, binary=binary, keep=per_group,
+                    skipped=mine - [c.start, 0] if len(mine) else None, pure=False))
+        except (Exception, *cluster_errors()) as err:  # e.g. a model that does not pickle
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
-        parts = self._results(scored, stopping, timeout)
+        parts = self._results(scored, stopping, timeout, give_up=give_up)
         del shared, scored  # released on the workers
         chosen = merge_best(parts, [c.start for c in self._chunks], per_group)
         bounds = np.searchsorted(chosen, [c.start + c.size for c in self._chunks])
@@ -162,22 +189,22 @@ class ClusterPool:
                 try:
                     fetch.append(self.client.submit(take_rows, c.features,
                                                     chosen[starts:end] - c.start, pure=False))
-                except cluster_errors() as err:
+                except (Exception, *cluster_errors()) as err:  # the local pool serves
                     raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})"
                                       ) from None
             starts = end
-        got = self._results(fetch, stopping, timeout)
+        got = self._results(fetch, stopping, timeout, give_up=give_up)
         if not got or (stopping is not None and stopping.is_set()):
             return [], None  # stopping (or nothing chosen)
         rows = [SourceRow(self._ids[i], self._hashes[i], "") for i in chosen]
         return rows, stack_rows(got)
 
     def _results(self, futures: list[Any], stopping: threading.Event | None,
-                 timeout: float | None, values: bool = True) -> list[Any]:
+                 timeout: float | None, values: bool = True,
+                 give_up: Callable[[], bool] | None = None) -> list[Any]:
         """The futures' results in order; :class:`ClusterLost` when the cluster fails or
-        does not answer in ``timeout`` seconds. Stops waiting (returns []) when ``stopping``
-        is set."""
-        errors = cluster_errors()
+        does not answer in ``timeout`` seconds, :class:`ClusterBusy` when ``give_up()`` while
+        waiting. Stops waiting (returns []) when ``stopping`` is set."""
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while not all(f.done() for f in futures):
@@ -187,6 +214,8 @@ class ClusterPool:
                     raise ClusterLost("the connection to the cluster was closed")
                 if deadline is not None and time.monotonic() > deadline:
                     raise ClusterLost(f"the cluster did not answer in {timeout:.0f} s")
+                if give_up is not None and give_up():
+                    raise ClusterBusy
                 time.sleep(POLL_S)
             if values:
                 return self.client.gather(futures)
@@ -194,7 +223,9 @@ class ClusterPool:
                 if f.status != "finished":
                     f.result()  # raises the task's (or the cluster's) error
             return []
-        except errors as err:
+        except (ClusterLost, ClusterBusy):
+            raise
+        except (Exception, *cluster_errors()) as err:  # a task's own error on a worker too
             raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
 
     def close(self) -> None:
@@ -313,9 +344,14 @@ class PoolBuilder(threading.Thread):
             if not self.stopping.is_set():
                 self.ready.set()
                 self._say(f"cluster pool {len(self.pool):,} ready")
-        except (AltoolError, *cluster_errors()) as err:
+        except AltoolError as err:
             self.error = err
+        except (Exception, *cluster_errors()) as err:  # a featuriser that does not pickle, a
+            # task that fails on the workers: said in the warning (no traceback from here)
+            self.error = ClusterLost(f"the cluster failed ({type(err).__name__}: {err})")
         finally:
+            if self.stopping.is_set():  # the session ended meanwhile: close() may have come
+                self.close()  # before the client existed
             self.done.set()
 
     def _say(self, text: str) -> None:

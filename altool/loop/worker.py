@@ -22,7 +22,7 @@ from ..models.cache import featurizer_for
 from ..store import SourceRow, Store
 from .config import TeachConfig
 from .encoding import BackgroundEncoding
-from .learner import FILLER_PICK, Learner, Pick, make_task
+from .learner import FILLER_PICK, Learner, Pick, candidate_hash, make_task
 from .logs import log_error
 from .pace import Pace
 from .queue import Question
@@ -94,6 +94,7 @@ class Worker(threading.Thread):
         self.learner = fast or learner
         self._encoding: BackgroundEncoding | None = None
         self._cluster: PoolBuilder | None = None  # --cluster: fills the cluster's pool
+        self._candidates: dict[int, list[int]] = {}  # --cluster: input hash -> task hashes
         self.queue = queue
         self.save_every = save_every
         self.status = WorkerStatus()
@@ -125,8 +126,9 @@ class Worker(threading.Thread):
         self._stopping.set()
         if self._encoding is not None:
             self._encoding.cancel.set()
-        if self._cluster is not None:
-            self._cluster.stopping.set()
+        builder = self._cluster  # once: the worker's thread may let go of it meanwhile
+        if builder is not None:
+            builder.stopping.set()
         self._event.set()
         if self.is_alive():
             self.join(timeout)
@@ -242,13 +244,13 @@ class Worker(threading.Thread):
             if self.on_status is not None:
                 self.on_status(self.status)
 
-    def _narrowed(self) -> tuple[list[SourceRow], Any] | None:
+    def _narrowed(self, store: Store, skip: set[int]) -> tuple[list[SourceRow], Any] | None:
         """The rows of the cluster's large pool that hold the strategy's picks, with their
         features (:meth:`.cluster_pool.ClusterPool.narrow`); None while the pool is not
         ready, when the strategy's picks need the whole pool (then the local pool serves),
         or when the cluster is gone."""
         from .cluster import ClusterLost
-        from .cluster_pool import pool_kind
+        from .cluster_pool import ClusterBusy, pool_kind
 
         builder = self._cluster
         if builder is None or not builder.done.is_set():
@@ -266,17 +268,41 @@ class Worker(threading.Thread):
         if score is None:
             self.status.cluster = f"cluster pool {size:,} idle ({self.learner.strategy_name})"
             return None
+        skipped, extra = self._skipped_in(store, builder.pool, skip)
         try:
             narrowed = builder.pool.narrow(model, score, binary=self.learner.view == "binary",
                                            keep=self.config.local_pool_size,
-                                           stopping=self._stopping)
+                                           stopping=self._stopping, skipped=skipped,
+                                           extra=extra, give_up=lambda: self._left() <= 0)
         except ClusterLost as err:
             self._cluster_lost(err)
+            return None
+        except ClusterBusy:  # the UI's queue is empty: it must not wait on the cluster
+            self.status.cluster = f"cluster pool {size:,} busy: scoring the local pool"
             return None
         if self._stopping.is_set():
             raise _Stopped
         self.status.cluster = f"{size:,} scored on the cluster"
         return narrowed
+
+    def _skipped_in(self, store: Store, pool: Any, skip: set[int]) -> tuple[np.ndarray, int]:
+        """The candidates of the cluster's pool not to ask (``skip``), as ``(pool position,
+        group)`` pairs, for the rows answered in the dataset or the excluded ones; and how
+        many of ``skip`` are not among those answers (questions the UI holds), for which
+        the narrowed pool keeps as many more rows per group."""
+        config, learner = self.config, self.learner
+        answered = store.input_hashes([config.dataset], config.exclude)
+        known = store.task_hashes([config.dataset], config.exclude)
+        binary = learner.view == "binary"
+        labels: list[int | None] = list(range(len(learner.labels))) if binary else [None]
+        pairs = []
+        for i, h in pool.positions_of(answered):
+            hashes = self._candidates.get(h)
+            if hashes is None:  # hashing them is ~5 us each: once per answered input
+                hashes = self._candidates[h] = [
+                    candidate_hash(h, learner.labels, learner.view, j) for j in labels]
+            pairs += [(i, g) for g, t in enumerate(hashes) if t in skip]
+        return np.array(pairs, dtype=int).reshape(-1, 2), len(skip - known)
 
     def _loop(self, store: Store) -> None:
         self._guard(self._refresh, store)
@@ -390,7 +416,7 @@ class Worker(threading.Thread):
                                        seed=0 if self._slow else None)
             picks = self._choose(rows, self._features(store, rows, skip), skip)
         else:
-            narrowed = self._narrowed()
+            narrowed = self._narrowed(store, skip)
             rows, X = narrowed or self._pool_features(store, total, skip)
             picks = self._choose(rows, X, skip)
             if self._windowed(total) and self.learner.state.get("stream_ran_out"):

@@ -319,3 +319,180 @@ def test_the_real_encoder_featurises_a_pool_on_the_cluster_as_here(client):
     pool.wait(timeout=120)
     there = client.gather(pool._chunks[0].features)
     assert np.array_equal(there, model.featurize(texts))
+
+
+def test_the_narrowed_pool_leaves_out_what_is_not_to_be_asked(tmp_path, home, cluster,
+                                                              monkeypatch):
+    """The cluster's best rows that were answered already (here: an --exclude dataset holding
+    the whole pool's 400 best) don't fill the narrowed pool: the questions are still the best
+    of what may be asked in the whole source, not the first chunk's (``_remaining``)."""
+    import altool.loop.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "CHUNK", 500)  # _remaining would see 500 rows
+    db = tmp_path / "a.db"
+    texts = _session_source(db)
+    model = SklearnModel(["a"], n_features=2**16)
+    with Store(db) as store:
+        Learner(model, "margin", view="binary", seed=0).fit(list(store.iter_answers("ds")))
+        old = _best_unanswered(model, texts, 400)
+        for text in old:
+            store.add_answer("old", {"text": text, "label": "a", "answer": "reject"})
+    worker = _start(db, cluster.scheduler_address, monkeypatch, exclude=("old",))
+    try:
+        wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
+                 "the cluster pool")
+        worker.notify(2)
+        wait_for(lambda: (worker.status.cluster or "").endswith("scored on the cluster"), 60,
+                 "a refresh on the cluster")
+
+        def best_of_the_rest() -> bool:
+            asked = [q.task["text"] for q in list(worker.queue._items)]
+            best = _best_unanswered(worker.learner.model, texts, len(asked) + 400)
+            return bool(asked) and sorted(asked) == sorted(
+                [t for t in best if t not in set(old)][: len(asked)])
+
+        wait_for(best_of_the_rest, 30, "the best questions not excluded")
+    finally:
+        worker.stop()
+
+
+class _FailsOnTheWorkers(SklearnModel):
+    """n-grams here; on a cluster's worker featurising fails (e.g. a worker without the
+    model's packages)."""
+
+    def featurize(self, texts):
+        from distributed import get_worker
+
+        try:
+            get_worker()
+        except ValueError:  # not on a worker
+            return super().featurize(texts)
+        raise RuntimeError("this worker can't featurise")
+
+
+def _fails_there(probs, features=None, context=None):
+    raise RuntimeError("this worker can't score")
+
+
+def test_a_pool_the_workers_fail_to_build_is_said_and_the_session_stays_local(
+        tmp_path, home, cluster, monkeypatch):
+    import threading
+
+    import altool.loop.config as config
+
+    uncaught = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    monkeypatch.setattr(config, "DEFAULT_POOL_SIZE", 400)
+    db = tmp_path / "a.db"
+    _session_source(db)
+    learner = Learner(_FailsOnTheWorkers(["a"], n_features=2**16), "margin", view="binary",
+                      seed=0)
+    worker = Worker(teach_config(db, labels=("a",), strategy="margin", pool_size=100_000,
+                                 batch_size=2, cluster=cluster.scheduler_address), learner,
+                    TaskQueue())
+    worker.start()
+    try:
+        wait_for(lambda: worker.status.warning, 60, "the warning")
+        assert "this worker can't featurise" in worker.status.warning
+        assert worker.status.state == "ready"
+        wait_for(lambda: len(worker.queue) > 0, 30, "questions from the local pool")
+        assert not uncaught
+    finally:
+        worker.stop()
+
+
+def test_a_scoring_that_fails_on_the_workers_is_cluster_lost(client):
+    learner = _learners(["a", "b"], "margin", "choice")[1]
+    model = learner.model
+    pool = _pool(client, model, _rows(_texts(600)), chunk=200)
+    with pytest.raises(ClusterLost, match="this worker can't score"):
+        pool.narrow(model, _fails_there, binary=False, keep=50, timeout=30)
+
+
+def test_a_cluster_that_stalls_does_not_leave_the_annotator_without_questions(
+        tmp_path, home, monkeypatch):
+    """The scheduler answers but has no workers left: the refresh can't wait on it while the
+    UI's queue is empty (it would for SCORE_TIMEOUT_S, 300 s); the local pool serves."""
+    from distributed import LocalCluster
+
+    from altool.loop.queue import Question
+
+    db = tmp_path / "a.db"
+    _session_source(db)
+    local = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=50)
+    try:
+        worker = _start(db, local.scheduler_address, monkeypatch)
+        wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
+                 "the cluster pool")
+        local.scale(0)
+        wait_for(lambda: not local.scheduler_info["workers"], 30, "no workers")
+        while isinstance(worker.queue.poll(), Question):  # the annotator takes them all
+            pass
+        worker.notify(2)
+        wait_for(lambda: len(worker.queue) > 0, 20, "questions while the cluster stalls")
+        assert worker._cluster is not None  # not lost: it may answer later
+    finally:
+        worker.stop()
+        local.close()
+
+
+def test_quitting_while_the_worker_lets_go_of_the_cluster_does_not_fail(tmp_path):
+    """stop() (the UI's thread) reads the builder once: the worker's thread may let go of it
+    (``_close_cluster``, the cluster lost) between two reads."""
+    import threading
+    from types import SimpleNamespace
+
+    builder = SimpleNamespace(stopping=threading.Event())
+    reads = iter([builder])
+
+    class LetsGoMeanwhile(Worker):
+        @property
+        def _cluster(self):
+            return next(reads, None)  # the first read sees it, the next ones no more
+
+        @_cluster.setter
+        def _cluster(self, value):
+            pass
+
+    learner = Learner(SklearnModel(["a"]), "margin", view="binary")
+    worker = LetsGoMeanwhile(teach_config(tmp_path / "a.db", labels=("a",),
+                                          cluster="tcp://127.0.0.1:9"), learner, TaskQueue())
+    worker.stop()
+    assert builder.stopping.is_set()
+
+
+def test_a_builder_stopped_while_it_connects_closes_its_client(tmp_path, monkeypatch):
+    """The session ends (close) while the builder is still connecting: the client it gets
+    then is closed, not left connected for the rest of the process."""
+    import threading
+    from types import SimpleNamespace
+
+    import altool.loop.cluster_pool as cluster_pool
+
+    closed, connecting, go = threading.Event(), threading.Event(), threading.Event()
+
+    class Client:
+        status = "running"
+
+        def submit(self, *args, **kwargs):
+            return SimpleNamespace(done=lambda: True, status="finished")
+
+        def close(self, timeout=None):
+            closed.set()
+
+    def slow_connect(address):
+        connecting.set()
+        go.wait(10)
+        return Client()
+
+    monkeypatch.setattr(cluster_pool, "connect", slow_connect)
+    db = _source(tmp_path / "a.db", _texts(50))
+    builder = cluster_pool.PoolBuilder("tcp://127.0.0.1:9", db, "src", 100,
+                                       SklearnModel(["a"]))
+    builder.start()
+    assert connecting.wait(10)
+    builder.close()  # the session ends meanwhile
+    go.set()
+    builder.join(10)
+    assert not builder.is_alive() and closed.is_set()
