@@ -102,7 +102,7 @@ def textcat_teach(
 ) -> dict[str, Any]:
     """Label texts with a model in the loop that asks about what it is least sure of."""
     # here, not at the top: they load numpy, which every other command would pay for
-    from ..loop.config import TeachConfig
+    from ..loop.config import DEFAULT_POOL_SIZE, TeachConfig
     from ..loop.process import WorkerProcess
     from ..loop.queue import TaskQueue
     from ..models.registry import resolve_model
@@ -115,6 +115,12 @@ def textcat_teach(
         model = f"spacy:blank:{lang}"
     model, model_note = resolve_model(model)
     check_model(model)
+    notes = [model_note] if model_note else []
+    if cluster and pool_size <= DEFAULT_POOL_SIZE:  # e.g. "cluster" in altool.json for encode
+        notes.append(f"--cluster scores pools larger than {DEFAULT_POOL_SIZE:,} rows; with "
+                     f"--pool-size {pool_size:,} this session scored its pool here (give "
+                     "--pool-size 1000000, say, to use the cluster)")
+        cluster = None
     if cluster:
         from ..loop.cluster import check_cluster
 
@@ -145,5 +151,5 @@ def textcat_teach(
         "status": worker.status_fields,
         "exclude": list(config.exclude),
         "config": config.components_config(f"textcat.teach · {dataset} · {source_name}"),
-        "notes": [model_note] if model_note else [],
+        "notes": notes,
     }

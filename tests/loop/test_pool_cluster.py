@@ -280,7 +280,7 @@ def test_textcat_teach_cluster_on_the_command_line(tmp_path, cli):
     db = tmp_path / "a.db"
     _source(db, _texts(50))
     out = cli("textcat.teach", "ds", "src", "--label", "a", "--cluster", "nonsense",
-              "--db", db)
+              "--pool-size", "1000000", "--db", db)
     assert out.returncode == 1
     assert "can't reach the Dask scheduler at nonsense" in out.stderr
     assert "dask scheduler" in out.stderr and "Traceback" not in out.stderr
@@ -496,3 +496,21 @@ def test_a_builder_stopped_while_it_connects_closes_its_client(tmp_path, monkeyp
     go.set()
     builder.join(10)
     assert not builder.is_alive() and closed.is_set()
+
+
+def test_a_cluster_with_a_pool_no_larger_than_here_is_left_alone_and_said(tmp_path, home):
+    """``cluster`` in altool.json (for ``altool encode``) must not send every session to the
+    cluster, nor stop one when it is down: only a pool larger than the local one goes there."""
+    from altool.recipes.textcat import textcat_teach
+    from altool.store import context
+
+    source = tmp_path / "s.jsonl"
+    source.write_text('{"text": "one"}\n{"text": "two"}\n')
+    context.set_db_path(tmp_path / "a.db")
+    components = textcat_teach("ds", str(source), "spam", model="sklearn",
+                               cluster="tcp://127.0.0.1:9")  # nothing listens there
+    try:
+        assert any("--cluster scores pools larger than 20,000 rows" in n
+                   for n in components["notes"])
+    finally:
+        components["on_exit"](None)
