@@ -148,7 +148,8 @@ ENCODER_SHARES = (1.0, 0.75, 0.5, 0.25, 0.0)  # tried by StackModel, in order of
 STACK_PRIOR = 1.0  # the encoder's share before there are answers enough to weigh
 MIN_WEIGH_EXAMPLES = 30
 WEIGH_FOLDS = 5
-WEIGH_GROWTH = 1.25  # weigh again when the answers grew by a quarter
+WEIGH_GROWTH = 1.25  # weigh again when the answers grew by a quarter...
+WEIGH_SLOWER_FROM = 1000  # ... and from this many answers on, when they doubled
 
 
 class StackModel(BlendModel):
@@ -169,8 +170,10 @@ class StackModel(BlendModel):
 
     Until :data:`MIN_WEIGH_EXAMPLES` answers the share is :data:`STACK_PRIOR` (the encoder
     alone: ahead of the blend on 5 of the 6 datasets of the suite's tuning half). It weighs
-    again whenever the answers grew by a quarter (13 times over 500 answers), so the cost
-    stays a few fits per update on average."""
+    again whenever the answers grew by a quarter (13 times over 500 answers), and from
+    :data:`WEIGH_SLOWER_FROM` answers on when they doubled: a weighing is ten fits, whose cost
+    grows with the answers (banking77, 77 labels, a busy machine: 11 s at 500 answers, 65 s
+    at 1,000, against 2 s and 12 s for a fit of the two halves) while the share has settled."""
 
     kind = "stack"
 
@@ -191,7 +194,7 @@ class StackModel(BlendModel):
         n = int((~np.isnan(targets)).any(axis=1).sum())
         if n < MIN_WEIGH_EXAMPLES:
             self.embed_weight, self.share_scores, self.weighed_at = STACK_PRIOR, {}, 0
-        elif n >= self.weighed_at * WEIGH_GROWTH:
+        elif n >= self.weighed_at * (WEIGH_GROWTH if n < WEIGH_SLOWER_FROM else 2.0):
             hits = weigh_halves(self, features, targets, seed=n)
             self.share_scores = {w: float(h.mean()) for w, h in hits.items()}
             self.embed_weight = pick_share(hits)

@@ -179,3 +179,16 @@ def test_a_share_must_beat_the_encoder_by_more_than_chance():
     base = {w: encoder for w in blend_module.ENCODER_SHARES}
     assert blend_module.pick_share({**base, 0.5: slightly}) == blend_module.STACK_PRIOR
     assert blend_module.pick_share({**base, 0.5: clearly}) == 0.5
+
+
+def test_past_a_thousand_answers_it_weighs_again_only_when_they_doubled(monkeypatch):
+    model = _stack(monkeypatch, lambda t: np.random.default_rng(len(t)).normal(
+        size=(len(t), 4)).astype(np.float32))
+    weighed = []
+    monkeypatch.setattr(blend_module, "weigh_halves", lambda m, X, Y, seed: weighed.append(
+        len(Y)) or {w: np.ones(len(Y)) for w in blend_module.ENCODER_SHARES})
+    texts, Y = _word_task(2100, seed=6)
+    X = model.featurize(texts)
+    for n in (900, 1200, 1500, 1900, 2100):
+        model.fit(X[np.arange(n)], Y[:n])
+    assert weighed == [900, 1900]  # below 1,000 a quarter more would do; then 900 x 2

@@ -345,7 +345,7 @@ def test_read_like_text_or_file(tmp_path):
 
 def test_spacy_model_refuses_matrix_strategies_up_front():
     with pytest.raises(AltoolError, match="--strategy coreset needs --model sklearn, "
-                       "sklearn-lr, embed or blend"):
+                       "sklearn-lr, embed, blend or stack"):
         check_model_support("coreset", "spacy", like=False)
     with pytest.raises(AltoolError, match="--like"):
         check_model_support("margin", "spacy:blank:en", like=True)
