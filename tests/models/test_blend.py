@@ -120,7 +120,7 @@ def test_stack_keeps_the_encoder_when_only_the_vectors_carry_the_label(monkeypat
     texts = [f"t{i} {' '.join(rng.choice([f'w{j}' for j in range(40)], 6))}"
              for i in range(120)]  # words unrelated to the label
     by_text = {t: np.r_[2.0 * y - 1.0, rng.normal(size=7) * 0.1].astype(np.float32)
-               for t, y in zip(texts, labels)}
+               for t, y in zip(texts, labels, strict=True)}
     model = _stack(monkeypatch, lambda t: np.vstack([by_text[x] for x in t]))
     model.fit(model.featurize(texts), np.eye(2)[labels])
     assert model.embed_weight == 1.0
