@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from altool.models import SklearnModel
@@ -77,14 +78,44 @@ class AltoolModel(_AltoolClassifier):
     ``embed`` one logistic regression per label with EmbedModel's C) as a scikit-learn
     classifier over label indices ``0..n_classes-1``, fitted on precomputed features."""
 
-    def __init__(self, n_classes: int = 2, model: str = "sklearn") -> None:
+    def __init__(self, n_classes: int = 2, model: str = "sklearn", split: int | None = None
+                 ) -> None:
         self.n_classes = n_classes
         self.model = model
+        self.split = split  # two-part features (blend, stack): n-gram columns, then vectors
 
     def _build(self, labels: list[str]) -> Any:
         from altool.models import make_model
 
         return make_model(self.model, labels, exclusive=True)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> AltoolModel:
+        return super().fit(self._features(X), y, sample_weight)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return super().predict_proba(self._features(X))
+
+    def _features(self, X: Any) -> Any:
+        """The model's own features: a two-part model's from its one-matrix form
+        (:func:`one_matrix`)."""
+        if self.split is None:
+            return X
+        from altool.models.blend import BlendFeatures
+
+        X = sp.csr_matrix(X)
+        return BlendFeatures(X[:, : self.split], X[:, self.split :].toarray().astype(np.float32))
+
+
+def one_matrix(features: Any) -> tuple[Any, int | None]:
+    """Features modAL and small-text can index: a two-part model's (``BlendFeatures``: n-gram
+    rows and sentence vectors) side by side in one sparse matrix, with the n-gram columns'
+    count (:class:`AltoolModel`'s ``split``); any other features as they are."""
+    from altool.models.blend import BlendFeatures
+
+    if not isinstance(features, BlendFeatures):
+        return features, None
+    return (sp.hstack([sp.csr_matrix(features.ngrams), sp.csr_matrix(features.vectors)],
+                      format="csr"), features.ngrams.shape[1])
 
 
 def available() -> dict[str, str | None]:
@@ -186,8 +217,10 @@ def embedding_factory(estimator: Any, n_classes: int) -> Any:
     class FeatureEmbeddingClassifier(SklearnClassifier):
         def embed(self, data_set: Any, return_proba: bool = False, pbar: Any = None,
                   **kwargs: Any) -> Any:
-            X = np.asarray(data_set.x)
-            return (X, self.model.predict_proba(X)) if return_proba else X
+            X = data_set.x
+            split = getattr(self.model, "split", None)
+            vectors = X[:, split:].toarray() if split is not None else np.asarray(X)
+            return (vectors, self.model.predict_proba(X)) if return_proba else vectors
 
     class Factory(SklearnClassifierFactory):
         def new(self) -> Any:
@@ -288,20 +321,21 @@ def run_peers(X: Any, y: np.ndarray, X_test: Any, y_test: np.ndarray, n_classes:
               only: set[str] | None = None,
               log: Callable[[str], None] = print,
               inits: list[list[int]] | None = None, *, model: str | None = None,
-              embeddings: bool = False,
+              embeddings: bool = False, split: int | None = None,
               reseed: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
     """Curves of every available peer strategy: ``{"modAL:margin": {"curves": [[...]]}}``,
     and ``{name: error}`` for those that failed (reported, never faked). ``inits[r]`` is the
     seed set of repeat ``r`` (default: :func:`seed_rows`). ``model``: the classifier is that
     altool model (:class:`AltoolModel`; default :class:`AltoolLogReg`); ``embeddings``: add
     small-text's embedding-based strategies; ``reseed``: seed numpy's global generator before
-    each run (k-means, DAL's subsample and liblinear draw from it)."""
+    each run (k-means, DAL's subsample and liblinear draw from it); ``split``: ``X`` is a
+    two-part model's features in one matrix (:func:`one_matrix`)."""
     import time
 
     from altool.loop.threads import one_thread
 
     status = available()
-    estimator = None if model is None else AltoolModel(n_classes, model)
+    estimator = None if model is None else AltoolModel(n_classes, model, split)
     jobs = peer_jobs(X, y, X_test, y_test, n_classes, grid, status, estimator, embeddings)
     if only:
         jobs = [(k, f) for k, f in jobs if k in only or k.split(":")[0] in only]

@@ -471,13 +471,15 @@ def run_model_peers(d: dict, model: str, gold: list, test: list, cfg: Config) ->
                                                   f"{type(err).__name__}: {err}")
         d["peers"][model] = have
         return
-    if not (isinstance(X, np.ndarray) or sp.issparse(X)):  # e.g. blend's BlendFeatures
+    (X, split), (X_test, _) = peers.one_matrix(X), peers.one_matrix(X_test)  # blend, stack
+    if not (isinstance(X, np.ndarray) or sp.issparse(X)):
         have["failures"][f"{model} features"] = (
             f"not run: {type(X).__name__} is neither a NumPy array nor a sparse matrix, "
             "which modAL and small-text need")
         d["peers"][model] = have
         return
-    todo = [k for k in wanted_peers(cfg, isinstance(X, np.ndarray))
+    dense = isinstance(X, np.ndarray) or split is not None  # sentence vectors to embed()
+    todo = [k for k in wanted_peers(cfg, dense)
             if k not in have["results"] and k not in have["failures"]]
     if not todo:
         return
@@ -489,7 +491,7 @@ def run_model_peers(d: dict, model: str, gold: list, test: list, cfg: Config) ->
     raw, failed = peers.run_peers(X, y, X_test, y_test, len(labels), grid, cfg.repeats,
                                   seed=RUN_SEED, only=set(todo), log=log,
                                   inits=m["strategies"][source]["seed_sets"], model=model,
-                                  embeddings=isinstance(X, np.ndarray), reseed=True)
+                                  embeddings=dense, split=split, reseed=True)
     have["results"].update(peers.summarize(raw, grid))
     have["failures"].update(failed)
     have["seconds"] = round(have["seconds"] + time.time() - t0, 1)
