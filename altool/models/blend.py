@@ -236,10 +236,9 @@ def weigh_halves(model: BlendModel, features: BlendFeatures, targets: np.ndarray
 
 def hits(P: np.ndarray, Y: np.ndarray, exclusive: bool) -> np.ndarray:
     """1.0 for each of the answers' known entries the probabilities get right, else 0.0: with
-    exclusive
-    labels a row whose class is known is right when that class has the highest probability;
-    any other known entry (a rejected label; multi-label answers) when p >= 0.5 says the same
-    as the answer."""
+    exclusive labels a row whose class is known counts once, right when that class has the
+    highest probability; any other known entry (a rejected label; multi-label answers) is
+    right when p >= 0.5 says the same as the answer."""
     known = ~np.isnan(Y)
     y = np.nan_to_num(Y)
     one_class = (known & (y == 1)).any(axis=1) if exclusive else np.zeros(len(Y), bool)
