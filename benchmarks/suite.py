@@ -626,7 +626,7 @@ def fmt_labels(n: float | None, last: int, how: str = "") -> str:
 def label_of(name: str) -> str:
     """A strategy's name, saying which models it is the default of."""
     if name == DEFAULT_STRATEGY:
-        return f"{name} (default: embed)"
+        return f"{name} (default: stack, embed)"
     if name == DEFAULT_OTHERWISE:
         return f"{name} (default: sklearn)"
     return name
@@ -853,8 +853,8 @@ def protocol(cfg: Config) -> list[str]:
         f"`altool.simulate.simulate`: choice view, seed {SEED_SIZE}, batch {BATCH}, budget "
         f"{cfg.budget}, {cfg.repeats} run(s) (run seed {RUN_SEED}; the same seeds for every "
         "strategy), accuracy. AULC = mean accuracy over 20..budget labels (± std over runs). "
-        f"`default` is `{DEFAULT_STRATEGY}` for a model with sentence embeddings (`embed`, "
-        f"`blend`) and `{DEFAULT_OTHERWISE}` for any other (`sklearn`).",
+        f"`default` is `{DEFAULT_STRATEGY}` for a model with sentence embeddings (`stack`, "
+        f"`embed`, `blend`) and `{DEFAULT_OTHERWISE}` for any other (`sklearn`).",
         "",
         f"The targets judge `{model}:{name}` (`--default`). Target 1's mark is "
         f"{MARK:.0%} of the best full-data score any altool model reached on the dataset "
