@@ -77,6 +77,14 @@ def write_section(start: str, end: str, text: str) -> None:
     RESULTS.write_text(new, encoding="utf-8")
 
 
+def publish(start: str, end: str, text: str, write: bool = True) -> None:
+    """Print a benchmark's section and, with ``write``, put it into RESULTS.md."""
+    print(text)
+    if write:
+        write_section(start, end, text)
+        print(f"updated {RESULTS}")
+
+
 def smoke_or_full(doc: str, full: dict[str, Any], smoke: dict[str, Any]
                   ) -> tuple[dict[str, Any], bool]:
     """Parse a benchmark's command line (``--smoke``: a tiny run that writes no files); the

@@ -35,10 +35,11 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import HERE, RESULTS, WORK, busy_note, fresh, markers, write_section
+from benchmarks.common import HERE, WORK, busy_note, markers, publish
 from benchmarks.terminal import (
     TARGET_P99_MS,
     Tmux,
+    fresh_home,
     latencies_ms,
     load_source,
     measured_on,
@@ -100,12 +101,7 @@ def command(view: str, db: Path, pool_size: int | None = None) -> list[str]:
 def start(view: str, code: Path, source_db: Path, tag: str, pool_size: int | None = None
           ) -> tuple[Tmux, Path, Path]:
     """The program in tmux with a fresh home and a pristine copy of the source database."""
-    home = WORK / f"fast-{tag}-{view}-home"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    db = fresh(home / "altool.db")
-    shutil.copy(source_db, db)
-    log = home / "latency.log"
+    home, db, log = fresh_home(f"fast-{tag}-{view}-home", source_db)
     env = {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log), "PYTHONPATH": str(code)}
     where = subprocess.run([sys.executable, "-P", "-c", "import altool; print(altool.__file__)"],
                            env={**os.environ, **env}, capture_output=True, text=True).stdout
@@ -281,10 +277,7 @@ def main() -> None:
             print(f"  waits at: {res['wait_at'][:30]}", flush=True)
             results.append(res)
     text = fmt(results, args.before, after)
-    print(text)
-    if not args.no_write:
-        write_section(START, END, text)
-        print(f"updated {RESULTS}")
+    publish(START, END, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

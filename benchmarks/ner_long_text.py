@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import HERE, RESULTS, SOURCE_DATA, markers, write_section
+from benchmarks.common import HERE, SOURCE_DATA, markers, publish
 from benchmarks.fast_annotator import code_of
 from benchmarks.terminal import measured_on, pct
 
@@ -141,10 +141,7 @@ def main() -> None:
         rows.append((tag, summary(r)))
         print(tag, json.dumps(rows[-1][1]), flush=True)
     text = fmt(rows, tokens, args.keys, args.before)
-    print(text)
-    if not args.no_write:
-        write_section(START, END, text)
-        print(f"updated {RESULTS}")
+    publish(START, END, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -270,12 +270,16 @@ def bench_encode(n: int, writes: int) -> dict:
         r["writes"], r["writes_s"] = writes, time.perf_counter() - t0
     r["vectors_written_s"] = writes / r["writes_s"]
     for db in (*dbs.values(), wdb):
-        fresh(db)
-        Path(str(db) + "-vectors").unlink(missing_ok=True)
-        Path(str(db) + "-vectors-wal").unlink(missing_ok=True)
-        Path(str(db) + "-vectors-shm").unlink(missing_ok=True)
+        remove_database(db)
     print(json.dumps(r, indent=1), flush=True)
     return r
+
+
+def remove_database(db: Path) -> None:
+    """Delete ``db`` with its write-ahead files and its vector file (and that file's)."""
+    fresh(db)
+    for suffix in ("-vectors", "-vectors-wal", "-vectors-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
 
 
 def encode_text(r: dict) -> str:
@@ -378,8 +382,7 @@ def bench_pool(n: int, keep: int = 20_000, chunk: int = 20_000) -> dict:
         got_vectors = sum(len(store.get_embeddings("bench", keys[i : i + 5_000]))
                           for i in range(0, len(keys), 5_000))
         r["vectors_read_s"] = got_vectors / (time.perf_counter() - t0)
-    for suffix in ("", "-vectors", "-vectors-wal", "-vectors-shm"):
-        Path(str(wdb) + suffix).unlink(missing_ok=True)
+    remove_database(wdb)
     print(json.dumps(r, indent=1), flush=True)
     return r
 

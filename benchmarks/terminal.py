@@ -128,18 +128,24 @@ def measured_on() -> str:
             f"1-min load average when written {load:.1f}")
 
 
+def fresh_home(name: str, source_db: Path) -> tuple[Path, Path, Path]:
+    """A fresh ``ALTOOL_HOME`` (``WORK/NAME``) with a pristine copy of ``source_db`` (no
+    answers from an earlier run): (the home, its database, the keypress latency log's path)."""
+    home = WORK / name
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    db = fresh(home / "altool.db")
+    shutil.copy(source_db, db)
+    return home, db, home / "latency.log"
+
+
 def teach_session(name: str, source_db: Path, source: str, dataset: str, model: str = "auto"
                   ) -> tuple[Tmux, Path, Path]:
     """``altool textcat.teach --batch-size 10 --model MODEL`` on ``source`` in a private tmux
     server, with a fresh ``ALTOOL_HOME`` (``WORK/NAME-home``), a pristine copy of ``source_db``
     (no answers from an earlier run) and the keypress latencies logged: (tmux, its database,
     the log)."""
-    home = WORK / f"{name}-home"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    run_db = fresh(home / "altool.db")
-    shutil.copy(source_db, run_db)
-    log = home / "latency.log"
+    home, run_db, log = fresh_home(f"{name}-home", source_db)
     cmd = [ALTOOL, "--db", str(run_db), "textcat.teach", dataset, source,
            "--label", "interesting", "--batch-size", "10", "--seed", "0", "--model", model]
     return Tmux(cmd, {"ALTOOL_HOME": str(home), "ALTOOL_LATENCY_LOG": str(log)}), run_db, log

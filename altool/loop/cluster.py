@@ -45,6 +45,11 @@ def encode_texts(model: Any, texts: list[str]) -> np.ndarray:
 class ClusterLost(AltoolError):
     """The cluster stopped answering (or a chunk failed there) midway."""
 
+    @classmethod
+    def failed(cls, err: BaseException, where: str = "") -> ClusterLost:
+        """The cluster's own error ``err`` (CommClosedError, KilledWorker, a failed task)."""
+        return cls(f"the cluster failed{where} ({type(err).__name__}: {err})")
+
 
 def connect(address: str) -> Any:
     """A ``distributed.Client`` on the scheduler at ``address`` (``tcp://host:8786``), or a
@@ -101,8 +106,7 @@ def cluster_chunks(client: Any, model: Any, *, in_flight: int | None = None) -> 
                 vectors = future.result()
             except Exception as err:  # the cluster's own errors: CommClosedError, KilledWorker
                 client.cancel([other for other, _ in parts.values()])
-                raise ClusterLost(f"the cluster failed midway ({type(err).__name__}: {err})"
-                                  ) from None
+                raise ClusterLost.failed(err, " midway") from None
             yield part, vectors
 
     return run

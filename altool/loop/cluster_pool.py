@@ -178,7 +178,7 @@ class ClusterPool:
                     chunk_best, shared, c.features, score, binary=binary, keep=per_group,
                     skipped=mine - [c.start, 0] if len(mine) else None, pure=False))
         except (Exception, *cluster_errors()) as err:  # e.g. a model that does not pickle
-            raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
+            raise ClusterLost.failed(err) from None
         parts = self._results(scored, stopping, timeout, give_up=give_up)
         del shared, scored  # released on the workers
         chosen = merge_best(parts, [c.start for c in self._chunks], per_group)
@@ -190,8 +190,7 @@ class ClusterPool:
                     fetch.append(self.client.submit(take_rows, c.features,
                                                     chosen[starts:end] - c.start, pure=False))
                 except (Exception, *cluster_errors()) as err:  # the local pool serves
-                    raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})"
-                                      ) from None
+                    raise ClusterLost.failed(err) from None
             starts = end
         got = self._results(fetch, stopping, timeout, give_up=give_up)
         if not got or (stopping is not None and stopping.is_set()):
@@ -226,7 +225,7 @@ class ClusterPool:
         except (ClusterLost, ClusterBusy):
             raise
         except (Exception, *cluster_errors()) as err:  # a task's own error on a worker too
-            raise ClusterLost(f"the cluster failed ({type(err).__name__}: {err})") from None
+            raise ClusterLost.failed(err) from None
 
     def close(self) -> None:
         """Release the pool's data on the workers."""
@@ -348,7 +347,7 @@ class PoolBuilder(threading.Thread):
             self.error = err
         except (Exception, *cluster_errors()) as err:  # a featuriser that does not pickle, a
             # task that fails on the workers: said in the warning (no traceback from here)
-            self.error = ClusterLost(f"the cluster failed ({type(err).__name__}: {err})")
+            self.error = ClusterLost.failed(err)
         finally:
             if self.stopping.is_set():  # the session ended meanwhile: close() may have come
                 self.close()  # before the client existed

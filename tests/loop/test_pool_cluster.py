@@ -60,12 +60,17 @@ def _learners(labels: list[str], strategy: str, view: str) -> tuple[Learner, Lea
     return here, there
 
 
-@pytest.fixture(scope="module")
-def cluster():
+def local_cluster(n_workers: int = 2):
+    """A quiet LocalCluster of one-thread worker processes on this machine."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=50) as local:
+    return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=50)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with local_cluster() as local:
         yield local
 
 
@@ -144,10 +149,7 @@ def test_a_killed_worker_gives_the_same_picks(client):
 
 
 def test_a_closed_cluster_is_cluster_lost():
-    from distributed import LocalCluster
-
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                         dashboard_address=None, silence_logs=50)
+    local = local_cluster()
     client = connect(local.scheduler_address)
     try:
         learner = _learners(["a", "b"], "margin", "choice")[1]
@@ -231,12 +233,9 @@ def test_a_session_scores_the_whole_large_pool_on_the_cluster(tmp_path, home, cl
 
 def test_a_session_whose_cluster_goes_away_keeps_asking_from_its_local_pool(
         tmp_path, home, monkeypatch):
-    from distributed import LocalCluster
-
     db = tmp_path / "a.db"
     _session_source(db)
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                         dashboard_address=None, silence_logs=50)
+    local = local_cluster()
     try:
         worker = _start(db, local.scheduler_address, monkeypatch)
         wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
@@ -413,14 +412,11 @@ def test_a_cluster_that_stalls_does_not_leave_the_annotator_without_questions(
         tmp_path, home, monkeypatch):
     """The scheduler answers but has no workers left: the refresh can't wait on it while the
     UI's queue is empty (it would for SCORE_TIMEOUT_S, 300 s); the local pool serves."""
-    from distributed import LocalCluster
-
     from altool.loop.queue import Question
 
     db = tmp_path / "a.db"
     _session_source(db)
-    local = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                         dashboard_address=None, silence_logs=50)
+    local = local_cluster(1)
     try:
         worker = _start(db, local.scheduler_address, monkeypatch)
         wait_for(lambda: worker._cluster is not None and worker._cluster.ready.is_set(), 60,
