@@ -66,3 +66,17 @@ def tm(tmp_path: Path):
     driver = Tmux(tmp_path)
     yield driver
     driver.close()
+
+
+@pytest.fixture(autouse=True)
+def no_terminal_for_the_ui(monkeypatch):
+    """Tests run as in CI even from a terminal: an annotation UI started in-process finds no
+    terminal (it would open /dev/tty and wait for keys, and ``pytest`` would hang)."""
+    import altool.ui.app as app
+    from altool.errors import AltoolError
+
+    def no_terminal():
+        raise AltoolError("the annotation UI needs a terminal; run it in one (not with stdin "
+                          "and no tty)")
+
+    monkeypatch.setattr(app, "_terminal_input", no_terminal)

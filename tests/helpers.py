@@ -35,6 +35,7 @@ def run_cli(
         [sys.executable, "-m", "altool", *map(str, args)],
         input=input if input is not None else "",
         capture_output=True,
+        start_new_session=True,  # no controlling terminal, as in CI: a UI can't open /dev/tty
         text=True,
         encoding="utf-8",
         env=env,
