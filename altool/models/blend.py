@@ -214,8 +214,16 @@ def pick_share(hits: dict[float, np.ndarray]) -> float:
 def weigh_halves(model: BlendModel, features: BlendFeatures, targets: np.ndarray, *,
                  seed: int) -> dict[float, np.ndarray]:
     """Per answer entry, whether each of :data:`ENCODER_SHARES` gets it right (:func:`hits`)
-    from ``model``'s two halves' out-of-fold probabilities (each fold's halves are copies
-    fitted on the other folds)."""
+    from ``model``'s two halves' out-of-fold probabilities (:func:`out_of_fold`)."""
+    P_ngram, P_embed, Y = out_of_fold(model, features, targets, seed=seed)
+    return {w: hits(w * P_embed + (1.0 - w) * P_ngram, Y, model.exclusive)
+            for w in ENCODER_SHARES}
+
+
+def out_of_fold(model: BlendModel, features: BlendFeatures, targets: np.ndarray, *,
+                seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two halves' out-of-fold probabilities on the answered rows of ``targets`` (each
+    fold's halves are copies fitted on the other folds), and those rows' targets."""
     import copy
 
     keep = np.flatnonzero((~np.isnan(targets)).any(axis=1))
@@ -230,8 +238,7 @@ def weigh_halves(model: BlendModel, features: BlendFeatures, targets: np.ndarray
         embed.fit(X.vectors[train], Y[train])
         P_ngram[held] = ngram.predict_proba(X.ngrams[held])
         P_embed[held] = embed.predict_proba(X.vectors[held])
-    return {w: hits(w * P_embed + (1.0 - w) * P_ngram, Y, model.exclusive)
-            for w in ENCODER_SHARES}
+    return P_ngram, P_embed, Y
 
 
 def hits(P: np.ndarray, Y: np.ndarray, exclusive: bool) -> np.ndarray:
