@@ -21,7 +21,18 @@ from typing import Any
 import numpy as np
 
 STOP_SET_SIZE = 1_000  # examples in the stop set (Bloodgood & Vijay-Shanker use 2,000 or fewer)
-DEFAULT_THRESHOLD = 0.99
+# 0.97 and (below) 7.5% since 2026-12-07; before, 0.99 and 2.5%, chosen with the n-gram model
+# at budget 1,000 (the measurements in the notes below). With the sentence-embedding models
+# (`stack`, altool's default with the encoder) that criterion almost never fired: on the
+# suite's 12 datasets at budget 500 (benchmarks/stop_traces.py, `stack` + `tcm`, 3 runs each)
+# it fired within 3 points of the best score in every run on 1 of 12. Replayed on those runs,
+# a grid of kappa, run, share of checks, look-back and change was ranked on the tuning half
+# only; the best (4 of 6 there) all allowed one early dataset, and this one changes the fewest
+# settings. Reporting half: 1 of 6 (was 0); n-gram model with `diverse`: 2 of 12 (was 1).
+# Early (a run more than 3 points short of its best): clinc150 with `stack` (worst run 3.7
+# points) and TREC with n-grams (one run, 3.2); none before. benchmarks/RESULTS.md, "The stop
+# signal with the stack model".
+DEFAULT_THRESHOLD = 0.97
 # 5, not the paper's 3: measured with the default strategy (budget 1000, 3,000-row pools, six
 # datasets), 3 updates in a row fired 5-13 points short of the best score on banking77 and
 # clinc150 (many classes: most predictions settle long before the model stops improving);
@@ -36,14 +47,16 @@ DEFAULT_WINDOW = 5
 DEFAULT_HORIZON = 0.1
 # Successive models can agree at kappa >= 0.99 while the predictions still drift a little at
 # every update: on many-class data that drift adds up to several points of accuracy. So the
-# model must also have changed its prediction on at most 2.5% of the stop set over the last
-# 100 labels. Measured (default strategy, budget 1000, 3,000-row pools, 3 runs x 6 datasets,
-# per run): the kappa run alone stopped 3 runs more than 3 points short of the best score
+# model must also have changed its prediction on at most a share of the stop set over the last
+# 100 labels (a bound on what those labels gained on it: any gain is a changed prediction).
+# 7.5% since 2026-12-07 (see DEFAULT_THRESHOLD); first 2.5%, measured with the n-gram model
+# (default strategy, budget 1000, 3,000-row pools, 3 runs x 6 datasets, per run): the kappa run
+# alone stopped 3 runs more than 3 points short of the best score
 # (clinc150 3.7 / 3.8, TREC 3.2); with this condition none, and 12 of the 18 runs stopped
 # within 3 points; the other 6 never stopped, all on data still improving at 1,000 labels
 # (SST-2, banking77, clinc150). 2% let only 8 runs stop; 3% stopped TREC 4.8 points short.
 DEFAULT_LOOKBACK = 100
-DEFAULT_MAX_CHANGE = 0.025
+DEFAULT_MAX_CHANGE = 0.075
 MEASURES = ("kappa", "agreement")
 
 
