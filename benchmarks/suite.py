@@ -116,6 +116,7 @@ class Config:
     force: bool = False
     peer_models: list[str] | None = None  # the models the peers run with (None: every one)
     long: bool = True  # run_long: target 1's curves on past simulate's extension
+    long_limit: int | None = None  # run_long's last label (None: 10x the budget or the pool)
     notes: list[str] = field(default_factory=list)
 
     def protocol(self) -> dict[str, Any]:
@@ -152,6 +153,9 @@ def parser() -> argparse.ArgumentParser:
                     f"{DEFAULT_MODEL}:default; sklearn:default with --smoke)")
     ap.add_argument("--no-long", action="store_true", help="skip target 1's runs on past "
                     "simulate's extension (slow with many labels); savings are then bounds")
+    ap.add_argument("--long-limit", type=int, help="those runs go on to at most this many "
+                    "labels (default: 10x the budget or the whole pool); a curve that stops "
+                    "short of the mark there stays a bound")
     ap.add_argument("--report-only", action="store_true", help="run nothing: the section from "
                     "the saved results")
     ap.add_argument("--force", action="store_true", help="rerun the asked configurations even "
@@ -235,7 +239,8 @@ def configure(args: argparse.Namespace, ap: argparse.ArgumentParser) -> Config:
                   strategies=pick_strategies(args, ap, strategy, models),
                   peers=pick_peers(args),
                   peer_models=names(args.peer_models, ()) or None, long=not args.no_long,
-                  judged=(model, strategy), smoke=args.smoke, force=args.force, notes=notes,
+                  long_limit=args.long_limit, judged=(model, strategy), smoke=args.smoke,
+                  force=args.force, notes=notes,
                   **base)
 
 
@@ -386,7 +391,7 @@ def run_long(d: dict, gold: list, test: list, cfg: Config) -> None:
     if best is None:
         return
     mark = MARK * best[0]
-    limit = min(EXTEND_FACTOR * cfg.budget, d["data"]["n_gold"])
+    limit = min(EXTEND_FACTOR * cfg.budget, d["data"]["n_gold"], cfg.long_limit or 10**9)
     for model, name, batch in (("sklearn", BASELINE, LONG_RANDOM_BATCH), (*cfg.judged, BATCH)):
         s = strat(d, model, name)
         if (s is None or s.get("long") or crossing(s["points"], mark) is not None

@@ -232,8 +232,9 @@ class Worker(threading.Thread):
         """Back to the local sampled pool for the rest of the session, and say why."""
         self._close_cluster()
         self.status.cluster = None
-        self.status.warning = (f"cluster lost ({err}); scoring a local sample of "
-                               f"{self.config.local_pool_size:,} rows now")
+        # what happens first: the error's text (a Dask task key, say) may not fit the line
+        self.status.warning = (f"cluster lost: scoring a local sample of "
+                               f"{self.config.local_pool_size:,} rows now ({err})")
 
     def _check_cluster(self) -> None:
         """Say at once when the cluster's pool could not be built (the local pool stays)."""

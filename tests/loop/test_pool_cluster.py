@@ -243,7 +243,7 @@ def test_a_session_whose_cluster_goes_away_keeps_asking_from_its_local_pool(
         local.close()
         worker.notify(2)
         wait_for(lambda: worker.status.warning, 60, "the warning")
-        assert worker.status.warning.startswith("cluster lost (")
+        assert worker.status.warning.startswith("cluster lost: scoring a local sample of ")
         assert "scoring a local sample of 400 rows now" in worker.status.warning
         assert worker.status.state == "ready" and worker.status.cluster is None
         before = worker.status.fits
