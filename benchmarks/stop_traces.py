@@ -43,6 +43,8 @@ def traces(config: str) -> Path:
     """Where the traces of ``MODEL:STRATEGY`` are kept (the first replay's, embed:tcm, at the
     top)."""
     return suite.WORK / "stop-traces" / ("" if config == "embed:tcm" else config.replace(":", "-"))
+
+
 BUDGET, REPEATS, POINTS = 500, 3, 3.0
 
 
@@ -96,40 +98,41 @@ def record(name: str, config: str = CONFIG) -> Path | None:
 
     blend.out_of_fold = out_of_fold
     t0 = time.perf_counter()
-    with one_thread():
-        for r in range(REPEATS):
-            seed = suite.RUN_SEED
-            learner = Learner(make_model(model_name, labels, exclusive=True),
-                              get_strategy(strategy), view="choice", seed=seed + r)
-            learner.featurizer = pool.features_of
-            run = _Run(learner, pool, seed + 10_007 * (r + 1))
-            stop_rows = np.sort(np.random.default_rng(seed + 7_919 * (r + 1)).choice(
-                len(pool), min(STOP_SET_SIZE, len(pool)), replace=False))
-            stop_y[r] = y[stop_rows]  # for checks only: no criterion may read it
-            for k, n in enumerate(steps):
-                model, asked = learner.model, set(run.asked_rows)
-                pool_probs = model.predict_proba(pool.X) if model.ready else None
-                run.advance_to(n, suite.SEED_SIZE, suite.BATCH)
-                new = sorted(run.asked_rows - asked)
-                answer_y[r, len(asked):len(asked) + len(new)] = y[new]
-                if pool_probs is not None:
-                    before[r, len(asked):len(asked) + len(new)] = pool_probs[new]
-                model = learner.model
-                probs[r, k] = model.predict_proba(pool.X[stop_rows])
-                share[r, k] = getattr(model, "embed_weight", np.nan)
-                if weighed:
-                    P_ngram, P_embed, Y = weighed[-1]
-                    w = share[r, k]
-                    oof_T[r, k] = temperature(w * P_embed + (1 - w) * P_ngram,
-                                              np.nan_to_num(Y).argmax(axis=1))
-                acc[r, k] = float((model.predict_proba(X_test).argmax(axis=1) == y_test).mean())
-            weighed.clear()
-            print(f"{name} run {r + 1}/{REPEATS}: {time.perf_counter() - t0:.0f}s", flush=True)
-    blend.out_of_fold = real_out_of_fold
+    try:
+        with one_thread():
+            for r in range(REPEATS):
+                seed = suite.RUN_SEED
+                learner = Learner(make_model(model_name, labels, exclusive=True),
+                                  get_strategy(strategy), view="choice", seed=seed + r)
+                learner.featurizer = pool.features_of
+                run = _Run(learner, pool, seed + 10_007 * (r + 1))
+                stop_rows = np.sort(np.random.default_rng(seed + 7_919 * (r + 1)).choice(
+                    len(pool), min(STOP_SET_SIZE, len(pool)), replace=False))
+                stop_y[r] = y[stop_rows]  # for checks only: no criterion may read it
+                for k, n in enumerate(steps):
+                    model, asked = learner.model, set(run.asked_rows)
+                    pool_probs = model.predict_proba(pool.X) if model.ready else None
+                    run.advance_to(n, suite.SEED_SIZE, suite.BATCH)
+                    new = sorted(run.asked_rows - asked)
+                    answer_y[r, len(asked):len(asked) + len(new)] = y[new]
+                    if pool_probs is not None:
+                        before[r, len(asked):len(asked) + len(new)] = pool_probs[new]
+                    model = learner.model
+                    probs[r, k] = model.predict_proba(pool.X[stop_rows])
+                    share[r, k] = getattr(model, "embed_weight", np.nan)
+                    if weighed:
+                        P_ngram, P_embed, Y = weighed[-1]
+                        w = share[r, k]
+                        oof_T[r, k] = temperature(w * P_embed + (1 - w) * P_ngram,
+                                                  np.nan_to_num(Y).argmax(axis=1))
+                    acc[r, k] = float((model.predict_proba(X_test).argmax(axis=1) == y_test).mean())
+                weighed.clear()
+                print(f"{name} run {r + 1}/{REPEATS}: {time.perf_counter() - t0:.0f}s", flush=True)
+    finally:
+        blend.out_of_fold = real_out_of_fold
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, steps=np.array(steps), probs=probs, acc=acc, share=share,
-                        oof_T=oof_T,
-                        before=before, answer_y=answer_y, stop_y=stop_y,
+                        oof_T=oof_T, before=before, answer_y=answer_y, stop_y=stop_y,
                         n_labels=len(labels))
     return out
 
