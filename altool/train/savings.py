@@ -155,13 +155,36 @@ def reach(sizes: Sequence[int], values: Sequence[float], level: float) -> float 
     return None
 
 
+def encoder_share(store: Store, dataset: str, model_name: str, merged: MergeResult, X: Any,
+                  Y: np.ndarray, out: SavingsEstimate) -> float | None:
+    """For the ``stack`` model: the encoder share both curves use at every point, the loop's
+    latest (``meta.pick_encoder_share``), else weighed once on all the answers. A fresh stack
+    model would weigh its share again at each point (ten fits: a minute at 1,000 answers
+    with 77 labels), for every point of both curves and every held-out part. None for other
+    models."""
+    if model_name != "stack":
+        return None
+    share = store.latest_meta(dataset, "pick_encoder_share")
+    if isinstance(share, int | float) and not isinstance(share, bool) and 0 <= share <= 1:
+        how = "the loop's latest"
+    else:
+        model = make_model(model_name, merged.labels, exclusive=merged.exclusive)
+        model.fit(X, Y)
+        share, how = model.encoder_share, "weighed once on all the answers"
+    out.notes.append(f"both curves use the stack model with the encoder's share at "
+                     f"{float(share):g} ({how}), not weighed again at each point")
+    return float(share)
+
+
 class _Scorer:
     """Fits fresh models on rows of one feature matrix and scores them on held-out rows
-    (each training set fitted once, however many parts it is scored on)."""
+    (each training set fitted once, however many parts it is scored on). With ``share``
+    (the ``stack`` model) each is the blend at that encoder share, not weighed again."""
 
     def __init__(self, model_name: str, merged: MergeResult, X: Any, Y: np.ndarray,
-                 eval_X: Any = None, eval_Y: np.ndarray | None = None) -> None:
-        self.model_name, self.merged = model_name, merged
+                 eval_X: Any = None, eval_Y: np.ndarray | None = None, *,
+                 share: float | None = None) -> None:
+        self.model_name, self.merged, self.share = model_name, merged, share
         self.X, self.Y, self.eval_X, self.eval_Y = X, Y, eval_X, eval_Y
         self._fitted: dict[tuple[int, ...], Any] = {}
 
@@ -184,6 +207,11 @@ class _Scorer:
         if not ((Y == 1).any(axis=0) & (Y == 0).any(axis=0)).any():
             return None  # too few labels yet for any classifier
         model = make_model(self.model_name, self.merged.labels, exclusive=self.merged.exclusive)
+        if self.share is not None:
+            from ..models.blend import BlendModel
+
+            model = BlendModel(self.merged.labels, self.merged.exclusive, base=model.base,
+                               embed_weight=self.share)
         try:
             model.fit(self.X[rows], Y)
         except NoClassesError:
@@ -226,14 +254,16 @@ def estimate_savings(
     featurize = featurizer_for(make_model(model_name, merged.labels, merged.exclusive), store)
     X = featurize([eg.text for eg in examples])
     Y = merged.targets(examples)
+    share = encoder_share(store, dataset, model_name, merged, X, Y, out)
     if held is None:
-        scorer = _Scorer(model_name, merged, X, Y)
+        scorer = _Scorer(model_name, merged, X, Y, share=share)
         parts = _folds(picks, folds, seed)
         out.held_out = f"{len(parts)} parts of the {len(picks)} audit picks, each in turn"
     else:
         held_merged, held_examples = held
         eval_X = featurize([eg.text for eg in held_examples])
-        scorer = _Scorer(model_name, merged, X, Y, eval_X, held_merged.targets(held_examples))
+        scorer = _Scorer(model_name, merged, X, Y, eval_X, held_merged.targets(held_examples),
+                         share=share)
         parts = _folds(list(range(len(held_examples))), folds, seed)
         out.held_out = (f"dataset {eval_dataset} ({len(held_examples):,} texts, in "
                         f"{len(parts)} parts)")

@@ -139,3 +139,42 @@ def test_what_it_cannot_estimate_is_said_plainly(tmp_path):
         store.add_answers("skew", one_class)
         rows = dict(describe(estimate_savings(store, "skew")))
         assert "nan" not in " ".join(rows.values())
+
+
+@pytest.fixture
+def fake_encoder(monkeypatch):
+    """The stack model with a fixed hash embedding for an encoder (no weights needed)."""
+    from altool.models import blend as blend_module
+
+    def encode(texts, *args):
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts]
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
+
+    monkeypatch.setattr(blend_module, "encode", encode)
+    monkeypatch.setattr(blend_module, "require_embed", lambda *a: None)
+    monkeypatch.setattr("altool.models.encoder.require_embed", lambda *a: None)
+    weighings = []
+    real = blend_module.weigh_halves
+    monkeypatch.setattr(blend_module, "weigh_halves",
+                        lambda *a, **k: weighings.append(1) or real(*a, **k))
+    return weighings
+
+
+@pytest.mark.parametrize("recorded", [0.5, None])
+def test_stack_curves_use_one_encoder_share_not_a_weighing_per_point(tmp_path, fake_encoder,
+                                                                     recorded):
+    answers = dataset(200, 4)
+    for eg in answers:
+        eg["meta"]["pick_model"] = "stack"
+        if recorded is not None:
+            eg["meta"]["pick_encoder_share"] = recorded
+    with Store(tmp_path / "a.db") as store:
+        store.add_answers("ds", answers)
+        est = estimate_savings(store, "ds")
+    assert est.state == "estimated" and est.model == "stack"
+    # a fresh stack model per point would weigh at each of its sizes of 30 answers or more,
+    # for both curves and all five held-out parts
+    assert len(fake_encoder) == (0 if recorded is not None else 1)
+    assert any("encoder's share at" in note for note in est.notes)
+    if recorded is not None:
+        assert "at 0.5 (the loop's latest)" in est.notes[0]
