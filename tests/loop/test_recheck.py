@@ -91,6 +91,35 @@ def test_only_answers_old_enough_and_of_the_same_view_and_annotator(store):
     assert pick_recheck(store, ds, "ner", random.Random(0)) is None
 
 
+def test_a_recheck_is_drawn_evenly_and_found_among_many_others(store):
+    import random
+    from collections import Counter
+
+    label_all(session(store, tasks(RECHECK_MIN_AGE + 10), annotator="alex"))
+    ds = store.dataset_id("ds")
+    rng = random.Random(0)
+    drawn = Counter(pick_recheck(store, ds, "choice", rng, "ds-alex")[1]["text"]
+                    for _ in range(2000))
+    # the 10 answers old enough, each about a tenth of the time
+    assert set(drawn) == {f"text {i}" for i in range(10)}
+    assert min(drawn.values()) > 150 and max(drawn.values()) < 250
+
+
+@pytest.mark.parametrize("draws", [0, 64])
+def test_a_recheck_is_found_among_many_answers_of_someone_else(store, monkeypatch, draws):
+    import random
+
+    from altool.store import checks
+
+    monkeypatch.setattr(checks, "RECHECK_DRAWS", draws)  # 0: straight to the full list
+    label_all(session(store, tasks(500, start=1000), annotator="sam"))
+    label_all(session(store, tasks(RECHECK_MIN_AGE + 1), annotator="alex"))
+    ds = store.dataset_id("ds")
+    for seed in range(5):
+        _, task = pick_recheck(store, ds, "choice", random.Random(seed), "ds-alex")
+        assert task["text"] == "text 0"  # alex's only answer old enough, among 500 of sam's
+
+
 def test_undo_takes_a_check_back_and_asks_it_again(store):
     label_all(session(store, tasks(30)))
     s = session(store, tasks(50, start=30), recheck=0.5, seed=1)
