@@ -234,7 +234,8 @@ class Worker(threading.Thread):
         self.status.cluster = None
         # what happens first: the error's text (a Dask task key, say) may not fit the line
         self.status.warning = (f"cluster lost: scoring a local sample of "
-                               f"{self.config.local_pool_size:,} rows now ({err})")
+                               f"{self.config.local_pool_size:,} rows now"
+                               + (f" ({err})" if err is not None else ""))
 
     def _check_cluster(self) -> None:
         """Say at once when the cluster's pool could not be built (the local pool stays)."""

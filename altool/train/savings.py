@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import AltoolError
 from ..models.cache import featurizer_for
-from ..models.registry import MODELS, make_model
+from ..models.registry import MODELS, make_model, split_model_name
 from ..store import Store
 from ..store.merge import MergedExample, MergeResult, merge_datasets
 from ..store.report import duration
@@ -162,7 +162,7 @@ def encoder_share(store: Store, dataset: str, model_name: str, merged: MergeResu
     model would weigh its share again at each point (ten fits: a minute at 1,000 answers
     with 77 labels), for every point of both curves and every held-out part. None for other
     models."""
-    if model_name != "stack":
+    if split_model_name(model_name)[0] != "stack":  # stack, or stack:BASE
         return None
     share = store.latest_meta(dataset, "pick_encoder_share")
     if isinstance(share, int | float) and not isinstance(share, bool) and 0 <= share <= 1:

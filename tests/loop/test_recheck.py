@@ -91,9 +91,14 @@ def test_only_answers_old_enough_and_of_the_same_view_and_annotator(store):
     assert pick_recheck(store, ds, "ner", random.Random(0)) is None
 
 
-def test_a_recheck_is_drawn_evenly_and_found_among_many_others(store):
+@pytest.mark.parametrize("age_slice", [3, 500])
+def test_a_recheck_is_drawn_evenly_and_found_among_many_others(store, monkeypatch, age_slice):
     import random
     from collections import Counter
+
+    from altool.store import checks
+
+    monkeypatch.setattr(checks, "RECHECK_AGE_SLICE", age_slice)  # 3: the age spans slices
 
     label_all(session(store, tasks(RECHECK_MIN_AGE + 10), annotator="alex"))
     ds = store.dataset_id("ds")
@@ -105,13 +110,15 @@ def test_a_recheck_is_drawn_evenly_and_found_among_many_others(store):
     assert min(drawn.values()) > 150 and max(drawn.values()) < 250
 
 
-@pytest.mark.parametrize("draws", [0, 64])
-def test_a_recheck_is_found_among_many_answers_of_someone_else(store, monkeypatch, draws):
+@pytest.mark.parametrize("draws,age_slice", [(0, 500), (64, 500), (64, 7)])
+def test_a_recheck_is_found_among_many_answers_of_someone_else(store, monkeypatch, draws,
+                                                                age_slice):
     import random
 
     from altool.store import checks
 
     monkeypatch.setattr(checks, "RECHECK_DRAWS", draws)  # 0: straight to the full list
+    monkeypatch.setattr(checks, "RECHECK_AGE_SLICE", age_slice)
     label_all(session(store, tasks(500, start=1000), annotator="sam"))
     label_all(session(store, tasks(RECHECK_MIN_AGE + 1), annotator="alex"))
     ds = store.dataset_id("ds")

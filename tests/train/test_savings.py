@@ -178,3 +178,12 @@ def test_stack_curves_use_one_encoder_share_not_a_weighing_per_point(tmp_path, f
     assert any("encoder's share at" in note for note in est.notes)
     if recorded is not None:
         assert "at 0.5 (the loop's latest)" in est.notes[0]
+
+
+def test_stack_with_another_encoder_is_not_weighed_per_point_either(tmp_path, fake_encoder):
+    answers = dataset(200, 4)
+    with Store(tmp_path / "a.db") as store:
+        store.add_answers("ds", answers)
+        est = estimate_savings(store, "ds", model_name="stack:fp32")  # --model stack:BASE
+    assert est.state == "estimated" and len(fake_encoder) == 1  # weighed once, on all
+    assert "weighed once on all the answers" in est.notes[0]
