@@ -76,7 +76,6 @@ def no_terminal_for_the_ui(monkeypatch):
     from altool.errors import AltoolError
 
     def no_terminal():
-        raise AltoolError("the annotation UI needs a terminal; run it in one (not with stdin "
-                          "and no tty)")
+        raise AltoolError(app.NO_TERMINAL)
 
     monkeypatch.setattr(app, "_terminal_input", no_terminal)

@@ -188,6 +188,17 @@ class _Scorer:
         self.X, self.Y, self.eval_X, self.eval_Y = X, Y, eval_X, eval_Y
         self._fitted: dict[tuple[int, ...], Any] = {}
 
+    def _new_model(self) -> Any:
+        """A fresh model of the loop's kind; with ``share``, the blend at that share (a stack
+        model's two halves, without its weighing)."""
+        labels, exclusive = self.merged.labels, self.merged.exclusive
+        if self.share is None:
+            return make_model(self.model_name, labels, exclusive=exclusive)
+        from ..models.blend import BlendModel
+
+        return BlendModel(labels, exclusive, base=split_model_name(self.model_name)[1],
+                          embed_weight=self.share)
+
     def metric(self, train: Sequence[int], held: Sequence[int], on_eval: bool) -> float:
         key = tuple(train)
         if key not in self._fitted:
@@ -206,12 +217,7 @@ class _Scorer:
         Y = self.Y[rows]
         if not ((Y == 1).any(axis=0) & (Y == 0).any(axis=0)).any():
             return None  # too few labels yet for any classifier
-        model = make_model(self.model_name, self.merged.labels, exclusive=self.merged.exclusive)
-        if self.share is not None:
-            from ..models.blend import BlendModel
-
-            model = BlendModel(self.merged.labels, self.merged.exclusive, base=model.base,
-                               embed_weight=self.share)
+        model = self._new_model()
         try:
             model.fit(self.X[rows], Y)
         except NoClassesError:

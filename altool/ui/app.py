@@ -623,6 +623,9 @@ def _detach_output() -> None:
     os.close(null)
 
 
+NO_TERMINAL = "the annotation UI needs a terminal; run it in one (not with stdin and no tty)"
+
+
 def _terminal_input():
     """Read keys from the terminal even when stdin is a pipe (``... | altool textcat.teach``)."""
     from prompt_toolkit.input import create_input
@@ -632,7 +635,5 @@ def _terminal_input():
     try:
         tty = open("/dev/tty")  # noqa: SIM115 - lives as long as the app
     except OSError:
-        raise AltoolError(
-            "the annotation UI needs a terminal; run it in one (not with stdin and no tty)"
-        ) from None
+        raise AltoolError(NO_TERMINAL) from None
     return create_input(stdin=tty)
